@@ -1,0 +1,212 @@
+// Package object is the S3 object layer: buckets, objects, listings and
+// multipart uploads, built on the streaming engine (package dataplane), the
+// key envelope (package kdf) and a storage.Backend. It knows S3 semantics but
+// nothing about HTTP; package s3api translates requests into calls on Layer.
+package object
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// Sentinel errors. Package s3err maps each to its S3 error code and status;
+// wrap them with context, never replace them.
+var (
+	ErrNoSuchBucket       = errors.New("object: no such bucket")
+	ErrBucketExists       = errors.New("object: bucket already exists") // owned by someone else
+	ErrBucketAlreadyOwned = errors.New("object: bucket already owned by you")
+	ErrBucketNotEmpty     = errors.New("object: bucket not empty")
+	ErrInvalidBucketName  = errors.New("object: invalid bucket name")
+	ErrNoSuchKey          = errors.New("object: no such key")
+	ErrInvalidKey         = errors.New("object: invalid object key")
+	ErrInvalidRange       = errors.New("object: range not satisfiable")
+	ErrPreconditionFailed = errors.New("object: precondition failed")
+	ErrNotModified        = errors.New("object: not modified")
+	ErrBadDigest          = errors.New("object: Content-MD5 mismatch")
+	ErrChecksumMismatch   = errors.New("object: checksum mismatch")
+	ErrSHA256Mismatch     = errors.New("object: x-amz-content-sha256 mismatch")
+	ErrIncompleteBody     = errors.New("object: body shorter than declared")
+	ErrEntityTooLarge     = errors.New("object: entity too large")
+	ErrEntityTooSmall     = errors.New("object: part too small")
+	ErrNoSuchUpload       = errors.New("object: no such upload")
+	ErrInvalidPart        = errors.New("object: invalid part")
+	ErrInvalidPartOrder   = errors.New("object: invalid part order")
+	ErrTampered           = errors.New("object: manifest or data failed authentication")
+	ErrDataUnavailable    = errors.New("object: too many shards lost to reconstruct")
+	ErrInvalidArgument    = errors.New("object: invalid argument")
+	ErrMetadataTooLarge   = errors.New("object: metadata too large")
+)
+
+// Checksums holds S3 flexible checksums, base64-encoded as on the wire,
+// keyed by lower-case algorithm name: "crc32", "crc32c", "crc64nvme",
+// "sha1", "sha256". Type is "FULL_OBJECT" or "COMPOSITE" (multipart).
+type Checksums struct {
+	Values map[string]string
+	Type   string
+}
+
+// PutInput describes one object (or part) upload. Body yields exactly Size
+// bytes of plaintext (Size -1 when unknown); the layer verifies every digest
+// given here before anything becomes visible.
+type PutInput struct {
+	Bucket, Key string
+	Body        io.Reader
+	Size        int64
+	// ContentMD5 is the raw 16-byte digest from Content-MD5, or nil.
+	ContentMD5 []byte
+	// ContentSHA256 is the raw 32-byte x-amz-content-sha256 payload hash
+	// when the client signed one, or nil (UNSIGNED-PAYLOAD, streaming forms).
+	ContentSHA256 []byte
+	// Checksums the client claims (headers, or trailers resolved by the
+	// time Body returns io.EOF: see TrailerChecksums).
+	Checksums map[string]string
+	// TrailerChecksums, when set, is called after Body hits io.EOF and
+	// returns the checksums that arrived as trailers.
+	TrailerChecksums func() map[string]string
+	// ChecksumAlgorithm names an algorithm the client asked the server to
+	// compute and store (x-amz-sdk-checksum-algorithm), or "".
+	ChecksumAlgorithm string
+	Meta              ObjectMeta
+	Owner             string // account id of the writer
+}
+
+// ObjectMeta is the user-visible metadata stored with an object.
+type ObjectMeta struct {
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	Expires            string
+	// User holds x-amz-meta-* entries with lower-case names, without prefix.
+	User map[string]string
+}
+
+// ObjectInfo describes a stored object.
+type ObjectInfo struct {
+	Bucket, Key  string
+	Size         int64
+	ETag         string // without quotes
+	LastModified time.Time
+	Meta         ObjectMeta
+	Checksums    Checksums
+	PartsCount   int // 0 for a single PUT
+	Owner        string
+}
+
+// Range is a resolved byte range [Start, Start+Length).
+type Range struct {
+	Start, Length int64
+}
+
+// Conditions are the conditional-request headers of GET/HEAD/COPY.
+type Conditions struct {
+	IfMatch, IfNoneMatch               string
+	IfModifiedSince, IfUnmodifiedSince time.Time
+}
+
+// GetInput selects what to read.
+type GetInput struct {
+	Bucket, Key string
+	// RangeHeader is the raw Range header value ("" for the whole object).
+	RangeHeader string
+	PartNumber  int // 0: whole object
+	Cond        Conditions
+}
+
+// Object is an opened object ready to stream.
+type Object struct {
+	Info ObjectInfo
+	// Range is the byte range WriteTo will produce.
+	Range Range
+	// Partial is true when a Range or partNumber was applied (206).
+	Partial bool
+	// WriteTo streams the selected bytes, verifying and decrypting as it goes.
+	WriteTo func(ctx context.Context, w io.Writer) (int64, error)
+}
+
+// CopyInput describes CopyObject and UploadPartCopy sources.
+type CopyInput struct {
+	SrcBucket, SrcKey string
+	Cond              Conditions
+	// SrcRange is "bytes=a-b" for UploadPartCopy, or "".
+	SrcRange string
+	// ReplaceMeta selects x-amz-metadata-directive REPLACE (Meta is used).
+	ReplaceMeta bool
+	Meta        ObjectMeta
+	Owner       string
+}
+
+// ListInput holds ListObjects V1/V2 parameters (already URL-decoded).
+type ListInput struct {
+	Bucket, Prefix, Delimiter string
+	// Marker is V1 marker, V2 start-after or a decoded continuation token.
+	Marker  string
+	MaxKeys int
+}
+
+// ListResult is a page of a listing.
+type ListResult struct {
+	Objects        []ObjectInfo
+	CommonPrefixes []string
+	IsTruncated    bool
+	// NextMarker is the last key or prefix returned when truncated.
+	NextMarker string
+}
+
+// BucketInfo describes a bucket.
+type BucketInfo struct {
+	Name    string
+	Created time.Time
+	Owner   string
+	Region  string
+}
+
+// Upload describes a multipart upload in progress.
+type Upload struct {
+	Bucket, Key, UploadID string
+	Initiated             time.Time
+	Owner                 string
+	ChecksumAlgorithm     string
+}
+
+// PartInfo describes an uploaded part.
+type PartInfo struct {
+	PartNumber   int
+	ETag         string
+	Size         int64
+	LastModified time.Time
+	Checksums    map[string]string
+}
+
+// CompletePart is one entry of a CompleteMultipartUpload request.
+type CompletePart struct {
+	PartNumber int
+	ETag       string
+	Checksums  map[string]string
+}
+
+// Layer is the object layer the gateway talks to.
+type Layer interface {
+	ListBuckets(ctx context.Context, owner string) ([]BucketInfo, error)
+	CreateBucket(ctx context.Context, bucket, owner, region string) error
+	HeadBucket(ctx context.Context, bucket string) (BucketInfo, error)
+	DeleteBucket(ctx context.Context, bucket string) error
+
+	PutObject(ctx context.Context, in PutInput) (ObjectInfo, error)
+	GetObject(ctx context.Context, in GetInput) (*Object, error)
+	HeadObject(ctx context.Context, in GetInput) (ObjectInfo, error)
+	DeleteObject(ctx context.Context, bucket, key string) error
+	CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey string) (ObjectInfo, error)
+	ListObjects(ctx context.Context, in ListInput) (ListResult, error)
+
+	CreateMultipartUpload(ctx context.Context, bucket, key string, meta ObjectMeta, checksumAlgo, owner string) (Upload, error)
+	UploadPart(ctx context.Context, uploadID string, partNumber int, in PutInput) (PartInfo, error)
+	UploadPartCopy(ctx context.Context, uploadID string, partNumber int, dstBucket, dstKey string, src CopyInput) (PartInfo, error)
+	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart) (ObjectInfo, error)
+	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
+	ListParts(ctx context.Context, bucket, key, uploadID string, marker, maxParts int) (parts []PartInfo, truncated bool, next int, err error)
+	ListMultipartUploads(ctx context.Context, bucket, prefix, delimiter, keyMarker, uploadIDMarker string, maxUploads int) (uploads []Upload, prefixes []string, truncated bool, err error)
+}
