@@ -37,6 +37,11 @@ var (
 	ErrDataUnavailable    = errors.New("object: too many shards lost to reconstruct")
 	ErrInvalidArgument    = errors.New("object: invalid argument")
 	ErrMetadataTooLarge   = errors.New("object: metadata too large")
+	// ErrInvalidPartNumber reports a GET/HEAD partNumber the object does
+	// not have (S3 InvalidPartNumber, 416).
+	ErrInvalidPartNumber = errors.New("object: part number not satisfiable")
+	// ErrKeyTooLong reports an object key over 1024 bytes (S3 KeyTooLongError).
+	ErrKeyTooLong = errors.New("object: key too long")
 )
 
 // Checksums holds S3 flexible checksums, base64-encoded as on the wire,
@@ -170,6 +175,9 @@ type Upload struct {
 	Initiated             time.Time
 	Owner                 string
 	ChecksumAlgorithm     string
+	// ChecksumType is "COMPOSITE" or "FULL_OBJECT" when ChecksumAlgorithm
+	// is set (see MultipartChecksum), else "".
+	ChecksumType string
 }
 
 // PartInfo describes an uploaded part.

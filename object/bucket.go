@@ -1,0 +1,147 @@
+package object
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/tasmaniancloud/rustfs/storage"
+)
+
+// CreateBucket creates bucket owned by owner. A name taken by the same
+// owner returns ErrBucketAlreadyOwned, by anyone else ErrBucketExists; the
+// create is a conditional Meta put, so two racing gateways cannot both win.
+func (s *Store) CreateBucket(ctx context.Context, bucket, owner, region string) error {
+	if err := checkBucketName(bucket); err != nil {
+		return err
+	}
+	rec := bucketRecord{V: recordV1, Name: bucket, Owner: owner, Region: region, Created: s.now().UnixNano()}
+	raw, err := json.Marshal(&rec)
+	if err != nil {
+		return fmt.Errorf("object: create bucket %q: %w", bucket, err)
+	}
+	_, err = s.meta.Put(ctx, nsBuckets, bucket, raw, storage.Cond{IfAbsent: true})
+	if errors.Is(err, storage.ErrPrecondition) {
+		cur, _, gerr := s.bucket(ctx, bucket)
+		if gerr != nil {
+			return fmt.Errorf("object: create bucket %q: %w", bucket, ErrBucketExists)
+		}
+		if cur.Owner == owner {
+			return fmt.Errorf("object: create bucket %q: %w", bucket, ErrBucketAlreadyOwned)
+		}
+		return fmt.Errorf("object: create bucket %q: %w", bucket, ErrBucketExists)
+	}
+	if err != nil {
+		return fmt.Errorf("object: create bucket %q: %w", bucket, err)
+	}
+	return nil
+}
+
+// HeadBucket returns the bucket's record or ErrNoSuchBucket.
+func (s *Store) HeadBucket(ctx context.Context, bucket string) (BucketInfo, error) {
+	rec, _, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return BucketInfo{}, err
+	}
+	return rec.info(), nil
+}
+
+// ListBuckets returns the buckets owned by owner ("" lists every bucket),
+// sorted by name.
+func (s *Store) ListBuckets(ctx context.Context, owner string) ([]BucketInfo, error) {
+	var out []BucketInfo
+	after := ""
+	for {
+		page, err := s.meta.List(ctx, nsBuckets, "", after, listPage)
+		if err != nil {
+			return nil, fmt.Errorf("object: list buckets: %w", err)
+		}
+		for _, e := range page {
+			var rec bucketRecord
+			if err := decodeRecord(e.Value, &rec, &rec.V); err != nil {
+				return nil, fmt.Errorf("object: bucket %q: %w", e.Key, err)
+			}
+			if owner == "" || rec.Owner == owner {
+				out = append(out, rec.info())
+			}
+		}
+		if len(page) < listPage {
+			return out, nil
+		}
+		after = page[len(page)-1].Key
+	}
+}
+
+// DeleteBucket removes an empty bucket. A bucket holding any object or any
+// multipart upload in progress is ErrBucketNotEmpty. The delete is guarded
+// by the record's version so a concurrent re-create is not removed.
+//
+// Meta has no multi-key transactions, so emptiness is checked both before
+// and after the record is removed: an object or upload that committed in
+// between makes DeleteBucket restore the record and fail, and a writer that
+// commits after the record is gone withdraws its own commit (commitObject,
+// CreateMultipartUpload). Either way no object outlives its bucket.
+func (s *Store) DeleteBucket(ctx context.Context, bucket string) error {
+	rec, ver, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	if err := s.checkEmpty(ctx, bucket); err != nil {
+		return err
+	}
+	err = s.meta.Delete(ctx, nsBuckets, bucket, storage.Cond{IfVersion: ver})
+	switch {
+	case errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrPrecondition):
+		// Deleted (and perhaps re-created) while we looked: the bucket we
+		// checked is gone, and a new one is not ours to remove.
+		return fmt.Errorf("object: delete bucket %q: %w", bucket, ErrNoSuchBucket)
+	case err != nil:
+		return fmt.Errorf("object: delete bucket %q: %w", bucket, err)
+	}
+	if err := s.checkEmpty(ctx, bucket); err != nil {
+		raw, merr := json.Marshal(rec)
+		if merr == nil {
+			_, merr = s.meta.Put(context.WithoutCancel(ctx), nsBuckets, bucket, raw, storage.Cond{IfAbsent: true})
+		}
+		if merr != nil && !errors.Is(merr, storage.ErrPrecondition) {
+			s.log.Error("object: could not restore a bucket that filled up while being deleted", "bucket", bucket, "err", merr)
+		}
+		return err
+	}
+	return nil
+}
+
+// checkEmpty returns ErrBucketNotEmpty if bucket holds any object or upload.
+func (s *Store) checkEmpty(ctx context.Context, bucket string) error {
+	for _, ns := range [...]string{nsObjects(bucket), nsUploads(bucket)} {
+		page, err := s.meta.List(ctx, ns, "", "", 1)
+		if err != nil {
+			return fmt.Errorf("object: delete bucket %q: %w", bucket, err)
+		}
+		if len(page) > 0 {
+			return fmt.Errorf("object: delete bucket %q: %w", bucket, ErrBucketNotEmpty)
+		}
+	}
+	return nil
+}
+
+// bucket loads a bucket record, mapping absence (and invalid names, which
+// can never exist) to ErrNoSuchBucket.
+func (s *Store) bucket(ctx context.Context, bucket string) (*bucketRecord, storage.Version, error) {
+	if !ValidBucketName(bucket) {
+		return nil, 0, fmt.Errorf("object: bucket %q: %w", bucket, ErrNoSuchBucket)
+	}
+	raw, ver, err := s.meta.Get(ctx, nsBuckets, bucket)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, 0, fmt.Errorf("object: bucket %q: %w", bucket, ErrNoSuchBucket)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("object: bucket %q: %w", bucket, err)
+	}
+	var rec bucketRecord
+	if err := decodeRecord(raw, &rec, &rec.V); err != nil {
+		return nil, 0, fmt.Errorf("object: bucket %q: %w", bucket, err)
+	}
+	return &rec, ver, nil
+}

@@ -1,0 +1,192 @@
+package object
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tasmaniancloud/rustfs/manifest"
+	"github.com/tasmaniancloud/rustfs/storage"
+)
+
+// CompleteMultipartUpload stitches the listed parts into one object. Parts
+// must be listed in ascending order (ErrInvalidPartOrder), each must exist
+// with the given ETag (ErrInvalidPart), and every part but the last must be
+// at least 5 MiB (ErrEntityTooSmall). The object manifest references the
+// parts' shards directly — no data is copied or re-encrypted — and its ETag
+// is hex(MD5(raw part MD5s))-N. With a checksum algorithm the object
+// checksum is COMPOSITE (the algorithm over the part checksums, "-N") or
+// FULL_OBJECT (CRCs combined mathematically, equal to a single PUT's).
+//
+// The upload is first claimed in Meta (a compare-and-swap on its record), so
+// two completions, or a completion and an abort, cannot both proceed;
+// completing an unknown or already completed upload is ErrNoSuchUpload. A
+// failed validation releases the claim so the client can fix its request.
+// After the commit, parts uploaded but not listed lose their shards, and the
+// part and upload records are removed.
+func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart) (ObjectInfo, error) {
+	if len(parts) == 0 {
+		return ObjectInfo{}, fmt.Errorf("%w: you must specify at least one part", ErrInvalidArgument)
+	}
+	for i, p := range parts {
+		if err := checkPartNumber(p.PartNumber); err != nil {
+			return ObjectInfo{}, err
+		}
+		if i > 0 && p.PartNumber <= parts[i-1].PartNumber {
+			return ObjectInfo{}, fmt.Errorf("object: complete upload %s: part %d after %d: %w", uploadID, p.PartNumber, parts[i-1].PartNumber, ErrInvalidPartOrder)
+		}
+	}
+	rec, ver, err := s.loadUpload(ctx, bucket, key, uploadID, true)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	orig := *rec
+	claim := *rec
+	claim.State, claim.Claimed = uploadCompleting, s.now().UnixNano()
+	raw, err := json.Marshal(&claim)
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("object: complete upload %s: %w", uploadID, err)
+	}
+	claimVer, err := s.meta.Put(ctx, nsUploads(bucket), uploadKey(key, uploadID), raw, storage.Cond{IfVersion: ver})
+	if errors.Is(err, storage.ErrPrecondition) {
+		return ObjectInfo{}, fmt.Errorf("object: complete upload %s: completed or aborted concurrently: %w", uploadID, ErrNoSuchUpload)
+	}
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("object: complete upload %s: %w", uploadID, err)
+	}
+	m, keep, err := s.buildCompleted(ctx, &claim, parts)
+	if err == nil {
+		if time.Duration(s.now().UnixNano()-claim.Claimed) > completeClaimTTL/2 {
+			err = fmt.Errorf("object: complete upload %s: claim expired: %w", uploadID, context.DeadlineExceeded)
+		} else {
+			_, err = s.signAndSwap(ctx, m)
+		}
+	}
+	if err != nil {
+		s.releaseClaim(ctx, &orig, claimVer)
+		return ObjectInfo{}, err
+	}
+	if derr := s.dropParts(ctx, uploadID, keep); derr != nil {
+		s.log.Warn("object: upload cleanup after complete", "upload", uploadID, "err", derr)
+	}
+	cctx, cancel := cleanupCtx(ctx)
+	defer cancel()
+	if derr := s.meta.Delete(cctx, nsUploads(bucket), uploadKey(key, uploadID), storage.Cond{IfVersion: claimVer}); derr != nil {
+		s.log.Warn("object: upload record after complete", "upload", uploadID, "err", derr)
+	}
+	return manifestInfo(m), nil
+}
+
+// releaseClaim puts the unclaimed upload record back after a failed
+// completion.
+func (s *Store) releaseClaim(ctx context.Context, orig *uploadRecord, claimVer storage.Version) {
+	raw, err := json.Marshal(orig)
+	if err == nil {
+		cctx, cancel := cleanupCtx(ctx)
+		defer cancel()
+		_, err = s.meta.Put(cctx, nsUploads(orig.Bucket), uploadKey(orig.Key, orig.UploadID), raw, storage.Cond{IfVersion: claimVer})
+	}
+	if err != nil {
+		s.log.Warn("object: could not release completion claim", "upload", orig.UploadID, "err", err)
+	}
+}
+
+// buildCompleted validates the requested parts against the stored part
+// records and builds (unsigned) the object manifest. keep holds the data ids
+// the object uses.
+func (s *Store) buildCompleted(ctx context.Context, rec *uploadRecord, parts []CompletePart) (*manifest.Manifest, map[[16]byte]bool, error) {
+	stored, err := s.allParts(ctx, rec.UploadID)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := &manifest.Manifest{
+		Bucket: rec.Bucket, Key: rec.Key, Owner: rec.Owner, UploadID: rec.UploadID,
+		Modified: s.now().UnixNano(), Envelope: rec.Envelope,
+		Parts: make([]manifest.Part, 0, len(parts)),
+	}
+	setMeta(m, rec.Meta)
+	keep := make(map[[16]byte]bool, len(parts))
+	etags := md5.New()
+	sums := make([]partChecksum, 0, len(parts))
+	for _, cp := range parts {
+		pr, ok := stored[cp.PartNumber]
+		if !ok {
+			return nil, nil, fmt.Errorf("object: complete upload %s: part %d was not uploaded: %w", rec.UploadID, cp.PartNumber, ErrInvalidPart)
+		}
+		if strings.Trim(cp.ETag, `"`) != pr.ETag {
+			return nil, nil, fmt.Errorf("object: complete upload %s: part %d ETag %q is not %q: %w", rec.UploadID, cp.PartNumber, cp.ETag, pr.ETag, ErrInvalidPart)
+		}
+		for algo, v := range cp.Checksums {
+			if pr.Checksums[strings.ToLower(algo)] != v {
+				return nil, nil, fmt.Errorf("object: complete upload %s: part %d checksum %s does not match: %w", rec.UploadID, cp.PartNumber, algo, ErrInvalidPart)
+			}
+		}
+	}
+	// Sizes are checked only once every part is known to exist, so a
+	// missing or mismatched part is reported as such (InvalidPart), as S3
+	// does, rather than as a too-small neighbour.
+	for i, cp := range parts[:len(parts)-1] {
+		if pr := stored[cp.PartNumber]; pr.Size < s.minPart {
+			return nil, nil, fmt.Errorf("object: complete upload %s: part %d (#%d) has %d bytes: %w", rec.UploadID, cp.PartNumber, i+1, pr.Size, ErrEntityTooSmall)
+		}
+	}
+	for _, cp := range parts {
+		pr := stored[cp.PartNumber]
+		raw, err := hex.DecodeString(pr.ETag)
+		if err != nil || len(raw) != md5.Size {
+			return nil, nil, fmt.Errorf("object: complete upload %s: part %d has a corrupt ETag: %w", rec.UploadID, cp.PartNumber, ErrInvalidPart)
+		}
+		etags.Write(raw)
+		if rec.Algo != "" {
+			v, ok := pr.Checksums[rec.Algo]
+			if !ok {
+				return nil, nil, fmt.Errorf("object: complete upload %s: part %d lacks its %s checksum: %w", rec.UploadID, cp.PartNumber, rec.Algo, ErrInvalidPart)
+			}
+			raw, err := decodeChecksum(rec.Algo, v)
+			if err != nil {
+				return nil, nil, err
+			}
+			sums = append(sums, partChecksum{raw: raw, size: pr.Size})
+		}
+		m.Parts = append(m.Parts, manifestPart(pr.layout(), pr.ETag, pr.Checksums))
+		m.Size += pr.Size
+		keep[pr.DataID] = true
+	}
+	m.ETag = fmt.Sprintf("%x-%d", etags.Sum(nil), len(parts))
+	if rec.Algo != "" {
+		v, err := multipartChecksum(rec.Algo, rec.Type, sums)
+		if err != nil {
+			return nil, nil, err
+		}
+		setChecksums(m, map[string]string{rec.Algo: v}, rec.Type)
+	}
+	return m, keep, nil
+}
+
+// allParts loads every part record of an upload, keyed by part number.
+func (s *Store) allParts(ctx context.Context, uploadID string) (map[int]*partRecord, error) {
+	out := make(map[int]*partRecord)
+	after := ""
+	for {
+		page, err := s.meta.List(ctx, nsParts(uploadID), "", after, listPage)
+		if err != nil {
+			return nil, fmt.Errorf("object: upload %s: list parts: %w", uploadID, err)
+		}
+		for _, e := range page {
+			var pr partRecord
+			if err := decodeRecord(e.Value, &pr, &pr.V); err != nil {
+				return nil, fmt.Errorf("object: upload %s part %s: %w", uploadID, e.Key, err)
+			}
+			out[pr.Number] = &pr
+		}
+		if len(page) < listPage {
+			return out, nil
+		}
+		after = page[len(page)-1].Key
+	}
+}

@@ -1,0 +1,44 @@
+package object
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tasmaniancloud/rustfs/storage"
+)
+
+// DeleteObject removes an object. Deleting a missing key succeeds, as in
+// S3. The manifest goes first (the object disappears atomically), then its
+// shards; the delete is guarded by the version read, so a concurrent
+// overwrite is either deleted as well (we retry against it) or wins after us.
+func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if _, _, err := s.bucket(ctx, bucket); err != nil {
+		return err
+	}
+	ns := nsObjects(bucket)
+	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
+		raw, ver, err := s.meta.Get(ctx, ns, key)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("object: delete %s/%s: %w", bucket, key, err)
+		}
+		err = s.meta.Delete(ctx, ns, key, storage.Cond{IfVersion: ver})
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			return nil
+		case errors.Is(err, storage.ErrPrecondition):
+			continue
+		case err != nil:
+			return fmt.Errorf("object: delete %s/%s: %w", bucket, key, err)
+		}
+		s.deleteData(ctx, "deleted", storedLayouts(raw)...)
+		return nil
+	}
+	return fmt.Errorf("object: delete %s/%s: %w: too much contention", bucket, key, storage.ErrPrecondition)
+}

@@ -1,0 +1,228 @@
+package object
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tasmaniancloud/rustfs/kdf"
+	"github.com/tasmaniancloud/rustfs/storage"
+)
+
+// Multipart limits from the S3 specification.
+const (
+	// MaxPartSize is the largest part (5 GiB).
+	MaxPartSize = 5 << 30
+	// MinPartSize is the smallest part other than the last (5 MiB).
+	MinPartSize = 5 << 20
+	// completeClaimTTL is how long a CompleteMultipartUpload's claim on an
+	// upload protects it from AbortMultipartUpload and expiry. Completion is
+	// metadata work (list, sign, commit) that takes well under a second; the
+	// TTL only matters when a completer crashed mid-way.
+	completeClaimTTL = 10 * time.Minute
+)
+
+// CreateMultipartUpload starts an upload. The upload gets ONE data key
+// (kdf context with the upload id, bound to the bucket owner's account like
+// PutObject); its envelope is stored in the upload record in Meta, so any
+// gateway process can accept parts. Each part is sealed under that key with
+// its own fresh random data id, so re-uploading a part number never reuses
+// a nonce. checksumAlgo is "", "<algo>" or "<algo>:<TYPE>" (see
+// MultipartChecksum); owner is the initiator.
+func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key string, meta ObjectMeta, checksumAlgo, owner string) (Upload, error) {
+	if err := checkKey(key); err != nil {
+		return Upload{}, err
+	}
+	if err := checkMeta(meta); err != nil {
+		return Upload{}, err
+	}
+	algo, typ, err := parseUploadChecksum(checksumAlgo)
+	if err != nil {
+		return Upload{}, err
+	}
+	bk, _, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return Upload{}, err
+	}
+	var idRaw [32]byte
+	if _, err := rand.Read(idRaw[:]); err != nil {
+		return Upload{}, fmt.Errorf("object: upload id: %w", err)
+	}
+	id := hex.EncodeToString(idRaw[:])
+	dataKey, env, err := s.keys.NewObjectKey(ctx, kdf.Context{Account: bk.Owner, Bucket: bucket, Key: key, UploadID: id})
+	if err != nil {
+		return Upload{}, fmt.Errorf("object: create upload %s/%s: new key: %w", bucket, key, err)
+	}
+	dataKey.Destroy() // only the envelope is kept; parts re-open it
+	rec := uploadRecord{
+		V: recordV1, Bucket: bucket, Key: key, UploadID: id,
+		Owner: bk.Owner, Initiator: owner, Initiated: s.now().UnixNano(),
+		Meta: meta, Algo: algo, Type: typ, Envelope: env,
+	}
+	raw, err := json.Marshal(&rec)
+	if err != nil {
+		return Upload{}, fmt.Errorf("object: create upload %s/%s: %w", bucket, key, err)
+	}
+	ver, err := s.meta.Put(ctx, nsUploads(bucket), uploadKey(key, id), raw, storage.Cond{IfAbsent: true})
+	if err != nil {
+		return Upload{}, fmt.Errorf("object: create upload %s/%s: %w", bucket, key, err)
+	}
+	// Withdraw the upload if a DeleteBucket removed the bucket meanwhile
+	// (see DeleteBucket).
+	if _, _, err := s.bucket(ctx, bucket); errors.Is(err, ErrNoSuchBucket) {
+		cctx, cancel := cleanupCtx(ctx)
+		defer cancel()
+		s.meta.Delete(cctx, nsUploads(bucket), uploadKey(key, id), storage.Cond{IfVersion: ver})
+		return Upload{}, fmt.Errorf("object: create upload %s/%s: bucket deleted meanwhile: %w", bucket, key, ErrNoSuchBucket)
+	}
+	return rec.info(), nil
+}
+
+// loadUpload reads an upload record. Unknown uploads, and uploads already
+// claimed by a completion, are ErrNoSuchUpload when active is set.
+func (s *Store) loadUpload(ctx context.Context, bucket, key, id string, active bool) (*uploadRecord, storage.Version, error) {
+	if err := checkKey(key); err != nil {
+		return nil, 0, err
+	}
+	if !ValidBucketName(bucket) {
+		return nil, 0, fmt.Errorf("object: bucket %q: %w", bucket, ErrNoSuchBucket)
+	}
+	raw, ver, err := s.meta.Get(ctx, nsUploads(bucket), uploadKey(key, id))
+	if errors.Is(err, storage.ErrNotFound) {
+		if _, _, berr := s.bucket(ctx, bucket); berr != nil {
+			return nil, 0, berr
+		}
+		return nil, 0, fmt.Errorf("object: upload %s of %s/%s: %w", id, bucket, key, ErrNoSuchUpload)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("object: upload %s of %s/%s: %w", id, bucket, key, err)
+	}
+	var rec uploadRecord
+	if err := decodeRecord(raw, &rec, &rec.V); err != nil {
+		return nil, 0, fmt.Errorf("object: upload %s of %s/%s: %w", id, bucket, key, err)
+	}
+	if rec.Bucket != bucket || rec.Key != key || rec.UploadID != id {
+		return nil, 0, fmt.Errorf("object: upload %s of %s/%s: record names %s/%s: %w", id, bucket, key, rec.Bucket, rec.Key, ErrNoSuchUpload)
+	}
+	if active && rec.State == uploadCompleting {
+		return nil, 0, fmt.Errorf("object: upload %s of %s/%s is being completed: %w", id, bucket, key, ErrNoSuchUpload)
+	}
+	return &rec, ver, nil
+}
+
+// checkPartNumber validates a part number (1..10000).
+func checkPartNumber(n int) error {
+	if n < 1 || n > MaxPartNumber {
+		return fmt.Errorf("%w: part number %d (must be 1..%d)", ErrInvalidArgument, n, MaxPartNumber)
+	}
+	return nil
+}
+
+// UploadPart stores one part of an upload (in.Bucket/in.Key name it). The
+// part's ETag is always the hex MD5 of its bytes, because the multipart
+// ETag is defined over the part MD5s; Content-MD5 and checksums are verified
+// as for PutObject, and the upload's checksum algorithm is always computed.
+func (s *Store) UploadPart(ctx context.Context, uploadID string, partNumber int, in PutInput) (PartInfo, error) {
+	if err := checkPartNumber(partNumber); err != nil {
+		return PartInfo{}, err
+	}
+	rec, _, err := s.loadUpload(ctx, in.Bucket, in.Key, uploadID, true)
+	if err != nil {
+		return PartInfo{}, err
+	}
+	return s.storePart(ctx, rec, partNumber, &in)
+}
+
+// UploadPartCopy stores a part copied from (a byte range of) another object,
+// decrypted and re-sealed under the upload's key.
+func (s *Store) UploadPartCopy(ctx context.Context, uploadID string, partNumber int, dstBucket, dstKey string, src CopyInput) (PartInfo, error) {
+	if err := checkPartNumber(partNumber); err != nil {
+		return PartInfo{}, err
+	}
+	rec, _, err := s.loadUpload(ctx, dstBucket, dstKey, uploadID, true)
+	if err != nil {
+		return PartInfo{}, err
+	}
+	m, ver, err := s.copySource(ctx, src)
+	if err != nil {
+		return PartInfo{}, err
+	}
+	rng := Range{Start: 0, Length: m.Size}
+	if src.SrcRange != "" {
+		if rng, err = parseCopyRange(src.SrcRange, m.Size); err != nil {
+			return PartInfo{}, err
+		}
+	}
+	if rng.Length > MaxPartSize {
+		return PartInfo{}, fmt.Errorf("object: upload part copy: %d bytes: %w", rng.Length, ErrEntityTooLarge)
+	}
+	var info PartInfo
+	err = s.streamSource(ctx, m, ver, rng, func(r io.Reader) error {
+		in := PutInput{Bucket: dstBucket, Key: dstKey, Body: r, Size: rng.Length}
+		var perr error
+		info, perr = s.storePart(ctx, rec, partNumber, &in)
+		return perr
+	})
+	if err != nil {
+		return PartInfo{}, err
+	}
+	return info, nil
+}
+
+// AbortMultipartUpload removes an upload: its record first (so no new part
+// can commit unnoticed, see storePart), then every part's shards and record.
+// An upload currently claimed by a live completion is ErrNoSuchUpload; a
+// claim older than completeClaimTTL (a crashed completer) can be aborted.
+func (s *Store) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
+	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
+		rec, ver, err := s.loadUpload(ctx, bucket, key, uploadID, false)
+		if err != nil {
+			return err
+		}
+		if rec.State == uploadCompleting && s.now().Sub(time.Unix(0, rec.Claimed)) < completeClaimTTL {
+			return fmt.Errorf("object: abort upload %s: being completed: %w", uploadID, ErrNoSuchUpload)
+		}
+		err = s.meta.Delete(ctx, nsUploads(bucket), uploadKey(key, uploadID), storage.Cond{IfVersion: ver})
+		switch {
+		case errors.Is(err, storage.ErrPrecondition):
+			continue
+		case errors.Is(err, storage.ErrNotFound):
+			return fmt.Errorf("object: abort upload %s: %w", uploadID, ErrNoSuchUpload)
+		case err != nil:
+			return fmt.Errorf("object: abort upload %s: %w", uploadID, err)
+		}
+		return s.dropParts(ctx, uploadID, nil)
+	}
+	return fmt.Errorf("object: abort upload %s: %w: too much contention", uploadID, storage.ErrPrecondition)
+}
+
+// dropParts deletes every part record of an upload and the shards of each
+// part whose data id is not in keep (the parts a completed object uses).
+func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byte]bool) error {
+	cctx, cancel := cleanupCtx(ctx)
+	defer cancel()
+	ns := nsParts(uploadID)
+	for {
+		page, err := s.meta.List(cctx, ns, "", "", listPage)
+		if err != nil {
+			return fmt.Errorf("object: upload %s: list parts: %w", uploadID, err)
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		for _, e := range page {
+			var pr partRecord
+			if derr := decodeRecord(e.Value, &pr, &pr.V); derr == nil && !keep[pr.DataID] {
+				s.deleteData(cctx, "upload cleanup", pr.layout())
+			}
+			if derr := s.meta.Delete(cctx, ns, e.Key, storage.Cond{}); derr != nil && !errors.Is(derr, storage.ErrNotFound) {
+				return fmt.Errorf("object: upload %s: delete part record %s: %w", uploadID, e.Key, derr)
+			}
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package object
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/tasmaniancloud/rustfs/dataplane"
+	"github.com/tasmaniancloud/rustfs/manifest"
+)
+
+// Meta namespaces and record formats. Object manifests use the canonical,
+// signed manifest encoding; the small bookkeeping records below are JSON
+// with a version field. They are not signed: every byte of data they point
+// at is still authenticated by AES-GCM under a key bound to its upload and
+// part number, and the final object manifest is signed when it is built, so
+// a forged record can destroy availability but cannot make a reader accept
+// foreign or altered data.
+const (
+	nsBuckets = "buckets"
+	recordV1  = 1
+	// uploadCompleting marks an upload whose CompleteMultipartUpload has
+	// claimed it; parts can no longer be replaced.
+	uploadCompleting = "completing"
+)
+
+func nsObjects(bucket string) string  { return "obj/" + bucket }
+func nsUploads(bucket string) string  { return "mpu/" + bucket }
+func nsParts(uploadID string) string  { return "part/" + uploadID }
+func uploadKey(key, id string) string { return key + "\x00" + id }
+func partKey(n int) string            { return fmt.Sprintf("%05d", n) }
+
+// bucketRecord is the value stored under "buckets"/<name>.
+type bucketRecord struct {
+	V       int    `json:"v"`
+	Name    string `json:"name"`
+	Owner   string `json:"owner"`
+	Region  string `json:"region,omitempty"`
+	Created int64  `json:"created"` // unix ns
+}
+
+func (r *bucketRecord) info() BucketInfo {
+	return BucketInfo{Name: r.Name, Owner: r.Owner, Region: r.Region, Created: time.Unix(0, r.Created).UTC()}
+}
+
+// uploadRecord is the value stored under "mpu/<bucket>"/<key>\x00<id>. It
+// carries the upload's key envelope: one data key per upload, each part
+// sealed under it with its own random data id.
+type uploadRecord struct {
+	V         int               `json:"v"`
+	Bucket    string            `json:"bucket"`
+	Key       string            `json:"key"`
+	UploadID  string            `json:"id"`
+	Owner     string            `json:"owner"` // bucket owner: the key-context account
+	Initiator string            `json:"initiator,omitempty"`
+	Initiated int64             `json:"initiated"` // unix ns
+	Meta      ObjectMeta        `json:"meta"`
+	Algo      string            `json:"algo,omitempty"`
+	Type      string            `json:"type,omitempty"`
+	Envelope  manifest.Envelope `json:"env"`
+	State     string            `json:"state,omitempty"`
+	Claimed   int64             `json:"claimed,omitempty"` // unix ns of the completion claim
+}
+
+func (r *uploadRecord) info() Upload {
+	return Upload{
+		Bucket: r.Bucket, Key: r.Key, UploadID: r.UploadID,
+		Initiated:         time.Unix(0, r.Initiated).UTC(),
+		Owner:             r.Owner,
+		ChecksumAlgorithm: r.Algo,
+		ChecksumType:      r.Type,
+	}
+}
+
+// partRecord is the value stored under "part/<uploadID>"/%05d: where one
+// uploaded part's shards live and what it hashed to.
+type partRecord struct {
+	V         int               `json:"v"`
+	Number    int               `json:"n"`
+	DataID    [16]byte          `json:"data"`
+	Size      int64             `json:"size"`
+	ChunkSize int               `json:"chunk"`
+	K         int               `json:"k"`
+	M         int               `json:"m"`
+	OSDs      []string          `json:"osds"`
+	ETag      string            `json:"etag"` // hex MD5 of the part
+	Checksums map[string]string `json:"sums,omitempty"`
+	Modified  int64             `json:"mod"` // unix ns
+}
+
+func (r *partRecord) layout() dataplane.Layout {
+	return dataplane.Layout{
+		DataID: r.DataID, Part: uint32(r.Number), Size: r.Size,
+		ChunkSize: r.ChunkSize, K: r.K, M: r.M, OSDs: r.OSDs,
+	}
+}
+
+func (r *partRecord) info() PartInfo {
+	return PartInfo{
+		PartNumber: r.Number, ETag: r.ETag, Size: r.Size,
+		LastModified: time.Unix(0, r.Modified).UTC(), Checksums: r.Checksums,
+	}
+}
+
+// decodeRecord unmarshals a JSON record and checks its version.
+func decodeRecord(raw []byte, v any, version *int) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("object: corrupt record: %w", err)
+	}
+	if *version != recordV1 {
+		return fmt.Errorf("object: record version %d not supported", *version)
+	}
+	return nil
+}
+
+// layoutOf converts a manifest part to the engine's layout.
+func layoutOf(p *manifest.Part) dataplane.Layout {
+	return dataplane.Layout{
+		DataID: p.DataID, Part: p.Number, Size: p.Size, ChunkSize: int(p.ChunkSize),
+		K: int(p.K), M: int(p.M), OSDs: p.OSDs,
+	}
+}
+
+// manifestPart converts an engine layout to a manifest part.
+func manifestPart(l dataplane.Layout, etag string, sums map[string]string) manifest.Part {
+	return manifest.Part{
+		Number: l.Part, DataID: l.DataID, Size: l.Size, ChunkSize: uint32(l.ChunkSize),
+		K: uint8(l.K), M: uint8(l.M), OSDs: l.OSDs, ETag: etag, Checksums: sums,
+	}
+}
