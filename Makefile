@@ -44,7 +44,7 @@ vet:
 
 # test: everything, against real parts. The environment the suites need is exported by
 # scripts/test-env.sh (Ceph conf/keyring, SoftHSM token, client-test switch).
-test: deps ceph-up softhsm-up
+test: deps ceph-up
 	@bash scripts/run-tests.sh
 
 # Pieces of `make test`, for iterating (they assume `make deps ceph-up softhsm-up` ran once).
