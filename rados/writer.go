@@ -1,0 +1,178 @@
+//go:build ceph
+
+package rados
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/ceph/go-ceph/rados"
+)
+
+// errWriterDone reports use of a writer after Commit or Abort.
+var errWriterDone = errors.New("rados: shard writer already committed or aborted")
+
+// shardWriter buffers WriteSize bytes and sends each full buffer as one RADOS
+// write into the current piece object. WriteSize divides PieceSize, so a
+// flush never straddles two pieces. A mutex lets Abort run from a cancelling
+// goroutine while Write is busy.
+type shardWriter struct {
+	osd  *OSD
+	ctx  context.Context
+	name string
+
+	mu     sync.Mutex
+	buf    *[]byte // pooled; nil once committed or aborted
+	off    int64   // bytes already sent to RADOS
+	pieces int     // piece objects created so far
+	err    error   // first write error; the shard can only be aborted
+}
+
+// Write appends p. A full buffer is sent only when more data follows, so a
+// shard that ends on a buffer boundary still commits its last buffer
+// together with the commit record. Large writes with an empty buffer go to
+// RADOS straight from p, so the bytes are copied once (into librados)
+// instead of twice.
+func (w *shardWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf == nil {
+		return 0, errWriterDone
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	size := w.osd.b.opts.WriteSize
+	n := 0
+	for n < len(p) {
+		buf := *w.buf
+		switch {
+		case len(buf) == size:
+			if err := w.flush(buf); err != nil {
+				return n, err
+			}
+			*w.buf = buf[:0]
+		case len(buf) == 0 && len(p)-n > size:
+			if err := w.flush(p[n : n+size]); err != nil {
+				return n, err
+			}
+			n += size
+		default:
+			c := copy(buf[len(buf):size], p[n:])
+			*w.buf = buf[:len(buf)+c]
+			n += c
+		}
+	}
+	return n, nil
+}
+
+// flush writes data at offset w.off: WriteFull at the start of a piece (it
+// also truncates a leftover object of the same name), Write inside it.
+func (w *shardWriter) flush(data []byte) error {
+	if err := w.ctx.Err(); err != nil {
+		w.err = err
+		return err
+	}
+	piece := w.osd.b.opts.PieceSize
+	n := int(w.off / piece)
+	at := uint64(w.off % piece)
+	oid := pieceOID(w.osd.id, w.name, n)
+	w.pieces = max(w.pieces, n+1)
+	var err error
+	if at == 0 {
+		err = w.osd.io.WriteFull(oid, data)
+	} else {
+		err = w.osd.io.Write(oid, data, at)
+	}
+	if err != nil {
+		w.err = fmt.Errorf("rados: OSD %s: write %s: %w", w.osd.id, oid, classify(err))
+		return w.err
+	}
+	w.off += int64(len(data))
+	return nil
+}
+
+// Commit sends the buffered tail and sets the commit record on piece 0,
+// which makes the shard visible. A shard that fits in piece 0 (every shard
+// of a small object) commits in one atomic RADOS op: tail write plus xattr.
+// On failure everything written is removed and the writer is finished.
+func (w *shardWriter) Commit() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf == nil {
+		return errWriterDone
+	}
+	err := w.err
+	if err == nil {
+		err = w.commit()
+	}
+	w.release()
+	if err != nil {
+		// Clean up in the background: when the OSD is unreachable every
+		// delete takes a full op timeout, and the caller should learn of the
+		// failure now. A timed-out commit may still land; piece 0 goes first,
+		// so it cannot leave a visible torn shard. Close waits for these.
+		o, name, pieces := w.osd, w.name, max(w.pieces, 1)
+		o.b.cleanups.Go(func() { _ = o.removePieces(name, pieces) })
+	}
+	return err
+}
+
+// commit writes the tail and the commit record.
+func (w *shardWriter) commit() error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	tail := *w.buf
+	piece := w.osd.b.opts.PieceSize
+	rec := encodeCommit(w.off+int64(len(tail)), piece)
+	first := pieceOID(w.osd.id, w.name, 0)
+	op := rados.CreateWriteOp()
+	defer op.Release()
+	switch {
+	case w.off+int64(len(tail)) <= piece && len(tail) > 0:
+		// Everything lives in piece 0: data and record in one op.
+		if w.off == 0 {
+			op.WriteFull(tail)
+		} else {
+			op.Write(tail, uint64(w.off))
+		}
+		w.pieces = 1
+	case len(tail) > 0:
+		if err := w.flush(tail); err != nil {
+			return err
+		}
+	case w.pieces == 0:
+		// An empty shard is an empty piece 0 carrying the record.
+		op.Create(rados.CreateIdempotent)
+		w.pieces = 1
+	}
+	op.SetXattr(commitXattr, rec)
+	if err := op.Operate(w.osd.io, first, rados.OperationNoFlag); err != nil {
+		return fmt.Errorf("rados: OSD %s: commit %s: %w", w.osd.id, w.name, classify(err))
+	}
+	return nil
+}
+
+// Abort removes the pieces written so far. After Commit, or a second time,
+// it does nothing.
+func (w *shardWriter) Abort() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf == nil {
+		return nil
+	}
+	w.release()
+	if err := w.osd.removePieces(w.name, w.pieces); err != nil {
+		return fmt.Errorf("rados: OSD %s: abort %s: %w", w.osd.id, w.name, err)
+	}
+	return nil
+}
+
+// release returns the buffer to the pool and finishes the writer.
+func (w *shardWriter) release() {
+	w.osd.b.putBuf(w.buf)
+	w.buf = nil
+}
