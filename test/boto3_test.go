@@ -1,0 +1,36 @@
+package test
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBoto3 runs clients/boto3_roundtrip.py (upload_file/download_file of a
+// multipart-sized and a small file, head_object, listing, delete_objects)
+// with boto3's default flexible checksums on (aws-chunked trailers over
+// https) and off.
+func TestBoto3(t *testing.T) {
+	t.Parallel()
+	py := needTool(t, "python3")
+	if _, errOut, err := execTool(t, toolEnv(), "", py, "-c", "import boto3"); err != nil {
+		missingTool(t, "boto3", errors.New(strings.TrimSpace(errOut)))
+	}
+	script, err := filepath.Abs(filepath.Join("clients", "boto3_roundtrip.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fx.gw.sdk()
+	for _, mode := range []string{"on", "off"} {
+		t.Run("checksums-"+mode, func(t *testing.T) {
+			bucket := bucketName("boto3-" + mode)
+			t.Cleanup(func() { removeBucket(t, c, bucket) })
+			env := toolEnv("RUSTFS_ACCESS_KEY="+testAccessKey, "RUSTFS_SECRET_KEY="+testSecretKey)
+			out := runTool(t, env, "", py, script, fx.gw.Endpoint, fx.ca.CAFile, bucket, t.TempDir(), mode)
+			if strings.TrimSpace(out) != "ok" {
+				t.Fatalf("boto3_roundtrip.py printed %q, want ok", out)
+			}
+		})
+	}
+}
