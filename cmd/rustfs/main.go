@@ -1,0 +1,69 @@
+// Command rustfs is the RustFS gateway: an S3-compatible object store that
+// encrypts every object with a post-quantum key envelope and erasure-codes
+// it across rack-spread OSDs.
+//
+//	rustfs server        serve S3 (flags or RUSTFS_* environment variables)
+//	rustfs keys rotate   re-sign manifests with the current signing key
+//	rustfs cpu           show which CPU kernels run on this machine
+//	rustfs version       print the version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a subcommand and returns the process exit code: 0 on
+// success, 1 on failure, 2 on usage errors.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "server":
+		return cmdServer(ctx, args[1:], stdout, stderr, getenv)
+	case "keys":
+		if len(args) < 2 || args[1] != "rotate" {
+			fmt.Fprintln(stderr, "usage: rustfs keys rotate [flags]")
+			return 2
+		}
+		return cmdKeysRotate(ctx, args[2:], stdout, stderr, getenv)
+	case "cpu":
+		return cmdCPU(stdout)
+	case "version", "--version", "-version":
+		return cmdVersion(stdout)
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "rustfs: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: rustfs <command> [flags]
+
+commands:
+  server        serve the S3 API (rustfs server -h lists the flags)
+  keys rotate   re-sign every manifest with the current signing key
+  cpu           print the CPU features and the kernels in use
+  version       print the version
+
+Every flag has an environment equivalent: --chunk-size is RUSTFS_CHUNK_SIZE.
+Root credentials come from RUSTFS_ACCESS_KEY and RUSTFS_SECRET_KEY, or are
+generated on first start into <data>/credentials.
+`)
+}

@@ -1,0 +1,72 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Action names an S3 permission in IAM policy syntax ("s3:GetObject"), so
+// future policies can be written exactly as AWS users already write them.
+type Action string
+
+// Actions the gateway checks. Several S3 operations share one permission,
+// as in AWS (HeadObject needs s3:GetObject, UploadPart needs s3:PutObject).
+const (
+	ListAllMyBuckets           Action = "s3:ListAllMyBuckets"
+	CreateBucket               Action = "s3:CreateBucket"
+	DeleteBucket               Action = "s3:DeleteBucket"
+	ListBucket                 Action = "s3:ListBucket"
+	GetBucketLocation          Action = "s3:GetBucketLocation"
+	GetBucketVersioning        Action = "s3:GetBucketVersioning"
+	ListBucketMultipartUploads Action = "s3:ListBucketMultipartUploads"
+	GetObject                  Action = "s3:GetObject"
+	PutObject                  Action = "s3:PutObject"
+	DeleteObject               Action = "s3:DeleteObject"
+	ListMultipartUploadParts   Action = "s3:ListMultipartUploadParts"
+	AbortMultipartUpload       Action = "s3:AbortMultipartUpload"
+)
+
+// ErrAccessDenied is returned by an Authorizer that refuses a request.
+var ErrAccessDenied = errors.New("iam: access denied")
+
+// Principal is who made a request, as authentication established it.
+type Principal struct {
+	Account   string
+	AccessKey string
+	// Anonymous is true for requests that carried no credentials at all.
+	Anonymous bool
+}
+
+// Request is one authorization question: may Principal do Action on
+// Bucket/Key? Bucket and Key are empty for service-level actions.
+type Request struct {
+	Principal Principal
+	Action    Action
+	Bucket    string
+	Key       string
+}
+
+// Authorizer decides whether an authenticated request may proceed. It runs
+// once per request, after routing, before any handler touches data. A nil
+// error allows; anything else denies (and fails closed: errors other than
+// ErrAccessDenied deny too).
+type Authorizer interface {
+	Authorize(ctx context.Context, r Request) error
+}
+
+// RootOnly is the authorizer for a single-tenant server: the root account
+// may do everything, anonymous requests and every other account nothing.
+// It is the default until users and policies exist.
+type RootOnly struct{}
+
+// Authorize implements Authorizer.
+func (RootOnly) Authorize(_ context.Context, r Request) error {
+	if r.Principal.Anonymous {
+		return fmt.Errorf("%w: anonymous %s", ErrAccessDenied, r.Action)
+	}
+	if r.Principal.Account != RootAccount {
+		return fmt.Errorf("%w: account %q may not %s", ErrAccessDenied, r.Principal.Account, r.Action)
+	}
+	return nil
+}

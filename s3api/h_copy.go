@@ -1,0 +1,146 @@
+package s3api
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/tasmaniancloud/rustfs/iam"
+	"github.com/tasmaniancloud/rustfs/object"
+	"github.com/tasmaniancloud/rustfs/s3err"
+)
+
+// parseCopySource splits an x-amz-copy-source value ("/bucket/key" or
+// "bucket/key", URL-encoded, optionally "?versionId=…") into bucket and
+// key. The version id is ignored: objects have exactly one version here.
+func parseCopySource(v string) (bucket, key string, err error) {
+	bad := s3err.Newf(s3err.InvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey.")
+	// The query part is split off before decoding: an encoded '?' (%3F)
+	// belongs to the key.
+	path, _, _ := strings.Cut(strings.TrimSpace(v), "?")
+	path, uerr := url.PathUnescape(path)
+	if uerr != nil {
+		return "", "", bad
+	}
+	path = strings.TrimPrefix(path, "/")
+	bucket, key, _ = strings.Cut(path, "/")
+	if bucket == "" || key == "" {
+		return "", "", bad
+	}
+	return bucket, key, nil
+}
+
+// copyInput builds the source side of CopyObject/UploadPartCopy and checks
+// the principal may read the source.
+func (r *request) copyInput() (object.CopyInput, error) {
+	if err := r.checkSSEC(); err != nil {
+		return object.CopyInput{}, err
+	}
+	bucket, key, err := parseCopySource(r.hdr.value("x-amz-copy-source"))
+	if err != nil {
+		return object.CopyInput{}, err
+	}
+	if err := r.s.o.Authorizer.Authorize(r.s.base, iam.Request{
+		Principal: r.principal, Action: iam.GetObject, Bucket: bucket, Key: key,
+	}); err != nil {
+		return object.CopyInput{}, s3err.Wrap(s3err.AccessDenied, err)
+	}
+	if err := r.checkExpectedOwner("x-amz-source-expected-bucket-owner", bucket); err != nil {
+		return object.CopyInput{}, err
+	}
+	return object.CopyInput{
+		SrcBucket: bucket,
+		SrcKey:    key,
+		Cond:      r.conditions("x-amz-copy-source-"),
+		Owner:     r.principal.Account,
+	}, nil
+}
+
+// copyObject serves PUT /bucket/key with x-amz-copy-source.
+func (r *request) copyObject() error {
+	if err := r.checkWriteHeaders(); err != nil {
+		return err
+	}
+	if err := r.checkConditionalWrite(); err != nil {
+		return err
+	}
+	if _, ok := r.hdr.get("x-amz-copy-source-range"); ok {
+		return s3err.Newf(s3err.InvalidArgument, "x-amz-copy-source-range is only valid for UploadPartCopy.")
+	}
+	if v := r.hdr.value("x-amz-tagging-directive"); v != "" && v != "COPY" {
+		return s3err.Newf(s3err.NotImplemented, "Object tagging is not implemented.")
+	}
+	src, err := r.copyInput()
+	if err != nil {
+		return err
+	}
+	switch r.hdr.value("x-amz-metadata-directive") {
+	case "", "COPY":
+		if src.SrcBucket == r.bucket && src.SrcKey == r.key {
+			return s3err.Newf(s3err.InvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+		}
+	case "REPLACE":
+		src.ReplaceMeta = true
+		if src.Meta, err = r.objectMeta(); err != nil {
+			return err
+		}
+	default:
+		return s3err.Newf(s3err.InvalidArgument, "Unknown metadata directive.")
+	}
+	info, err := r.s.o.Layer.CopyObject(r.s.base, src, r.bucket, r.key)
+	if err != nil {
+		return err
+	}
+	r.setHeader("x-amz-server-side-encryption", "AES256")
+	return r.writeXML(http.StatusOK, copyObjectResult{
+		Xmlns:          s3NS,
+		ETag:           quoteETag(info.ETag),
+		LastModified:   isoTime(info.LastModified),
+		checksumFields: newChecksumFields(info.Checksums.Values),
+	})
+}
+
+// uploadPartCopy serves PUT /bucket/key?partNumber&uploadId with
+// x-amz-copy-source (and optionally x-amz-copy-source-range).
+func (r *request) uploadPartCopy() error {
+	part, uploadID, err := r.partParams()
+	if err != nil {
+		return err
+	}
+	src, err := r.copyInput()
+	if err != nil {
+		return err
+	}
+	if v, ok := r.hdr.get("x-amz-copy-source-range"); ok {
+		if !validCopyRange(v) {
+			return s3err.Newf(s3err.InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy.")
+		}
+		src.SrcRange = v
+	}
+	info, err := r.s.o.Layer.UploadPartCopy(r.s.base, uploadID, part, r.bucket, r.key, src)
+	if err != nil {
+		return err
+	}
+	return r.writeXML(http.StatusOK, copyPartResult{
+		Xmlns:          s3NS,
+		ETag:           quoteETag(info.ETag),
+		LastModified:   isoTime(info.LastModified),
+		checksumFields: newChecksumFields(info.Checksums),
+	})
+}
+
+// validCopyRange checks "bytes=first-last" with 0 ≤ first ≤ last.
+func validCopyRange(v string) bool {
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	if !ok {
+		return false
+	}
+	a, b, ok := strings.Cut(spec, "-")
+	if !ok {
+		return false
+	}
+	first, err1 := strconv.ParseInt(a, 10, 64)
+	last, err2 := strconv.ParseInt(b, 10, 64)
+	return err1 == nil && err2 == nil && first >= 0 && first <= last
+}

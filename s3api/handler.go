@@ -1,0 +1,169 @@
+package s3api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tasmaniancloud/rustfs/iam"
+	"github.com/tasmaniancloud/rustfs/s3err"
+	"github.com/valyala/fasthttp"
+)
+
+// handle is the fasthttp handler: every request enters here, and every
+// non-health request passes the one authentication gate before anything
+// else looks at it.
+func (s *Server) handle(ctx *fasthttp.RequestCtx) {
+	start := time.Now()
+	r := s.newRequest(ctx)
+	r.startResponse()
+	op := s.serve(r)
+	// Whatever happened, leave nothing of the body on the connection.
+	r.drain()
+	if s.log.Enabled(s.base, slog.LevelDebug) {
+		s.log.Debug("s3api: request", "id", r.id, "op", op, "method", r.method, "path", r.rawPath,
+			"status", ctx.Response.StatusCode(), "dur", time.Since(start))
+	}
+}
+
+// serve runs the request and returns the operation name for the log.
+func (s *Server) serve(r *request) string {
+	if s.isHealthProbe(r) {
+		s.health(r)
+		return "Health"
+	}
+	// The target is parsed first only so error documents name the
+	// resource; nothing is looked up before authentication.
+	targetErr := s.resolveTarget(r)
+	ident, err := s.o.Verifier.Verify(r.sigRequest())
+	if err != nil {
+		r.writeError(err)
+		return "Auth"
+	}
+	r.ident = ident
+	r.principal = iam.Principal{Account: ident.Account, AccessKey: ident.AccessKey, Anonymous: ident.Anonymous}
+	if ident.Anonymous {
+		// No anonymous access at all (no public buckets, no bucket
+		// enumeration); the authorizer would deny too, but saying so before
+		// routing reveals nothing about which buckets or operations exist.
+		r.writeError(s3err.New(s3err.AccessDenied))
+		return "Anonymous"
+	}
+	if targetErr != nil {
+		r.writeError(targetErr)
+		return "Route"
+	}
+	op, err := s.route(r)
+	if err != nil {
+		r.writeError(err)
+		return "Route"
+	}
+	if err := s.o.Authorizer.Authorize(s.base, iam.Request{
+		Principal: r.principal, Action: op.action, Bucket: r.bucket, Key: r.key,
+	}); err != nil {
+		r.writeError(s3err.Wrap(s3err.AccessDenied, err))
+		return op.name
+	}
+	if err := r.checkExpectedOwner("x-amz-expected-bucket-owner", r.bucket); err != nil {
+		r.writeError(err)
+		return op.name
+	}
+	if err := op.handler(r); err != nil {
+		r.writeError(err)
+	}
+	return op.name
+}
+
+// expect decides Expect: 100-continue from the headers alone: a request
+// that would fail authentication, or declares a body larger than any
+// operation accepts, is refused before the client sends its body.
+// fasthttp closes the connection after a refusal.
+func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
+	r := s.newRequest(ctx)
+	if s.isHealthProbe(r) {
+		return fasthttp.StatusContinue
+	}
+	var refuse *s3err.Error
+	if n, ok := r.contentLength(); ok && n > s.o.MaxObjectSize {
+		refuse = s3err.New(s3err.EntityTooLarge)
+	} else if err := s.o.Verifier.ExpectCheck(r.sigRequest()); err != nil {
+		refuse = s3err.From(err)
+	} else if r.isAnonymous() {
+		refuse = s3err.New(s3err.AccessDenied)
+	}
+	if refuse == nil {
+		return fasthttp.StatusContinue
+	}
+	// The status is all fasthttp promises to send; the headers and error
+	// document are set here so clients see the usual S3 error.
+	r.startResponse()
+	ctx.SetContentType("application/xml")
+	ctx.SetBody(refuse.AppendXML(nil, r.resource(), r.id))
+	s.log.Debug("s3api: 100-continue refused", "id", r.id, "code", refuse.Code)
+	return refuse.Status
+}
+
+// isAnonymous reports whether the request carries no credentials at all
+// (no Authorization header, no presigned query).
+func (r *request) isAnonymous() bool {
+	if _, ok := r.hdr.get("authorization"); ok {
+		return false
+	}
+	if _, ok := r.query("X-Amz-Algorithm"); ok {
+		return false
+	}
+	if _, ok := r.query("X-Amz-Signature"); ok {
+		return false
+	}
+	if _, ok := r.query("Signature"); ok {
+		return false
+	}
+	return true
+}
+
+// isHealthProbe recognises the unauthenticated liveness and readiness
+// probes. Only anonymous GET/HEAD requests to exactly these paths are
+// probes, so a signed request for key "live" in a bucket named "health"
+// still reaches that object.
+func (s *Server) isHealthProbe(r *request) bool {
+	if r.method != http.MethodGet && r.method != http.MethodHead {
+		return false
+	}
+	if r.rawPath != "/health/live" && r.rawPath != "/health/ready" {
+		return false
+	}
+	return s.hostBucket(r.host) == "" && r.isAnonymous()
+}
+
+// health answers /health/live (the process serves HTTP) and /health/ready
+// (Options.Ready says the backend can take traffic).
+func (s *Server) health(r *request) {
+	status := http.StatusOK
+	if r.rawPath == "/health/ready" && s.o.Ready != nil {
+		if err := s.o.Ready(s.base); err != nil {
+			s.log.Warn("s3api: not ready", "err", err)
+			status = http.StatusServiceUnavailable
+		}
+	}
+	r.setHeader("Cache-Control", "no-store")
+	r.writeEmpty(status)
+}
+
+// checkExpectedOwner enforces x-amz-expected-bucket-owner (and its copy
+// source twin): a client that names the account it expects to own the
+// bucket must get AccessDenied when another account does, never a silent
+// success on someone else's bucket.
+func (r *request) checkExpectedOwner(header, bucket string) error {
+	want, ok := r.hdr.get(header)
+	if !ok || bucket == "" {
+		return nil
+	}
+	info, err := r.s.o.Layer.HeadBucket(r.s.base, bucket)
+	if err != nil {
+		return nil // the operation itself reports the missing bucket
+	}
+	if info.Owner != want {
+		return s3err.Newf(s3err.AccessDenied, "The bucket is not owned by the expected account.")
+	}
+	return nil
+}

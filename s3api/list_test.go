@@ -1,0 +1,145 @@
+package s3api
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+type v2doc struct {
+	Name                  string
+	Prefix                string
+	KeyCount              int
+	MaxKeys               int
+	IsTruncated           bool
+	ContinuationToken     string
+	NextContinuationToken string
+	StartAfter            string
+	EncodingType          string
+	Contents              []struct {
+		Key          string
+		ETag         string
+		Size         int64
+		StorageClass string
+		Owner        *struct{ ID string }
+	}
+	CommonPrefixes []struct{ Prefix string }
+}
+
+func listV2(t *testing.T, e *testEnv, query string) v2doc {
+	t.Helper()
+	got := e.do(req{path: "/bkt", query: "list-type=2&" + query})
+	mustStatus(t, got, 200, "")
+	var d v2doc
+	if err := xml.Unmarshal(got.body, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestListObjectsV2(t *testing.T) {
+	e := newTestEnv(t, nil)
+	e.mkBucket("bkt")
+	for _, k := range []string{"a/1", "a/2", "b/1", "c", "d e+f"} {
+		e.put("/bkt/"+url.PathEscape(k), []byte(k))
+	}
+	d := listV2(t, e, "")
+	if d.KeyCount != 5 || d.IsTruncated || d.MaxKeys != 1000 || d.Contents[0].Key != "a/1" {
+		t.Errorf("full list: %+v", d)
+	}
+	if d.Contents[0].ETag == "" || d.Contents[0].ETag[0] != '"' || d.Contents[0].StorageClass != "STANDARD" || d.Contents[0].Owner != nil {
+		t.Errorf("item: %+v", d.Contents[0])
+	}
+	d = listV2(t, e, "delimiter=%2F")
+	if len(d.CommonPrefixes) != 2 || d.CommonPrefixes[0].Prefix != "a/" || len(d.Contents) != 2 || d.KeyCount != 4 {
+		t.Errorf("delimited: %+v", d)
+	}
+	// Paging with opaque continuation tokens.
+	var keys []string
+	token := ""
+	for i := 0; i < 10; i++ {
+		q := "max-keys=2"
+		if token != "" {
+			q += "&continuation-token=" + url.QueryEscape(token)
+		}
+		d = listV2(t, e, q)
+		if token != "" && d.ContinuationToken != token {
+			t.Errorf("token not echoed: %q", d.ContinuationToken)
+		}
+		for _, c := range d.Contents {
+			keys = append(keys, c.Key)
+		}
+		if !d.IsTruncated {
+			break
+		}
+		token = d.NextContinuationToken
+		if token == "" {
+			t.Fatal("truncated page without a token")
+		}
+	}
+	if fmt.Sprint(keys) != "[a/1 a/2 b/1 c d e+f]" {
+		t.Errorf("paged keys %v", keys)
+	}
+	d = listV2(t, e, "start-after=b%2F1&fetch-owner=true")
+	if len(d.Contents) != 2 || d.Contents[0].Key != "c" || d.StartAfter != "b/1" || d.Contents[0].Owner == nil || d.Contents[0].Owner.ID != "root" {
+		t.Errorf("start-after/fetch-owner: %+v", d)
+	}
+	d = listV2(t, e, "encoding-type=url&prefix=d")
+	if d.EncodingType != "url" || len(d.Contents) != 1 || d.Contents[0].Key != "d%20e%2Bf" {
+		t.Errorf("url encoding: %+v", d)
+	}
+	d = listV2(t, e, "max-keys=0")
+	if d.KeyCount != 0 || d.IsTruncated {
+		t.Errorf("max-keys=0: %+v", d)
+	}
+	mustStatus(t, e.do(req{path: "/bkt", query: "list-type=2&continuation-token=%21%21"}), 400, "InvalidArgument")
+	mustStatus(t, e.do(req{path: "/bkt", query: "list-type=2&encoding-type=base64"}), 400, "InvalidArgument")
+	mustStatus(t, e.do(req{path: "/bkt", query: "list-type=2&max-keys=-1"}), 400, "InvalidArgument")
+	mustStatus(t, e.do(req{path: "/bkt", query: "list-type=3"}), 400, "InvalidArgument")
+	mustStatus(t, e.do(req{path: "/nobkt", query: "list-type=2"}), 404, "NoSuchBucket")
+	mustStatus(t, e.do(req{path: "/nobkt", query: "list-type=2&max-keys=0"}), 404, "NoSuchBucket")
+}
+
+func TestListObjectsV1(t *testing.T) {
+	e := newTestEnv(t, nil)
+	e.mkBucket("bkt")
+	for _, k := range []string{"a/1", "a/2", "b/1", "c"} {
+		e.put("/bkt/"+k, []byte(k))
+	}
+	get := func(q string) (d struct {
+		Marker, NextMarker string
+		IsTruncated        bool
+		Contents           []struct {
+			Key   string
+			Owner *struct{ ID string }
+		}
+		CommonPrefixes []struct{ Prefix string }
+	}) {
+		t.Helper()
+		got := e.do(req{path: "/bkt", query: q})
+		mustStatus(t, got, 200, "")
+		if err := xml.Unmarshal(got.body, &d); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	d := get("max-keys=2")
+	if !d.IsTruncated || d.NextMarker != "" || len(d.Contents) != 2 || d.Contents[0].Owner == nil {
+		t.Errorf("V1 without delimiter sends no NextMarker and includes Owner: %+v", d)
+	}
+	d = get("max-keys=2&marker=a%2F2")
+	if d.Marker != "a/2" || d.Contents[0].Key != "b/1" {
+		t.Errorf("marker: %+v", d)
+	}
+	d = get("delimiter=%2F&max-keys=1")
+	if !d.IsTruncated || d.NextMarker != "a/" || len(d.CommonPrefixes) != 1 {
+		t.Errorf("NextMarker with delimiter: %+v", d)
+	}
+	d = get("delimiter=%2F&marker=a%2F")
+	if len(d.CommonPrefixes) != 1 || d.CommonPrefixes[0].Prefix != "b/" || d.Contents[0].Key != "c" {
+		t.Errorf("continue after prefix: %+v", d)
+	}
+	mustStatus(t, e.do(req{method: http.MethodGet, path: "/bkt", query: "max-keys=abc"}), 400, "InvalidArgument")
+}

@@ -1,0 +1,207 @@
+package s3api
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/tasmaniancloud/rustfs/iam"
+	"github.com/tasmaniancloud/rustfs/s3err"
+)
+
+// operation is one routed S3 operation: the permission it needs and the
+// handler that serves it.
+type operation struct {
+	name    string
+	action  iam.Action
+	handler func(*request) error
+}
+
+// The operations, one immutable value each.
+var (
+	opListBuckets             = &operation{"ListBuckets", iam.ListAllMyBuckets, (*request).listBuckets}
+	opGetBucketLocation       = &operation{"GetBucketLocation", iam.GetBucketLocation, (*request).getBucketLocation}
+	opGetBucketVersioning     = &operation{"GetBucketVersioning", iam.GetBucketVersioning, (*request).getBucketVersioning}
+	opListMultipartUploads    = &operation{"ListMultipartUploads", iam.ListBucketMultipartUploads, (*request).listMultipartUploads}
+	opListObjectsV2           = &operation{"ListObjectsV2", iam.ListBucket, (*request).listObjectsV2}
+	opListObjects             = &operation{"ListObjects", iam.ListBucket, (*request).listObjectsV1}
+	opHeadBucket              = &operation{"HeadBucket", iam.ListBucket, (*request).headBucket}
+	opCreateBucket            = &operation{"CreateBucket", iam.CreateBucket, (*request).createBucket}
+	opDeleteBucket            = &operation{"DeleteBucket", iam.DeleteBucket, (*request).deleteBucket}
+	opDeleteObjects           = &operation{"DeleteObjects", iam.DeleteObject, (*request).deleteObjects}
+	opListParts               = &operation{"ListParts", iam.ListMultipartUploadParts, (*request).listParts}
+	opGetObject               = &operation{"GetObject", iam.GetObject, (*request).getObject}
+	opHeadObject              = &operation{"HeadObject", iam.GetObject, (*request).headObject}
+	opUploadPartCopy          = &operation{"UploadPartCopy", iam.PutObject, (*request).uploadPartCopy}
+	opUploadPart              = &operation{"UploadPart", iam.PutObject, (*request).uploadPart}
+	opCopyObject              = &operation{"CopyObject", iam.PutObject, (*request).copyObject}
+	opPutObject               = &operation{"PutObject", iam.PutObject, (*request).putObject}
+	opAbortMultipartUpload    = &operation{"AbortMultipartUpload", iam.AbortMultipartUpload, (*request).abortMultipartUpload}
+	opDeleteObject            = &operation{"DeleteObject", iam.DeleteObject, (*request).deleteObject}
+	opCreateMultipartUpload   = &operation{"CreateMultipartUpload", iam.PutObject, (*request).createMultipartUpload}
+	opCompleteMultipartUpload = &operation{"CompleteMultipartUpload", iam.PutObject, (*request).completeMultipartUpload}
+)
+
+// unsupportedSubresources are S3 sub-resources this gateway does not
+// implement. A request naming one gets NotImplemented: answering it as the
+// plain operation would be a wrong success (GET ?acl returning the object,
+// PUT ?tagging overwriting it).
+var unsupportedSubresources = map[string]bool{
+	"accelerate": true, "acl": true, "analytics": true, "attributes": true,
+	"cors": true, "encryption": true, "intelligent-tiering": true,
+	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
+	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
+	"notification": true, "object-lock": true, "ownershipControls": true,
+	"policy": true, "policyStatus": true, "publicAccessBlock": true,
+	"renameObject": true, "replication": true, "requestPayment": true,
+	"restore": true, "retention": true, "select": true, "session": true,
+	"tagging": true, "torrent": true, "versions": true, "website": true,
+}
+
+// unsupportedSubresource returns the first unsupported sub-resource the
+// query names, or "".
+func (r *request) unsupportedSubresource() string {
+	for k := range r.ctx.QueryArgs().All() {
+		if unsupportedSubresources[string(k)] {
+			return string(k)
+		}
+	}
+	return ""
+}
+
+// resolveTarget finds the bucket and key a request addresses: from the Host
+// for virtual-hosted-style requests to one of Options.Domains, else from the
+// first path segment.
+func (s *Server) resolveTarget(r *request) error {
+	path, err := url.PathUnescape(r.rawPath)
+	if err != nil || !strings.HasPrefix(path, "/") {
+		return s3err.New(s3err.InvalidURI)
+	}
+	if b := s.hostBucket(r.host); b != "" {
+		r.bucket, r.key = b, path[1:]
+		return nil
+	}
+	r.bucket, r.key, _ = strings.Cut(path[1:], "/")
+	return nil
+}
+
+// hostBucket returns the bucket named by a virtual-hosted-style Host, or "".
+func (s *Server) hostBucket(host string) string {
+	if len(s.o.Domains) == 0 || host == "" {
+		return ""
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, d := range s.o.Domains {
+		if len(host) > len(d)+1 && strings.HasSuffix(host, d) && host[len(host)-len(d)-1] == '.' {
+			return host[:len(host)-len(d)-1]
+		}
+	}
+	return ""
+}
+
+// route picks the operation for a request whose target is resolved.
+func (s *Server) route(r *request) (*operation, error) {
+	if r.bucket == "" {
+		if r.method == http.MethodGet {
+			return opListBuckets, nil
+		}
+		return nil, s3err.New(s3err.MethodNotAllowed)
+	}
+	if name := r.unsupportedSubresource(); name != "" {
+		return nil, s3err.Newf(s3err.NotImplemented, "The %s sub-resource is not implemented.", name)
+	}
+	if r.key == "" {
+		return s.routeBucket(r)
+	}
+	return s.routeObject(r)
+}
+
+// routeBucket selects a bucket-level operation.
+func (s *Server) routeBucket(r *request) (*operation, error) {
+	_, uploads := r.query("uploads")
+	switch r.method {
+	case http.MethodGet:
+		if _, ok := r.query("location"); ok {
+			return opGetBucketLocation, nil
+		}
+		if _, ok := r.query("versioning"); ok {
+			return opGetBucketVersioning, nil
+		}
+		if uploads {
+			return opListMultipartUploads, nil
+		}
+		if lt, ok := r.query("list-type"); ok {
+			if lt != "2" {
+				return nil, s3err.Newf(s3err.InvalidArgument, "Invalid list-type %q.", lt)
+			}
+			return opListObjectsV2, nil
+		}
+		return opListObjects, nil
+	case http.MethodHead:
+		return opHeadBucket, nil
+	case http.MethodPut:
+		if _, ok := r.query("versioning"); ok {
+			return nil, s3err.Newf(s3err.NotImplemented, "Bucket versioning is not implemented.")
+		}
+		return opCreateBucket, nil
+	case http.MethodDelete:
+		return opDeleteBucket, nil
+	case http.MethodPost:
+		if _, ok := r.query("delete"); ok {
+			return opDeleteObjects, nil
+		}
+		return nil, s3err.Newf(s3err.NotImplemented, "POST object uploads are not implemented.")
+	}
+	return nil, s3err.New(s3err.MethodNotAllowed)
+}
+
+// routeObject selects an object-level operation.
+func (s *Server) routeObject(r *request) (*operation, error) {
+	uploadID, hasUploadID := r.query("uploadId")
+	_, hasPartNumber := r.query("partNumber")
+	if v, ok := r.query("versionId"); ok && v != "null" && r.method != http.MethodPut && r.method != http.MethodPost {
+		return nil, s3err.Newf(s3err.NotImplemented, "Object versions are not implemented; only versionId=null exists.")
+	}
+	_, copySource := r.hdr.get("x-amz-copy-source")
+	switch r.method {
+	case http.MethodGet:
+		if hasUploadID {
+			return opListParts, nil
+		}
+		return opGetObject, nil
+	case http.MethodHead:
+		return opHeadObject, nil
+	case http.MethodPut:
+		if hasUploadID || hasPartNumber {
+			if !hasUploadID || !hasPartNumber || uploadID == "" {
+				return nil, s3err.Newf(s3err.InvalidRequest, "UploadPart needs both partNumber and uploadId.")
+			}
+			if copySource {
+				return opUploadPartCopy, nil
+			}
+			return opUploadPart, nil
+		}
+		if copySource {
+			return opCopyObject, nil
+		}
+		return opPutObject, nil
+	case http.MethodDelete:
+		if hasUploadID {
+			return opAbortMultipartUpload, nil
+		}
+		return opDeleteObject, nil
+	case http.MethodPost:
+		if _, ok := r.query("uploads"); ok {
+			return opCreateMultipartUpload, nil
+		}
+		if hasUploadID {
+			return opCompleteMultipartUpload, nil
+		}
+		return nil, s3err.Newf(s3err.NotImplemented, "This POST operation is not implemented.")
+	}
+	return nil, s3err.New(s3err.MethodNotAllowed)
+}

@@ -1,0 +1,254 @@
+package s3api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tasmaniancloud/rustfs/iam"
+	"github.com/tasmaniancloud/rustfs/object"
+	"github.com/tasmaniancloud/rustfs/sigv4"
+	"github.com/valyala/fasthttp"
+)
+
+// Defaults for Options fields left zero.
+const (
+	// DefaultMaxObjectSize is S3's limit for one PUT and one part: 5 GiB.
+	DefaultMaxObjectSize = 5 << 30
+	// DefaultMaxHeaderSize bounds the request line plus headers; fasthttp
+	// uses its read buffer size as that limit.
+	DefaultMaxHeaderSize = 16 << 10
+	// DefaultHeaderTimeout bounds reading a request's headers.
+	DefaultHeaderTimeout = 30 * time.Second
+	// DefaultIdleTimeout bounds how long a keep-alive connection waits for
+	// its next request.
+	DefaultIdleTimeout = 2 * time.Minute
+	// DefaultBodyTimeout is the longest a body read or a response write may
+	// stall; it is a progress deadline renewed on every read and write, so a
+	// 5 GiB upload is not cut off while it keeps moving.
+	DefaultBodyTimeout = time.Minute
+	// DefaultDrainLimit is how much unread body an early answer discards to
+	// keep the connection usable; anything longer closes the connection.
+	DefaultDrainLimit = 64 << 10
+	// DefaultRegion is the region reported when Options.Region is empty.
+	DefaultRegion = "us-east-1"
+)
+
+// Options configures a Server. Zero fields take the defaults above.
+type Options struct {
+	// Layer is the object layer requests are served from (required).
+	Layer object.Layer
+	// Verifier authenticates every request (required).
+	Verifier *sigv4.Verifier
+	// Authorizer decides what an authenticated principal may do
+	// (default iam.RootOnly).
+	Authorizer iam.Authorizer
+	// Region is reported by GetBucketLocation and enforced on CreateBucket.
+	Region string
+	// Domains enable virtual-hosted-style requests: a Host of
+	// "<bucket>.<domain>" addresses bucket. Requests to any other host are
+	// path-style.
+	Domains []string
+	// MaxObjectSize bounds one PUT and one part (default 5 GiB).
+	MaxObjectSize int64
+	// MaxHeaderSize bounds the request line plus headers (default 16 KiB).
+	MaxHeaderSize int
+	// HeaderTimeout, IdleTimeout and BodyTimeout: see the Default* constants.
+	HeaderTimeout, IdleTimeout, BodyTimeout time.Duration
+	// DrainLimit: see DefaultDrainLimit.
+	DrainLimit int
+	// CompleteKeepAlive: see DefaultCompleteKeepAlive.
+	CompleteKeepAlive time.Duration
+	// MaxConns caps concurrent connections (default fasthttp's 256 Ki).
+	MaxConns int
+	// TLS, when set, makes Serve speak HTTPS on the listener it is given.
+	TLS *tls.Config
+	// Ready reports whether the server can take traffic, for
+	// /health/ready (default: always ready).
+	Ready func(ctx context.Context) error
+	// Logger receives request errors and server events (default
+	// slog.Default()).
+	Logger *slog.Logger
+	// Now returns the current time (default time.Now); tests pin it.
+	Now func() time.Time
+}
+
+// Server serves the S3 API over fasthttp.
+type Server struct {
+	o      Options
+	srv    *fasthttp.Server
+	log    *slog.Logger
+	region string
+
+	// base is the context every object-layer call runs under. It is
+	// cancelled only when a graceful shutdown runs out of time, so in-flight
+	// requests finish normally while the server drains.
+	base       context.Context
+	cancelBase context.CancelFunc
+
+	// reqPrefix and reqSeq form request ids: a random per-process prefix and
+	// a counter, unique without a random read per request.
+	reqPrefix uint32
+	reqSeq    atomic.Uint64
+	hostID    string
+
+	// mu guards the listeners Serve was given and the shutdown flag, so
+	// Shutdown also stops a Serve that fasthttp has not registered yet.
+	mu        sync.Mutex
+	listeners []net.Listener
+	closed    bool
+
+	// configErr reports missing required Options at Serve.
+	configErr error
+}
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("s3api: server closed")
+
+// NewServer fills in defaults and returns a Server that is not yet
+// listening. Options.Layer and Options.Verifier are required; without them
+// Serve returns an error.
+func NewServer(o Options) *Server {
+	if o.Authorizer == nil {
+		o.Authorizer = iam.RootOnly{}
+	}
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	if o.MaxObjectSize <= 0 {
+		o.MaxObjectSize = DefaultMaxObjectSize
+	}
+	if o.MaxHeaderSize <= 0 {
+		o.MaxHeaderSize = DefaultMaxHeaderSize
+	}
+	if o.HeaderTimeout <= 0 {
+		o.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = DefaultBodyTimeout
+	}
+	if o.DrainLimit <= 0 {
+		o.DrainLimit = DefaultDrainLimit
+	}
+	if o.CompleteKeepAlive <= 0 {
+		o.CompleteKeepAlive = DefaultCompleteKeepAlive
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	domains := make([]string, 0, len(o.Domains))
+	for _, d := range o.Domains {
+		d = strings.ToLower(strings.Trim(strings.TrimSpace(d), "."))
+		if d != "" {
+			domains = append(domains, d)
+		}
+	}
+	o.Domains = domains
+
+	s := &Server{o: o, log: o.Logger, region: o.Region}
+	switch {
+	case o.Layer == nil:
+		s.configErr = errors.New("s3api: Options.Layer is required")
+	case o.Verifier == nil:
+		s.configErr = errors.New("s3api: Options.Verifier is required")
+	}
+	s.base, s.cancelBase = context.WithCancel(context.Background())
+	var seed [12]byte
+	_, _ = rand.Read(seed[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	s.reqPrefix = binary.BigEndian.Uint32(seed[:4])
+	s.reqSeq.Store(binary.BigEndian.Uint64(seed[4:]) >> 16)
+	s.hostID = fmt.Sprintf("%x", seed)
+
+	s.srv = &fasthttp.Server{
+		Handler:       s.handle,
+		ExpectHandler: s.expect,
+		ErrorHandler:  s.transportError,
+		Name:          "RustFS",
+		Concurrency:   o.MaxConns,
+		// fasthttp's read buffer doubles as the header size limit.
+		ReadBufferSize:  o.MaxHeaderSize,
+		WriteBufferSize: 64 << 10,
+		// ReadTimeout covers the headers (and is renewed as a progress
+		// deadline once the body streams, see bodyReader); WriteTimeout is
+		// likewise renewed while an object streams out.
+		ReadTimeout:  o.HeaderTimeout,
+		WriteTimeout: o.BodyTimeout,
+		IdleTimeout:  o.IdleTimeout,
+		// Bodies are streamed to the handler and limited by us: fasthttp
+		// applies no limit to chunked bodies when streaming.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		NoDefaultContentType:         true,
+		CloseOnShutdown:              true,
+		SecureErrorLogMessage:        true,
+		Logger:                       fasthttpLogger{s.log},
+	}
+	return s
+}
+
+// Serve accepts connections on ln until Shutdown. With Options.TLS set, ln
+// carries plain TCP and Serve terminates TLS on it.
+func (s *Server) Serve(ln net.Listener) error {
+	if s.configErr != nil {
+		return s.configErr
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.listeners = append(s.listeners, ln)
+	s.mu.Unlock()
+	if s.o.TLS != nil {
+		ln = tls.NewListener(ln, s.o.TLS)
+	}
+	return s.srv.Serve(ln)
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests to
+// finish until ctx is done. If ctx expires first, the object-layer context
+// of the remaining requests is cancelled: their uploads abort without ever
+// becoming visible (visibility is the manifest commit) and the error is
+// returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	lns := s.listeners
+	s.mu.Unlock()
+	err := s.srv.ShutdownWithContext(ctx)
+	// fasthttp only knows listeners its Serve loop already picked up; close
+	// them all so a Serve racing with Shutdown returns too.
+	for _, ln := range lns {
+		_ = ln.Close()
+	}
+	if err != nil {
+		s.cancelBase()
+		return fmt.Errorf("s3api: shutdown: %w", err)
+	}
+	s.cancelBase()
+	return nil
+}
+
+// fasthttpLogger routes fasthttp's own messages (accept errors, broken
+// connections) into slog at debug level: they are per-connection noise.
+type fasthttpLogger struct{ log *slog.Logger }
+
+// Printf implements fasthttp.Logger.
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Debug("fasthttp: " + fmt.Sprintf(format, args...))
+}

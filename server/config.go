@@ -1,0 +1,169 @@
+// Package server assembles a complete RustFS gateway from its settings:
+// storage backend, key hierarchy, data plane, object layer, SigV4 verifier,
+// TLS and the S3 HTTP server. cmd/rustfs parses flags into a Config and
+// calls Run; integration tests call Run the same way on a random port.
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tasmaniancloud/rustfs/storage"
+)
+
+// Config holds every setting of `rustfs server`. Each field corresponds to
+// one flag (and its RUSTFS_* environment variable) of the binary.
+type Config struct {
+	// Address is the listen address (default 127.0.0.1:9000; ":0" picks a
+	// free port, reported through Run's ready callback).
+	Address string
+	// DataDir holds credentials, TLS files, the local root key and, for the
+	// local backend, metadata and the default OSDs (default ./data).
+	DataDir string
+	// OSDs lists local OSDs as "rack:path" or "id@rack:path", comma
+	// separated; empty means six OSDs in three racks under DataDir.
+	OSDs string
+	// Region is the S3 region (default us-east-1).
+	Region string
+	// Domains enable virtual-hosted-style requests ("<bucket>.<domain>").
+	Domains []string
+	// Workers, InFlight and ChunkSize tune the data plane (0 = defaults).
+	Workers, InFlight, ChunkSize int
+	// EC is the erasure layout "k+m" (default "4+2").
+	EC string
+	// Fsync is "always" (default) or "never" for the local backend.
+	Fsync string
+	// ETag is "md5" (default) or "fast" (opaque single-PUT ETags; breaks
+	// clients that compare ETags with MD5, such as rclone and s3cmd).
+	ETag string
+	// TLSCert and TLSKey name a PEM certificate and key; when both are
+	// empty a self-signed pair is created under DataDir/tls.
+	TLSCert, TLSKey string
+	// InsecurePlaintext serves plain HTTP. Credentials and data then cross
+	// the network unprotected; meant for local testing only.
+	InsecurePlaintext bool
+	// MaxSkew is the accepted client clock difference (default 5m).
+	MaxSkew time.Duration
+	// Keyring is "local" (root secret in KeyringFile) or "pkcs11".
+	Keyring string
+	// KeyringFile is the local root secret (default DataDir/keys/root.key).
+	KeyringFile string
+	// PKCS11 settings (Keyring "pkcs11").
+	PKCS11Module, PKCS11Token, PKCS11PIN, PKCS11KeyLabel string
+	// PKCS11CreateKey generates the root key in the token when missing.
+	PKCS11CreateKey bool
+	// Key versions for rotation (0 = 1): new envelopes use CustomerEpoch
+	// and SigningKeyVersion; reads accept versions down to the Min* values.
+	CustomerEpoch, MinCustomerEpoch         uint32
+	SigningKeyVersion, MinSigningKeyVersion uint32
+	// OldKeyringFiles are retired local root secrets still accepted for
+	// reads while `rustfs keys rotate` re-signs manifests.
+	OldKeyringFiles []string
+	// MultipartExpiry aborts multipart uploads older than this (0 = never;
+	// default 168h).
+	MultipartExpiry time.Duration
+	// Backend names the storage backend ("local" by default).
+	Backend string
+	// OpenBackend opens a non-local backend; cmd/rustfs sets it from its
+	// registry (the rados backend lives behind the ceph build tag).
+	OpenBackend func(ctx context.Context, cfg Config) (storage.Backend, error)
+	// AccessKey and SecretKey are the root credentials; when both are
+	// empty they are read from (or generated into) DataDir/credentials.
+	AccessKey, SecretKey string
+	// ShutdownTimeout bounds the graceful drain on shutdown (default 30s).
+	ShutdownTimeout time.Duration
+	// LogLevel is debug, info (default), warn or error; ignored when
+	// Logger is set.
+	LogLevel string
+	// Logger, when set, receives all logs.
+	Logger *slog.Logger
+	// Out receives the start-up banner (credentials, client command); nil
+	// means no banner.
+	Out io.Writer
+}
+
+// DefaultConfig returns the defaults of every setting.
+func DefaultConfig() Config {
+	return Config{
+		Address:         "127.0.0.1:9000",
+		DataDir:         "./data",
+		Region:          "us-east-1",
+		EC:              "4+2",
+		Fsync:           "always",
+		ETag:            "md5",
+		MaxSkew:         5 * time.Minute,
+		Keyring:         "local",
+		MultipartExpiry: 168 * time.Hour,
+		Backend:         "local",
+		ShutdownTimeout: 30 * time.Second,
+		LogLevel:        "info",
+	}
+}
+
+// withDefaults fills empty fields from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Address == "" {
+		c.Address = d.Address
+	}
+	if c.DataDir == "" {
+		c.DataDir = d.DataDir
+	}
+	if c.Region == "" {
+		c.Region = d.Region
+	}
+	if c.EC == "" {
+		c.EC = d.EC
+	}
+	if c.Fsync == "" {
+		c.Fsync = d.Fsync
+	}
+	if c.ETag == "" {
+		c.ETag = d.ETag
+	}
+	if c.MaxSkew <= 0 {
+		c.MaxSkew = d.MaxSkew
+	}
+	if c.Keyring == "" {
+		c.Keyring = d.Keyring
+	}
+	if c.Backend == "" {
+		c.Backend = d.Backend
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = d.ShutdownTimeout
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = d.LogLevel
+	}
+	return c
+}
+
+// ParseEC parses an erasure layout "k+m" such as "4+2".
+func ParseEC(s string) (k, m int, err error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), "+")
+	if ok {
+		k, err = strconv.Atoi(a)
+		if err == nil {
+			m, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil || k < 1 || m < 1 || k+m > 64 {
+		return 0, 0, fmt.Errorf("server: erasure layout %q: want k+m such as 4+2", s)
+	}
+	return k, m, nil
+}
+
+// ParseLogLevel maps debug|info|warn|error to a slog level.
+func ParseLogLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(strings.TrimSpace(s)))); err != nil {
+		return 0, fmt.Errorf("server: log level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}

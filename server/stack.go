@@ -1,0 +1,173 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/tasmaniancloud/rustfs/dataplane"
+	"github.com/tasmaniancloud/rustfs/kdf"
+	"github.com/tasmaniancloud/rustfs/object"
+	"github.com/tasmaniancloud/rustfs/storage"
+	"github.com/tasmaniancloud/rustfs/storage/local"
+)
+
+// stack is everything a running gateway holds open, closed in reverse.
+type stack struct {
+	backend storage.Backend
+	keyring kdf.Keyring
+	old     []kdf.Keyring
+	keys    *kdf.Service
+	engine  *dataplane.Engine
+	store   *object.Store
+}
+
+// newLogger builds the logger of cfg.
+func newLogger(cfg Config) (*slog.Logger, error) {
+	if cfg.Logger != nil {
+		return cfg.Logger, nil
+	}
+	level, err := ParseLogLevel(cfg.LogLevel)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})), nil
+}
+
+// OpenLocal opens the embedded local backend of cfg: metadata and, unless
+// cfg.OSDs says otherwise, six OSDs in three racks under cfg.DataDir.
+func OpenLocal(_ context.Context, cfg Config) (storage.Backend, error) {
+	o := local.Options{Dir: cfg.DataDir, Fsync: cfg.Fsync}
+	if cfg.OSDs != "" {
+		layout, err := local.ParseLayout(cfg.OSDs)
+		if err != nil {
+			return nil, err
+		}
+		o.Layout = layout
+	}
+	return local.Open(o)
+}
+
+// openBackend opens the backend cfg names.
+func openBackend(ctx context.Context, cfg Config) (storage.Backend, error) {
+	switch {
+	case cfg.OpenBackend != nil:
+		return cfg.OpenBackend(ctx, cfg)
+	case cfg.Backend == "local":
+		return OpenLocal(ctx, cfg)
+	default:
+		return nil, fmt.Errorf("server: backend %q is not available in this build (the rados backend needs -tags ceph)", cfg.Backend)
+	}
+}
+
+// openKeyring opens the root keyring of cfg.
+func openKeyring(cfg Config) (kdf.Keyring, error) {
+	switch cfg.Keyring {
+	case "local":
+		path := cfg.KeyringFile
+		if path == "" {
+			path = filepath.Join(cfg.DataDir, "keys", "root.key")
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("server: keyring directory: %w", err)
+		}
+		return kdf.OpenLocal(path)
+	case "pkcs11":
+		return kdf.OpenPKCS11(kdf.PKCS11Options{
+			ModulePath:      cfg.PKCS11Module,
+			TokenLabel:      cfg.PKCS11Token,
+			PIN:             cfg.PKCS11PIN,
+			KeyLabel:        cfg.PKCS11KeyLabel,
+			CreateIfMissing: cfg.PKCS11CreateKey,
+		})
+	}
+	return nil, fmt.Errorf("server: keyring %q: want local or pkcs11", cfg.Keyring)
+}
+
+// openKeys opens the backend, the keyrings and the key service: what both
+// the server and `rustfs keys rotate` need.
+func openKeys(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error) {
+	st := &stack{}
+	var err error
+	if err = os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("server: data directory: %w", err)
+	}
+	if st.backend, err = openBackend(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("server: open %s backend: %w", cfg.Backend, err)
+	}
+	if st.keyring, err = openKeyring(cfg); err != nil {
+		st.Close()
+		return nil, err
+	}
+	for _, p := range cfg.OldKeyringFiles {
+		k, err := kdf.OpenLocal(p)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("server: old keyring: %w", err)
+		}
+		st.old = append(st.old, k)
+	}
+	st.keys, err = kdf.New(kdf.Options{
+		Keyring:              st.keyring,
+		OldKeyrings:          st.old,
+		CustomerEpoch:        cfg.CustomerEpoch,
+		MinCustomerEpoch:     cfg.MinCustomerEpoch,
+		SigningKeyVersion:    cfg.SigningKeyVersion,
+		MinSigningKeyVersion: cfg.MinSigningKeyVersion,
+		Logger:               log,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// openStack opens everything the object layer needs.
+func openStack(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error) {
+	k, m, err := ParseEC(cfg.EC)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openKeys(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	st.engine, err = dataplane.New(st.backend, dataplane.Options{
+		Workers: cfg.Workers, InFlight: cfg.InFlight, ChunkSize: cfg.ChunkSize, K: k, M: m,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.store, err = object.New(object.Options{
+		Backend: st.backend, Engine: st.engine, Keys: st.keys,
+		ETag: cfg.ETag, MultipartExpiry: cfg.MultipartExpiry, Logger: log,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// Close releases the key service, keyrings and backend.
+func (st *stack) Close() error {
+	var errs []error
+	if st.keys != nil {
+		errs = append(errs, st.keys.Close())
+	}
+	for _, k := range st.old {
+		errs = append(errs, k.Close())
+	}
+	if st.keyring != nil {
+		errs = append(errs, st.keyring.Close())
+	}
+	if st.backend != nil {
+		errs = append(errs, st.backend.Close())
+	}
+	return errors.Join(errs...)
+}
