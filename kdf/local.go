@@ -11,7 +11,6 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -68,8 +67,6 @@ func OpenLocal(path string) (Keyring, error) {
 		return nil, fmt.Errorf("kdf: root file %s: %w", path, err)
 	}
 	k.id = fingerprintID("local", hmacSHA256(k.secret[:], []byte(keyringIDLabel)))
-	slog.Warn("kdf: using a local root secret file; this is for development only, use a PKCS#11 HSM in production",
-		"path", path, "keyring", k.id)
 	return k, nil
 }
 

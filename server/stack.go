@@ -64,7 +64,7 @@ func openBackend(ctx context.Context, cfg Config) (storage.Backend, error) {
 }
 
 // openKeyring opens the root keyring of cfg.
-func openKeyring(cfg Config) (kdf.Keyring, error) {
+func openKeyring(cfg Config, log *slog.Logger) (kdf.Keyring, error) {
 	switch cfg.Keyring {
 	case "local":
 		path := cfg.KeyringFile
@@ -74,7 +74,13 @@ func openKeyring(cfg Config) (kdf.Keyring, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("server: keyring directory: %w", err)
 		}
-		return kdf.OpenLocal(path)
+		k, err := kdf.OpenLocal(path)
+		if err == nil {
+			// The library stays silent; the operator hears it from the server's logger.
+			log.Warn("kdf: using a local root secret file; this is for development only, use a PKCS#11 HSM in production",
+				"path", path, "keyring", k.ID())
+		}
+		return k, err
 	case "pkcs11":
 		return kdf.OpenPKCS11(kdf.PKCS11Options{
 			ModulePath:      cfg.PKCS11Module,
@@ -98,7 +104,7 @@ func openKeys(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error)
 	if st.backend, err = openBackend(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("server: open %s backend: %w", cfg.Backend, err)
 	}
-	if st.keyring, err = openKeyring(cfg); err != nil {
+	if st.keyring, err = openKeyring(cfg, log); err != nil {
 		st.Close()
 		return nil, err
 	}
