@@ -48,8 +48,8 @@ type localKeyring struct {
 // OpenLocal opens the root secret file at path, creating it with 32 random
 // bytes and mode 0600 if it does not exist. A file readable or writable by
 // group or others, a symlink, or a file that fails its format check is
-// refused. It logs a warning (slog default logger) on every open, because a
-// secret in a file is for development only; production uses OpenPKCS11.
+// refused. A secret in a file is for development only (callers should say so
+// to the operator); production uses OpenPKCS11.
 func OpenLocal(path string) (Keyring, error) {
 	raw, err := readRootFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
