@@ -1,0 +1,75 @@
+package dataplane
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/tasmaniancloud/rustfs/chunker"
+	"github.com/tasmaniancloud/rustfs/erasure"
+)
+
+// stripe is one chunk in flight: its sealed pieces, parity pieces and frame
+// trailers. buf holds ciphertext pieces and parity back to back, so the
+// Reed-Solomon shards are sub-slices of it and the GCM output is never
+// copied.
+type stripe struct {
+	idx    uint64
+	n      int // plaintext bytes
+	p      int // piece size
+	final  bool
+	buf    []byte
+	shards [][]byte // k+m sub-slices of buf
+	crc    []byte   // 4 bytes per shard: the frame trailers (PUT)
+	refs   atomic.Int32
+
+	plain *chunker.Buf // PUT: the chunk's plaintext until sealed
+	skip  bool         // PUT: pipeline failed, do not write
+	err   error        // GET: fetch or open failure
+	run   *putRun      // PUT: where to return the in-flight token
+}
+
+// stripePool recycles stripes of one geometry (piece size and k+m).
+type stripePool struct {
+	k, m, pFull int
+	p           sync.Pool
+	made        atomic.Int64 // stripes ever allocated
+}
+
+func newStripePool(g geometry) *stripePool {
+	sp := &stripePool{k: g.k, m: g.m, pFull: g.pFull}
+	size := g.stripeBytes()
+	sp.p.New = func() any {
+		sp.made.Add(1)
+		return &stripe{
+			buf:    make([]byte, size),
+			shards: make([][]byte, g.k+g.m),
+			crc:    make([]byte, erasure.FrameOverhead*(g.k+g.m)),
+		}
+	}
+	return sp
+}
+
+// matches reports whether stripes from this pool fit geometry g.
+func (sp *stripePool) matches(g geometry) bool {
+	return sp.k == g.k && sp.m == g.m && sp.pFull == g.pFull
+}
+
+func (sp *stripePool) get() *stripe { return sp.p.Get().(*stripe) }
+
+func (sp *stripePool) put(s *stripe) {
+	s.plain, s.run, s.err, s.skip = nil, nil, nil, false
+	sp.p.Put(s)
+}
+
+// layout points s.shards at piece size p inside s.buf.
+func (s *stripe) layout(p int) {
+	s.p = p
+	for j := range s.shards {
+		s.shards[j] = s.buf[j*p : (j+1)*p : (j+1)*p]
+	}
+}
+
+// trailer is shard j's 4-byte frame trailer.
+func (s *stripe) trailer(j int) []byte {
+	return s.crc[j*erasure.FrameOverhead : (j+1)*erasure.FrameOverhead]
+}
