@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,17 +51,6 @@ func TestLocalCreatesPrivateFile(t *testing.T) {
 	got, _ := kr.HMAC(context.Background(), []byte("x"))
 	if !bytes.Equal(got[:], m.Sum(nil)) {
 		t.Fatal("HMAC is not HMAC-SHA256 under the file's secret")
-	}
-}
-
-func TestLocalWarns(t *testing.T) {
-	rec := &recordingHandler{}
-	prev := slog.Default()
-	slog.SetDefault(slog.New(rec))
-	defer slog.SetDefault(prev)
-	kr, _ := openTestLocal(t)
-	if !rec.find(slog.LevelWarn, "keyring", kr.ID()) {
-		t.Fatal("OpenLocal did not warn that the local keyring is for development")
 	}
 }
 

@@ -256,3 +256,20 @@ func TestParseEC(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalKeyringWarns checks that the operator is told, through the
+// server's logger, that a local root secret file is for development only.
+func TestLocalKeyringWarns(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	cfg := testConfig(t)
+	k, err := openKeyring(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	out := buf.String()
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "development only") || !strings.Contains(out, k.ID()) {
+		t.Fatalf("no development warning naming the keyring in the log: %q", out)
+	}
+}
