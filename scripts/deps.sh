@@ -12,6 +12,10 @@ command -v rclone        >/dev/null || need+=(rclone)
 command -v s3cmd         >/dev/null || need+=(s3cmd)
 command -v gcc           >/dev/null || need+=(gcc libc6-dev)
 command -v uuidgen       >/dev/null || need+=(uuid-runtime)
+# The real-client suites use the machine's aws CLI and python3 with boto3; Debian packages them too.
+command -v aws           >/dev/null || need+=(awscli)
+command -v python3       >/dev/null || need+=(python3)
+python3 -c 'import boto3' 2>/dev/null || need+=(python3-boto3)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "deps: missing ${need[*]}; run as root or install them: apt-get install ${need[*]}" >&2
