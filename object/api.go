@@ -42,6 +42,13 @@ var (
 	ErrInvalidPartNumber = errors.New("object: part number not satisfiable")
 	// ErrKeyTooLong reports an object key over 1024 bytes (S3 KeyTooLongError).
 	ErrKeyTooLong = errors.New("object: key too long")
+	// ErrChecksumAlgorithmMismatch reports a whole-object checksum sent with
+	// CompleteMultipartUpload in an algorithm the upload was not created
+	// with (S3 InvalidRequest).
+	ErrChecksumAlgorithmMismatch = errors.New("object: checksum algorithm does not match the upload")
+	// ErrObjectSizeMismatch reports an x-amz-mp-object-size that differs
+	// from the completed object's size (S3 InvalidRequest).
+	ErrObjectSizeMismatch = errors.New("object: object size does not match x-amz-mp-object-size")
 )
 
 // Checksums holds S3 flexible checksums, base64-encoded as on the wire,
@@ -196,6 +203,29 @@ type CompletePart struct {
 	Checksums  map[string]string
 }
 
+// CompleteOptions are what a client declares about the object a
+// CompleteMultipartUpload produces. The layer checks them after validating
+// the parts and before the manifest commit, so a mismatch leaves the upload
+// exactly as it was: it can be completed again correctly, or aborted. The
+// zero value declares nothing.
+type CompleteOptions struct {
+	// Checksums holds x-amz-checksum-<algo> header values by lower-case
+	// algorithm (at most one): the base64 whole-object value for a
+	// FULL_OBJECT upload, or for a COMPOSITE one the checksum of the part
+	// checksums with or without its "-N" part-count suffix. An algorithm
+	// other than the upload's is ErrChecksumAlgorithmMismatch; a different
+	// value is ErrChecksumMismatch.
+	Checksums map[string]string
+	// ChecksumType is x-amz-checksum-type ("FULL_OBJECT" or "COMPOSITE"),
+	// or "". One that differs from the upload's is ErrChecksumMismatch, as
+	// S3 answers BadDigest.
+	ChecksumType string
+	// ObjectSize is x-amz-mp-object-size, checked when CheckObjectSize is
+	// set; a different total size is ErrObjectSizeMismatch.
+	ObjectSize      int64
+	CheckObjectSize bool
+}
+
 // Layer is the object layer the gateway talks to.
 type Layer interface {
 	ListBuckets(ctx context.Context, owner string) ([]BucketInfo, error)
@@ -213,7 +243,7 @@ type Layer interface {
 	CreateMultipartUpload(ctx context.Context, bucket, key string, meta ObjectMeta, checksumAlgo, owner string) (Upload, error)
 	UploadPart(ctx context.Context, uploadID string, partNumber int, in PutInput) (PartInfo, error)
 	UploadPartCopy(ctx context.Context, uploadID string, partNumber int, dstBucket, dstKey string, src CopyInput) (PartInfo, error)
-	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart) (ObjectInfo, error)
+	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart, opts CompleteOptions) (ObjectInfo, error)
 	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
 	ListParts(ctx context.Context, bucket, key, uploadID string, marker, maxParts int) (parts []PartInfo, truncated bool, next int, err error)
 	ListMultipartUploads(ctx context.Context, bucket, prefix, delimiter, keyMarker, uploadIDMarker string, maxUploads int) (uploads []Upload, prefixes []string, truncated bool, err error)

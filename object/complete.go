@@ -27,11 +27,18 @@ import (
 // two completions, or a completion and an abort, cannot both proceed;
 // completing an unknown or already completed upload is ErrNoSuchUpload. A
 // failed validation releases the claim so the client can fix its request.
-// After the commit, parts uploaded but not listed lose their shards, and the
-// part and upload records are removed.
-func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart) (ObjectInfo, error) {
+// What the client declared about the result (opts: whole-object checksum,
+// checksum type, total size) is checked the same way, before the commit, so
+// a mismatch never becomes visible and the upload stays as it was. After
+// the commit, parts uploaded but not listed lose their shards, and the part
+// and upload records are removed.
+func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart, opts CompleteOptions) (ObjectInfo, error) {
 	if len(parts) == 0 {
 		return ObjectInfo{}, fmt.Errorf("%w: you must specify at least one part", ErrInvalidArgument)
+	}
+	want, err := opts.parse()
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("object: complete upload %s: %w", uploadID, err)
 	}
 	for i, p := range parts {
 		if err := checkPartNumber(p.PartNumber); err != nil {
@@ -60,6 +67,9 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		return ObjectInfo{}, fmt.Errorf("object: complete upload %s: %w", uploadID, err)
 	}
 	m, keep, err := s.buildCompleted(ctx, &claim, parts)
+	if err == nil {
+		err = want.check(&claim, m)
+	}
 	if err == nil {
 		if time.Duration(s.now().UnixNano()-claim.Claimed) > completeClaimTTL/2 {
 			err = fmt.Errorf("object: complete upload %s: claim expired: %w", uploadID, context.DeadlineExceeded)

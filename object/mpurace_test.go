@@ -89,7 +89,7 @@ func TestPartReplaceRacesComplete(t *testing.T) {
 		}
 		old := uploadPart(t, e.s, "data", "a", up.UploadID, 1, oldData)
 		body := &onFirstRead{r: bytes.NewReader(newData), fn: func() {
-			if _, err := other.CompleteMultipartUpload(ctx, "data", "a", up.UploadID, []CompletePart{{1, old.ETag, nil}}); err != nil {
+			if _, err := other.CompleteMultipartUpload(ctx, "data", "a", up.UploadID, []CompletePart{{1, old.ETag, nil}}, CompleteOptions{}); err != nil {
 				t.Errorf("complete: %v", err)
 			}
 		}}
@@ -111,7 +111,7 @@ func TestPartReplaceRacesComplete(t *testing.T) {
 		defer func() { e.s.meta = real }()
 		// Get #1 is UploadPart's own lookup; #2 is its re-check.
 		e.s.meta = &hookMeta{Meta: real, ns: nsUploads("data"), key: uploadKey("b", up.UploadID), skip: 1, hook: func() {
-			if _, err := other.CompleteMultipartUpload(ctx, "data", "b", up.UploadID, []CompletePart{{1, newETag, nil}}); err != nil {
+			if _, err := other.CompleteMultipartUpload(ctx, "data", "b", up.UploadID, []CompletePart{{1, newETag, nil}}, CompleteOptions{}); err != nil {
 				t.Errorf("complete: %v", err)
 			}
 		}}

@@ -62,7 +62,7 @@ func TestMultipartLifecycle(t *testing.T) {
 		raw, _ := hex.DecodeString(p.ETag)
 		md5s = append(md5s, raw...)
 	}
-	info, err := e.s.CompleteMultipartUpload(ctx, "data", "obj", up.UploadID, cps)
+	info, err := e.s.CompleteMultipartUpload(ctx, "data", "obj", up.UploadID, cps, CompleteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestMultipartLifecycle(t *testing.T) {
 		t.Fatalf("%d part records left", len(left))
 	}
 	// Completing again is NoSuchUpload.
-	_, err = e.s.CompleteMultipartUpload(ctx, "data", "obj", up.UploadID, cps)
+	_, err = e.s.CompleteMultipartUpload(ctx, "data", "obj", up.UploadID, cps, CompleteOptions{})
 	wantErr(t, err, ErrNoSuchUpload)
 }
 
@@ -138,11 +138,11 @@ func TestMultipartErrors(t *testing.T) {
 		{[]CompletePart{cp(1, small.ETag), cp(2, last.ETag)}, ErrEntityTooSmall},
 		{[]CompletePart{{PartNumber: 2, ETag: last.ETag, Checksums: map[string]string{"crc32": "AAAAAA=="}}}, ErrInvalidPart},
 	} {
-		_, err := e.s.CompleteMultipartUpload(ctx, "data", "k", up.UploadID, tc.parts)
+		_, err := e.s.CompleteMultipartUpload(ctx, "data", "k", up.UploadID, tc.parts, CompleteOptions{})
 		wantErr(t, err, tc.want)
 	}
 	// A failed completion releases its claim: the upload still works.
-	if _, err := e.s.CompleteMultipartUpload(ctx, "data", "k", up.UploadID, []CompletePart{cp(2, last.ETag)}); err != nil {
+	if _, err := e.s.CompleteMultipartUpload(ctx, "data", "k", up.UploadID, []CompletePart{cp(2, last.ETag)}, CompleteOptions{}); err != nil {
 		t.Fatalf("complete with the last part only: %v", err)
 	}
 	if got := mustRead(t, e.s, "data", "k"); string(got) != "last" {
@@ -150,7 +150,7 @@ func TestMultipartErrors(t *testing.T) {
 	}
 	e.wantShards(6) // part 1 was not listed, so its shards went
 
-	_, err = e.s.CompleteMultipartUpload(ctx, "data", "k", "nosuchupload", []CompletePart{cp(1, small.ETag)})
+	_, err = e.s.CompleteMultipartUpload(ctx, "data", "k", "nosuchupload", []CompletePart{cp(1, small.ETag)}, CompleteOptions{})
 	wantErr(t, err, ErrNoSuchUpload)
 	wantErr(t, e.s.AbortMultipartUpload(ctx, "data", "k", "nosuchupload"), ErrNoSuchUpload)
 	_, err = e.s.CreateMultipartUpload(ctx, "data", "k", ObjectMeta{}, "md5", "alice")
@@ -239,7 +239,7 @@ func TestMultipartChecksums(t *testing.T) {
 		t.Fatalf("part checksum %+v %v", p, err)
 	}
 	info, err := e.s.CompleteMultipartUpload(ctx, "data", "c", up.UploadID,
-		[]CompletePart{{PartNumber: 1, ETag: p.ETag, Checksums: map[string]string{"CRC32": p.Checksums["crc32"]}}})
+		[]CompletePart{{PartNumber: 1, ETag: p.ETag, Checksums: map[string]string{"CRC32": p.Checksums["crc32"]}}}, CompleteOptions{})
 	if err != nil || info.Checksums.Values["crc32"] == "" {
 		t.Fatalf("complete with part checksums: %+v %v", info, err)
 	}
@@ -353,7 +353,7 @@ func TestUploadPartCopy(t *testing.T) {
 	wantErr(t, err, ErrInvalidArgument)
 	_, err = e.s.UploadPartCopy(ctx, up.UploadID, 3, "data", "dst", CopyInput{SrcBucket: "data", SrcKey: "src", Cond: Conditions{IfNoneMatch: "*"}})
 	wantErr(t, err, ErrPreconditionFailed)
-	_, err = e.s.CompleteMultipartUpload(ctx, "data", "dst", up.UploadID, []CompletePart{{1, p1.ETag, nil}, {2, p2.ETag, nil}})
+	_, err = e.s.CompleteMultipartUpload(ctx, "data", "dst", up.UploadID, []CompletePart{{1, p1.ETag, nil}, {2, p2.ETag, nil}}, CompleteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func TestSharedUploadTwoStores(t *testing.T) {
 	if err != nil || len(parts) != 3 {
 		t.Fatalf("ListParts via b: %+v %v", parts, err)
 	}
-	info, err := a.CompleteMultipartUpload(ctx, "data", "shared", up.UploadID, []CompletePart{{1, p1.ETag, nil}, {2, p2.ETag, nil}, {3, p3.ETag, nil}})
+	info, err := a.CompleteMultipartUpload(ctx, "data", "shared", up.UploadID, []CompletePart{{1, p1.ETag, nil}, {2, p2.ETag, nil}, {3, p3.ETag, nil}}, CompleteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +396,7 @@ func TestSharedUploadTwoStores(t *testing.T) {
 	if info.Checksums.Values["crc64nvme"] != checksumOf("crc64nvme", all) {
 		t.Fatal("crc64nvme full-object checksum differs from a single PUT's")
 	}
-	_, err = b.CompleteMultipartUpload(ctx, "data", "shared", up.UploadID, []CompletePart{{1, p1.ETag, nil}})
+	_, err = b.CompleteMultipartUpload(ctx, "data", "shared", up.UploadID, []CompletePart{{1, p1.ETag, nil}}, CompleteOptions{})
 	wantErr(t, err, ErrNoSuchUpload)
 }
 
@@ -419,7 +419,7 @@ func TestConcurrentComplete(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = s.CompleteMultipartUpload(ctx, "data", "k", up.UploadID, []CompletePart{{1, p.ETag, nil}})
+				_, errs[i] = s.CompleteMultipartUpload(ctx, "data", "k", up.UploadID, []CompletePart{{1, p.ETag, nil}}, CompleteOptions{})
 			}()
 		}
 		wg.Wait()

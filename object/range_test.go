@@ -26,7 +26,7 @@ func mpuObject(t testing.TB, s *Store, bucket, key string, seed uint64, sizes []
 		}
 		parts = append(parts, CompletePart{PartNumber: i + 1, ETag: `"` + p.ETag + `"`})
 	}
-	info, err := s.CompleteMultipartUpload(ctx, bucket, key, up.UploadID, parts)
+	info, err := s.CompleteMultipartUpload(ctx, bucket, key, up.UploadID, parts, CompleteOptions{})
 	if err != nil {
 		t.Fatalf("complete: %v", err)
 	}

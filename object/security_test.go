@@ -144,7 +144,7 @@ func TestStorageMediaTheft(t *testing.T) {
 		}
 		parts = append(parts, CompletePart{PartNumber: i, ETag: p.ETag})
 	}
-	if _, err := e.s.CompleteMultipartUpload(ctx, "vault", "multi", up.UploadID, parts); err != nil {
+	if _, err := e.s.CompleteMultipartUpload(ctx, "vault", "multi", up.UploadID, parts, CompleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.s.CopyObject(ctx, CopyInput{SrcBucket: "vault", SrcKey: "plain"}, "vault", "copy"); err != nil {

@@ -1,11 +1,14 @@
 package s3api
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,12 +29,12 @@ type slowCompleteLayer struct {
 	err   error
 }
 
-func (l *slowCompleteLayer) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart) (object.ObjectInfo, error) {
+func (l *slowCompleteLayer) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart, opts object.CompleteOptions) (object.ObjectInfo, error) {
 	time.Sleep(l.delay)
 	if l.err != nil {
 		return object.ObjectInfo{}, l.err
 	}
-	return l.memLayer.CompleteMultipartUpload(ctx, bucket, key, uploadID, parts)
+	return l.memLayer.CompleteMultipartUpload(ctx, bucket, key, uploadID, parts, opts)
 }
 
 func TestCompleteKeepAlive(t *testing.T) {
@@ -93,4 +96,72 @@ func TestCompleteKeepAliveSDK(t *testing.T) {
 	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidPartOrder" {
 		t.Fatalf("SDK saw %v", err)
 	}
+}
+
+// TestCompleteDeclaredMismatch runs CompleteMultipartUpload with a wrong
+// whole-object checksum, checksum type or x-amz-mp-object-size against the
+// real object layer: each is answered with S3's error before the commit,
+// so the older object stays visible and the upload stays intact, and the
+// upload then completes with the right declaration.
+func TestCompleteDeclaredMismatch(t *testing.T) {
+	e := newTestEnv(t, func(o *Options) { o.Layer = newRealStore(t) })
+	e.mkBucket("bkt")
+	mustStatus(t, e.put("/bkt/k", []byte("older")), 200, "")
+	id := createUpload(t, e, "/bkt/k", [2]string{"x-amz-checksum-algorithm", "CRC32"})
+	data := bytes.Repeat([]byte("part-data."), 100)
+	partSum := checksumOf("crc32", data)
+	up := e.do(req{method: http.MethodPut, path: "/bkt/k", query: "partNumber=1&uploadId=" + id, body: data,
+		hdr: [][2]string{{"x-amz-checksum-crc32", partSum}}})
+	mustStatus(t, up, 200, "")
+	rawPart, err := base64.StdEncoding.DecodeString(partSum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	composite := checksumOf("crc32", rawPart) // COMPOSITE: the CRC of the part CRCs
+	body := completeXML([2]string{"1", up.hdr.Get("ETag")})
+	complete := func(hdr ...[2]string) *resp {
+		return e.do(req{method: http.MethodPost, path: "/bkt/k", query: "uploadId=" + id, body: body, hdr: hdr})
+	}
+	for _, c := range []struct {
+		hdr    [2]string
+		status int
+		code   string
+	}{
+		{[2]string{"x-amz-checksum-crc32", checksumOf("crc32", []byte("other"))}, 400, "BadDigest"},
+		{[2]string{"x-amz-checksum-crc32", composite + "-2"}, 400, "BadDigest"},
+		{[2]string{"x-amz-checksum-sha256", checksumOf("sha256", data)}, 400, "InvalidRequest"},
+		{[2]string{"x-amz-checksum-type", "FULL_OBJECT"}, 400, "BadDigest"},
+		{[2]string{"x-amz-mp-object-size", strconv.Itoa(len(data) - 1)}, 400, "InvalidRequest"},
+		{[2]string{"x-amz-checksum-crc32", "not*base64-1"}, 400, "InvalidRequest"},
+		{[2]string{"x-amz-checksum-crc32", composite + "-01"}, 400, "InvalidRequest"},
+		{[2]string{"x-amz-checksum-type", "PARTIAL"}, 400, "InvalidRequest"},
+		{[2]string{"x-amz-mp-object-size", "-1"}, 400, "InvalidArgument"},
+	} {
+		got := complete(c.hdr)
+		if got.status != c.status || got.code() != c.code {
+			t.Fatalf("%s: %s: got %d %q, want %d %q\n%s", c.hdr[0], c.hdr[1], got.status, got.code(), c.status, c.code, got.body)
+		}
+		if old := e.do(req{path: "/bkt/k"}); old.status != 200 || string(old.body) != "older" {
+			t.Fatalf("%s: %s: the refused completion replaced the object: %d %q", c.hdr[0], c.hdr[1], old.status, old.body)
+		}
+		lp := e.do(req{path: "/bkt/k", query: "uploadId=" + id})
+		mustStatus(t, lp, 200, "")
+		if !strings.Contains(string(lp.body), "<PartNumber>1</PartNumber>") {
+			t.Fatalf("%s: %s: upload not intact:\n%s", c.hdr[0], c.hdr[1], lp.body)
+		}
+	}
+	done := complete([2]string{"x-amz-checksum-crc32", composite}, [2]string{"x-amz-checksum-type", "COMPOSITE"},
+		[2]string{"x-amz-mp-object-size", strconv.Itoa(len(data))})
+	mustStatus(t, done, 200, "")
+	var res struct {
+		ChecksumCRC32 string
+		ChecksumType  string
+	}
+	if err := xml.Unmarshal(done.body, &res); err != nil || res.ChecksumCRC32 != composite+"-1" || res.ChecksumType != "COMPOSITE" {
+		t.Fatalf("complete: %v\n%s", err, done.body)
+	}
+	if got := e.do(req{path: "/bkt/k"}); !bytes.Equal(got.body, data) {
+		t.Fatal("completed object reads back wrong")
+	}
+	mustStatus(t, e.do(req{path: "/bkt/k", query: "uploadId=" + id}), 404, "NoSuchUpload")
 }

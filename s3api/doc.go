@@ -6,6 +6,7 @@
 // The request path is
 //
 //	fasthttp → handle: request id, health probes
+//	         → failed-authentication limit (503 SlowDown, no signature work)
 //	         → authenticate (sigv4.Verify; anonymous requests are denied)
 //	         → route (bucket, key, sub-resource → operation)
 //	         → authorize (iam.Authorizer)
@@ -15,6 +16,11 @@
 // s3err. Bodies are never buffered whole: an upload is read through a length
 // limiter and the SigV4 payload verifier straight into the object layer, and
 // a download is written from the object layer straight into the connection.
+//
+// Failed authentications (bad signatures, unknown keys, anonymous probes)
+// are limited per client address with a token bucket (Options.AuthFail*),
+// and unauthenticated or unauthorised callers get the same AccessDenied for
+// existing and missing buckets, so bucket names cannot be enumerated.
 //
 // Early answers (authentication failures, 4xx before the body was read)
 // drain a bounded amount of the unread body and otherwise close the

@@ -519,7 +519,7 @@ func (m *memLayer) UploadPartCopy(ctx context.Context, uploadID string, partNumb
 	return object.PartInfo{PartNumber: partNumber, ETag: p.info.ETag, Size: p.info.Size, LastModified: m.now}, nil
 }
 
-func (m *memLayer) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart) (object.ObjectInfo, error) {
+func (m *memLayer) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart, opts object.CompleteOptions) (object.ObjectInfo, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u, err := m.upload(uploadID)
@@ -551,6 +551,19 @@ func (m *memLayer) CompleteMultipartUpload(ctx context.Context, bucket, key, upl
 		LastModified: m.now, PartsCount: len(parts), Owner: u.up.Owner}
 	if u.up.ChecksumAlgorithm != "" {
 		info.Checksums = object.Checksums{Values: map[string]string{u.up.ChecksumAlgorithm: checksumOf(u.up.ChecksumAlgorithm, data)}, Type: object.ChecksumFullObject}
+	}
+	// The declared result is checked before anything is stored, as the
+	// real layer does (the fake's checksums are all FULL_OBJECT).
+	for algo, v := range opts.Checksums {
+		if algo != u.up.ChecksumAlgorithm {
+			return object.ObjectInfo{}, object.ErrChecksumAlgorithmMismatch
+		}
+		if info.Checksums.Values[algo] != v {
+			return object.ObjectInfo{}, object.ErrChecksumMismatch
+		}
+	}
+	if opts.CheckObjectSize && opts.ObjectSize != info.Size {
+		return object.ObjectInfo{}, object.ErrObjectSizeMismatch
 	}
 	b.objects[key] = &memObject{info: info, data: data, parts: sizes}
 	delete(m.uploads, uploadID)

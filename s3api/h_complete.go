@@ -3,9 +3,11 @@ package s3api
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tasmaniancloud/rustfs/object"
@@ -38,17 +40,12 @@ func (r *request) completeMultipartUpload() error {
 	if uploadID == "" {
 		return s3err.New(s3err.NoSuchUpload)
 	}
-	// A whole-object checksum or size the client expects is checked
-	// against the result (header syntax first, before any work).
-	want, err := r.checksumHeaders()
+	// What the client declares about the result (whole-object checksum,
+	// checksum type, size) is validated here and checked by the object
+	// layer before the commit, so a mismatch never becomes visible.
+	opts, err := r.completeOptions()
 	if err != nil {
 		return err
-	}
-	wantSize := int64(-1)
-	if v, ok := r.hdr.get("x-amz-mp-object-size"); ok {
-		if wantSize, err = strconv.ParseInt(v, 10, 64); err != nil || wantSize < 0 {
-			return s3err.Newf(s3err.InvalidArgument, "x-amz-mp-object-size must be a non-negative integer.")
-		}
 	}
 	body, err := r.readSmallBody(maxCompleteBody)
 	if err != nil {
@@ -60,9 +57,8 @@ func (r *request) completeMultipartUpload() error {
 	}
 	done := make(chan completeOutcome, 1)
 	go func() {
-		info, err := r.s.o.Layer.CompleteMultipartUpload(r.s.base, r.bucket, r.key, uploadID, parts)
-		res, err := r.completeResult(info, err, want, wantSize)
-		done <- completeOutcome{res, err}
+		info, err := r.s.o.Layer.CompleteMultipartUpload(r.s.base, r.bucket, r.key, uploadID, parts, opts)
+		done <- completeOutcome{r.completeResult(info), err}
 	}()
 	timer := time.NewTimer(r.s.o.CompleteKeepAlive)
 	defer timer.Stop()
@@ -82,22 +78,8 @@ func (r *request) completeMultipartUpload() error {
 	return nil
 }
 
-// completeResult checks a finished completion against what the client
-// declared and builds the result document.
-func (r *request) completeResult(info object.ObjectInfo, err error, want checksumRequest, wantSize int64) (completeMultipartUploadResult, error) {
-	if err != nil {
-		return completeMultipartUploadResult{}, err
-	}
-	for algo, v := range want.values {
-		if got := info.Checksums.Values[algo]; got != v {
-			r.s.log.Error("s3api: completed upload does not match the client's whole-object checksum",
-				"id", r.id, "bucket", r.bucket, "key", r.key, "algo", algo, "want", v, "got", got)
-			return completeMultipartUploadResult{}, s3err.Newf(s3err.BadDigest, "The %s you specified did not match the calculated checksum.", upperAlgo(algo))
-		}
-	}
-	if wantSize >= 0 && wantSize != info.Size {
-		return completeMultipartUploadResult{}, s3err.Newf(s3err.InvalidRequest, "The provided x-amz-mp-object-size %d does not match the object size %d.", wantSize, info.Size)
-	}
+// completeResult builds the result document of a finished completion.
+func (r *request) completeResult(info object.ObjectInfo) completeMultipartUploadResult {
 	return completeMultipartUploadResult{
 		Xmlns:          s3NS,
 		Location:       r.location(),
@@ -106,7 +88,65 @@ func (r *request) completeResult(info object.ObjectInfo, err error, want checksu
 		ETag:           quoteETag(info.ETag),
 		checksumFields: newChecksumFields(info.Checksums.Values),
 		ChecksumType:   info.Checksums.Type,
-	}, nil
+	}
+}
+
+// completeOptions reads the CompleteMultipartUpload headers that declare
+// the result: one x-amz-checksum-<algo> (a FULL_OBJECT value, or a
+// COMPOSITE one with or without its "-N" suffix), x-amz-checksum-type and
+// x-amz-mp-object-size. Syntax errors are answered before any work.
+func (r *request) completeOptions() (object.CompleteOptions, error) {
+	var o object.CompleteOptions
+	for _, h := range r.hdr.h {
+		algo, ok := strings.CutPrefix(h.name, "x-amz-checksum-")
+		if !ok || checksumContextHeaders[h.name] {
+			continue
+		}
+		if _, known := checksumSizes[algo]; !known {
+			return o, s3err.Newf(s3err.InvalidRequest, "The checksum header %s is not supported.", h.name)
+		}
+		if !validCompleteChecksum(algo, h.value) {
+			return o, s3err.Newf(s3err.InvalidRequest, "Value for %s header is invalid.", h.name)
+		}
+		if prev, dup := o.Checksums[algo]; dup && prev != h.value {
+			return o, s3err.Newf(s3err.InvalidRequest, "Value for %s header is invalid.", h.name)
+		}
+		if o.Checksums == nil {
+			o.Checksums = make(map[string]string, 1)
+		}
+		o.Checksums[algo] = h.value
+	}
+	if len(o.Checksums) > 1 {
+		return o, s3err.Newf(s3err.InvalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+	}
+	if v, ok := r.hdr.get("x-amz-checksum-type"); ok {
+		o.ChecksumType = strings.ToUpper(strings.TrimSpace(v))
+		if o.ChecksumType != object.ChecksumFullObject && o.ChecksumType != object.ChecksumComposite {
+			return o, s3err.Newf(s3err.InvalidRequest, "Value for x-amz-checksum-type header is invalid.")
+		}
+	}
+	if v, ok := r.hdr.get("x-amz-mp-object-size"); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return o, s3err.Newf(s3err.InvalidArgument, "x-amz-mp-object-size must be a non-negative integer.")
+		}
+		o.ObjectSize, o.CheckObjectSize = n, true
+	}
+	return o, nil
+}
+
+// validCompleteChecksum reports whether v is a base64 digest of algo,
+// optionally followed by a composite checksum's "-N" part count.
+func validCompleteChecksum(algo, v string) bool {
+	if base, n, ok := strings.Cut(v, "-"); ok {
+		parts, err := strconv.Atoi(n)
+		if err != nil || parts < 1 || parts > maxPartNumber || n != strconv.Itoa(parts) {
+			return false
+		}
+		v = base
+	}
+	raw, err := base64.StdEncoding.DecodeString(v)
+	return err == nil && len(raw) == checksumSizes[algo]
 }
 
 // keepAliveEvery is the whitespace interval of a streamed completion.

@@ -35,8 +35,16 @@ func (s *Server) serve(r *request) string {
 	// The target is parsed first only so error documents name the
 	// resource; nothing is looked up before authentication.
 	targetErr := s.resolveTarget(r)
+	// A client that has failed authentication too often is refused here,
+	// before any signature work (see authGate).
+	att, err := s.beginAuth(r)
+	if err != nil {
+		r.writeError(err)
+		return "SlowDown"
+	}
 	ident, err := s.o.Verifier.Verify(r.sigRequest())
 	if err != nil {
+		att.fail(r, s3err.From(err).Code)
 		r.writeError(err)
 		return "Auth"
 	}
@@ -46,9 +54,13 @@ func (s *Server) serve(r *request) string {
 		// No anonymous access at all (no public buckets, no bucket
 		// enumeration); the authorizer would deny too, but saying so before
 		// routing reveals nothing about which buckets or operations exist.
+		// Anonymous probes count as failures: they are how enumeration
+		// starts.
+		att.fail(r, s3err.AccessDenied)
 		r.writeError(s3err.New(s3err.AccessDenied))
 		return "Anonymous"
 	}
+	att.succeed(ident.AccessKey)
 	if targetErr != nil {
 		r.writeError(targetErr)
 		return "Route"
@@ -86,10 +98,20 @@ func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
 	var refuse *s3err.Error
 	if n, ok := r.contentLength(); ok && n > s.o.MaxObjectSize {
 		refuse = s3err.New(s3err.EntityTooLarge)
-	} else if err := s.o.Verifier.ExpectCheck(r.sigRequest()); err != nil {
+	} else if att, err := s.beginAuth(r); err != nil {
 		refuse = s3err.From(err)
+	} else if err := s.o.Verifier.ExpectCheck(r.sigRequest()); err != nil {
+		// A refused 100-continue never reaches handle, so the failure is
+		// counted here or the header-only check would be a free oracle.
+		refuse = s3err.From(err)
+		att.fail(r, refuse.Code)
 	} else if r.isAnonymous() {
 		refuse = s3err.New(s3err.AccessDenied)
+		att.fail(r, refuse.Code)
+	} else {
+		// handle verifies (and counts) the request again once the body
+		// is on its way.
+		att.release()
 	}
 	if refuse == nil {
 		return fasthttp.StatusContinue

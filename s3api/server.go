@@ -78,8 +78,22 @@ type Options struct {
 	// Logger receives request errors and server events (default
 	// slog.Default()).
 	Logger *slog.Logger
-	// Now returns the current time (default time.Now); tests pin it.
+	// Now returns the current time (default time.Now); tests pin it. The
+	// failed-authentication limiter reads it.
 	Now func() time.Time
+
+	// AuthFailBurst is how many failed authentications (bad or expired
+	// signatures, unknown access keys, anonymous requests) one client, an
+	// IPv4 address or IPv6 /64, may make before its unauthenticated
+	// requests are answered 503 SlowDown without being checked (default
+	// DefaultAuthFailBurst; negative disables the limit).
+	AuthFailBurst int
+	// AuthFailRate is how many failures per second a client earns back
+	// (default DefaultAuthFailRate).
+	AuthFailRate float64
+	// AuthFailClients bounds how many clients the limiter tracks (default
+	// DefaultAuthFailClients).
+	AuthFailClients int
 }
 
 // Server serves the S3 API over fasthttp.
@@ -106,6 +120,10 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []net.Listener
 	closed    bool
+
+	// gate throttles failed authentications per client; nil when
+	// Options.AuthFailBurst disables it.
+	gate *authGate
 
 	// configErr reports missing required Options at Serve.
 	configErr error
@@ -160,7 +178,7 @@ func NewServer(o Options) *Server {
 	}
 	o.Domains = domains
 
-	s := &Server{o: o, log: o.Logger, region: o.Region}
+	s := &Server{o: o, log: o.Logger, region: o.Region, gate: newAuthGate(&o)}
 	switch {
 	case o.Layer == nil:
 		s.configErr = errors.New("s3api: Options.Layer is required")
@@ -197,6 +215,9 @@ func NewServer(o Options) *Server {
 		CloseOnShutdown:              true,
 		SecureErrorLogMessage:        true,
 		Logger:                       fasthttpLogger{s.log},
+	}
+	if s.gate != nil {
+		s.srv.ConnState = s.gate.connState
 	}
 	return s
 }

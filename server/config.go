@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tasmaniancloud/rustfs/s3api"
 	"github.com/tasmaniancloud/rustfs/storage"
 )
 
@@ -49,6 +51,13 @@ type Config struct {
 	InsecurePlaintext bool
 	// MaxSkew is the accepted client clock difference (default 5m).
 	MaxSkew time.Duration
+	// AuthFailBurst is how many failed authentications one client (IPv4
+	// address or IPv6 /64) may make before it is answered 503 SlowDown
+	// (default 20; negative disables the limit).
+	AuthFailBurst int
+	// AuthFailRate is how many failed authentications per second a client
+	// earns back once its burst is spent (default 1).
+	AuthFailRate float64
 	// Keyring is "local" (root secret in KeyringFile) or "pkcs11".
 	Keyring string
 	// KeyringFile is the local root secret (default DataDir/keys/root.key).
@@ -97,6 +106,8 @@ func DefaultConfig() Config {
 		Fsync:           "always",
 		ETag:            "md5",
 		MaxSkew:         5 * time.Minute,
+		AuthFailBurst:   s3api.DefaultAuthFailBurst,
+		AuthFailRate:    s3api.DefaultAuthFailRate,
 		Keyring:         "local",
 		MultipartExpiry: 168 * time.Hour,
 		Backend:         "local",
@@ -129,6 +140,12 @@ func (c Config) withDefaults() Config {
 	if c.MaxSkew <= 0 {
 		c.MaxSkew = d.MaxSkew
 	}
+	if c.AuthFailBurst == 0 {
+		c.AuthFailBurst = d.AuthFailBurst
+	}
+	if c.AuthFailRate == 0 {
+		c.AuthFailRate = d.AuthFailRate
+	}
 	if c.Keyring == "" {
 		c.Keyring = d.Keyring
 	}
@@ -142,6 +159,16 @@ func (c Config) withDefaults() Config {
 		c.LogLevel = d.LogLevel
 	}
 	return c
+}
+
+// checkAuthFail refuses a failed-authentication rate that is not a finite
+// positive number: a negative or NaN rate would never refill, locking a
+// client out for good after its burst.
+func (c Config) checkAuthFail() error {
+	if math.IsNaN(c.AuthFailRate) || math.IsInf(c.AuthFailRate, 0) || c.AuthFailRate < 0 {
+		return fmt.Errorf("server: auth-fail rate %v: want a positive number of failures per second", c.AuthFailRate)
+	}
+	return nil
 }
 
 // ParseEC parses an erasure layout "k+m" such as "4+2".

@@ -58,6 +58,9 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.checkAuthFail(); err != nil {
+		return err
+	}
 	log.Info("rustfs: cpu kernels", "paths", cpu.Paths())
 
 	var info Started
@@ -95,6 +98,10 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		TLS:      tlsConf,
 		Ready:    st.ready,
 		Logger:   log,
+		// Brute force and bucket enumeration: failed authentications per
+		// client are limited; successful requests never are.
+		AuthFailBurst: cfg.AuthFailBurst,
+		AuthFailRate:  cfg.AuthFailRate,
 	})
 	ln, err := net.Listen("tcp", cfg.Address)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -226,16 +227,43 @@ func TestRunPlaintextAndEnvCredentials(t *testing.T) {
 	}
 }
 
+// TestRunLimitsFailedAuth: the auth-fail settings reach the S3 server:
+// after AuthFailBurst anonymous (failed) requests from one address the next
+// is answered 503 SlowDown. The rate is so low nothing refills meanwhile.
+func TestRunLimitsFailedAuth(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.InsecurePlaintext = true
+	cfg.AuthFailBurst, cfg.AuthFailRate = 3, 1e-6
+	s, _ := startServer(t, cfg)
+	hc := &http.Client{Timeout: 30 * time.Second}
+	for i, want := range []int{403, 403, 403, 503} {
+		resp, err := hc.Get(s.Endpoint + "/some-bucket")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("request %d: %d %s, want %d", i+1, resp.StatusCode, body, want)
+		}
+		if want == 503 && (!strings.Contains(string(body), "<Code>SlowDown</Code>") || resp.Header.Get("Retry-After") == "") {
+			t.Fatalf("throttled answer: %v %s", resp.Header, body)
+		}
+	}
+}
+
 func TestRunRejectsBadConfig(t *testing.T) {
 	for name, mod := range map[string]func(*Config){
-		"half credentials": func(c *Config) { c.AccessKey = "AKIAONLY0000" },
-		"bad ec":           func(c *Config) { c.EC = "4-2" },
-		"unknown backend":  func(c *Config) { c.Backend = "s3fs" },
-		"unknown keyring":  func(c *Config) { c.Keyring = "vault" },
-		"bad etag":         func(c *Config) { c.ETag = "sha1" },
-		"half tls":         func(c *Config) { c.TLSCert = "/nonexistent.pem" },
-		"bad log level":    func(c *Config) { c.Logger = nil; c.LogLevel = "loud" },
-		"busy address":     func(c *Config) { c.Address = "256.0.0.1:1" },
+		"half credentials":        func(c *Config) { c.AccessKey = "AKIAONLY0000" },
+		"bad ec":                  func(c *Config) { c.EC = "4-2" },
+		"unknown backend":         func(c *Config) { c.Backend = "s3fs" },
+		"unknown keyring":         func(c *Config) { c.Keyring = "vault" },
+		"bad etag":                func(c *Config) { c.ETag = "sha1" },
+		"half tls":                func(c *Config) { c.TLSCert = "/nonexistent.pem" },
+		"bad log level":           func(c *Config) { c.Logger = nil; c.LogLevel = "loud" },
+		"busy address":            func(c *Config) { c.Address = "256.0.0.1:1" },
+		"negative auth-fail rate": func(c *Config) { c.AuthFailRate = -1 },
+		"NaN auth-fail rate":      func(c *Config) { c.AuthFailRate = math.NaN() },
 	} {
 		cfg := testConfig(t)
 		mod(&cfg)

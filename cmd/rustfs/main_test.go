@@ -23,16 +23,18 @@ func TestParseServerFlagsAndEnv(t *testing.T) {
 	cfg, err := parseServer([]string{
 		"--address", "0.0.0.0:9443", "--domain", "s3.a.test", "--domain", "s3.b.test,s3.c.test",
 		"--chunk-size", "4MiB", "--ec", "8+3", "--insecure-plaintext", "--max-skew", "2m",
-		"--multipart-expiry", "24h", "--signing-key-version", "3",
+		"--multipart-expiry", "24h", "--signing-key-version", "3", "--auth-fail-burst", "50",
 	}, env(map[string]string{
-		"RUSTFS_ADDRESS":    "ignored:1", // the flag wins
-		"RUSTFS_DATA":       "/srv/rustfs",
-		"RUSTFS_WORKERS":    "6",
-		"RUSTFS_FSYNC":      "never",
-		"RUSTFS_ACCESS_KEY": "AKIAENV",
-		"RUSTFS_SECRET_KEY": "envsecret",
-		"RUSTFS_PKCS11_PIN": "1234",
-		"RUSTFS_KEYRING":    "pkcs11",
+		"RUSTFS_AUTH_FAIL_BURST": "7", // the flag wins
+		"RUSTFS_AUTH_FAIL_RATE":  "0.5",
+		"RUSTFS_ADDRESS":         "ignored:1", // the flag wins
+		"RUSTFS_DATA":            "/srv/rustfs",
+		"RUSTFS_WORKERS":         "6",
+		"RUSTFS_FSYNC":           "never",
+		"RUSTFS_ACCESS_KEY":      "AKIAENV",
+		"RUSTFS_SECRET_KEY":      "envsecret",
+		"RUSTFS_PKCS11_PIN":      "1234",
+		"RUSTFS_KEYRING":         "pkcs11",
 	}), fs)
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +45,7 @@ func TestParseServerFlagsAndEnv(t *testing.T) {
 		"MultipartExpiry": 24 * time.Hour, "SigningKeyVersion": uint32(3), "AccessKey": "AKIAENV",
 		"SecretKey": "envsecret", "PKCS11PIN": "1234", "Keyring": "pkcs11", "Region": "us-east-1",
 		"Domains": []string{"s3.a.test", "s3.b.test", "s3.c.test"}, "Backend": "local",
+		"AuthFailBurst": 50, "AuthFailRate": 0.5,
 	}
 	v := reflect.ValueOf(cfg)
 	for name, w := range want {
@@ -61,16 +64,36 @@ func TestParseServerErrors(t *testing.T) {
 		env  map[string]string
 	}{
 		{[]string{"--chunk-size", "lots"}, nil},
-		{[]string{"--backend", "rados"}, nil},
+		{[]string{"--backend", "nosuch"}, nil},
+		{nil, map[string]string{"RUSTFS_BACKEND": "nosuch"}},
 		{[]string{"extra"}, nil},
 		{nil, map[string]string{"RUSTFS_WORKERS": "many"}},
 		{[]string{"--signing-key-version", "-1"}, nil},
+		{[]string{"--auth-fail-burst", "lots"}, nil},
+		{nil, map[string]string{"RUSTFS_AUTH_FAIL_RATE": "fast"}},
 	} {
 		fs := flag.NewFlagSet("t", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
 		if _, err := parseServer(c.args, env(c.env), fs); err == nil {
 			t.Errorf("%v %v: accepted", c.args, c.env)
 		}
+	}
+}
+
+// TestParseServerRadosBackend: --backend rados is accepted and bound only
+// in builds with the ceph tag; without it the error says how to get one.
+func TestParseServerRadosBackend(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg, err := parseServer([]string{"--backend", "rados"}, env(nil), fs)
+	if radosBuilt {
+		if err != nil || cfg.Backend != "rados" || cfg.OpenBackend == nil {
+			t.Fatalf("ceph build: --backend rados: backend %q, bound %v, err %v", cfg.Backend, cfg.OpenBackend != nil, err)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), "-tags ceph") {
+		t.Fatalf("build without ceph: --backend rados: err %v, want a hint at -tags ceph", err)
 	}
 }
 
