@@ -77,6 +77,12 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			_, err = s.signAndSwap(ctx, m)
 		}
 	}
+	if errors.Is(err, errOutcomeUnknown) {
+		// The manifest may still land and use these parts: keep the claim
+		// (Abort refuses while it is fresh, and afterwards checks whether the
+		// object now belongs to this upload before deleting any part data).
+		return ObjectInfo{}, err
+	}
 	if err != nil {
 		s.releaseClaim(ctx, &orig, claimVer)
 		return ObjectInfo{}, err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tasmaniancloud/rustfs/kdf"
+	"github.com/tasmaniancloud/rustfs/manifest"
 	"github.com/tasmaniancloud/rustfs/storage"
 )
 
@@ -196,7 +197,7 @@ func (s *Store) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID 
 		case err != nil:
 			return fmt.Errorf("object: abort upload %s: %w", uploadID, err)
 		}
-		return s.dropParts(ctx, uploadID, nil)
+		return s.dropParts(ctx, uploadID, s.partsInUse(ctx, bucket, key, uploadID))
 	}
 	return fmt.Errorf("object: abort upload %s: %w: too much contention", uploadID, storage.ErrPrecondition)
 }
@@ -225,4 +226,24 @@ func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byt
 			}
 		}
 	}
+}
+
+// partsInUse returns the data ids of the current object at key when that
+// object was completed from uploadID: a completion whose commit outcome was
+// unknown may have landed after all, and its parts must then survive the
+// upload's abort or expiry.
+func (s *Store) partsInUse(ctx context.Context, bucket, key, uploadID string) map[[16]byte]bool {
+	raw, _, err := s.meta.Get(ctx, nsObjects(bucket), key)
+	if err != nil {
+		return nil
+	}
+	m, err := manifest.Unmarshal(raw)
+	if err != nil || m.UploadID != uploadID {
+		return nil
+	}
+	keep := make(map[[16]byte]bool, len(m.Parts))
+	for i := range m.Parts {
+		keep[m.Parts[i].DataID] = true
+	}
+	return keep
 }

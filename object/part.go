@@ -47,7 +47,7 @@ func (s *Store) storePart(ctx context.Context, rec *uploadRecord, n int, in *Put
 	}
 	replaced, myVer, err := s.swapPart(ctx, rec.UploadID, n, raw)
 	if err != nil {
-		s.deleteData(ctx, "part commit failed", l)
+		s.discardUnlessUnknown(ctx, err, "part commit failed", l)
 		return PartInfo{}, err
 	}
 	cur, _, err := s.loadUpload(ctx, rec.Bucket, rec.Key, rec.UploadID, false)
@@ -130,7 +130,7 @@ func (s *Store) swapPart(ctx context.Context, id string, n int, raw []byte) ([]d
 			continue
 		}
 		if err != nil {
-			return nil, 0, fmt.Errorf("object: upload %s part %d: %w", id, n, err)
+			return nil, 0, fmt.Errorf("object: upload %s part %d: %w: %w", id, n, errOutcomeUnknown, err)
 		}
 		var replaced []dataplane.Layout
 		if old != nil {

@@ -81,7 +81,7 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 func (s *Store) commitObject(ctx context.Context, m *manifest.Manifest, own ...dataplane.Layout) error {
 	ver, err := s.signAndSwap(ctx, m)
 	if err != nil {
-		s.deleteData(ctx, "commit failed", own...)
+		s.discardUnlessUnknown(ctx, err, "commit failed", own...)
 		return err
 	}
 	if _, _, err := s.bucket(ctx, m.Bucket); errors.Is(err, ErrNoSuchBucket) {
@@ -123,7 +123,7 @@ func (s *Store) signAndSwap(ctx context.Context, m *manifest.Manifest) (storage.
 			continue
 		}
 		if err != nil {
-			return 0, fmt.Errorf("object: commit %s/%s: %w", m.Bucket, m.Key, err)
+			return 0, fmt.Errorf("object: commit %s/%s: %w: %w", m.Bucket, m.Key, errOutcomeUnknown, err)
 		}
 		if old != nil {
 			s.deleteData(ctx, "overwritten", storedLayouts(old)...)
@@ -195,4 +195,22 @@ func manifestInfo(m *manifest.Manifest) ObjectInfo {
 		info.PartsCount = len(m.Parts)
 	}
 	return info
+}
+
+// errOutcomeUnknown marks a failed metadata write whose effect is unknown: a
+// backend timeout (RADOS op timeout, a hung OSD) may still apply the write
+// later. Only storage.ErrPrecondition is a definite refusal.
+var errOutcomeUnknown = errors.New("commit outcome unknown")
+
+// discardUnlessUnknown deletes the new data of a failed commit, unless the
+// commit's outcome is unknown: then the manifest may still land and point at
+// that data, so deleting it would lose an object (found by the Ceph
+// failure-injection suite). Data kept that way is at worst unreferenced, and
+// shard names carry fresh data ids, so it never shadows anything.
+func (s *Store) discardUnlessUnknown(ctx context.Context, err error, why string, own ...dataplane.Layout) {
+	if errors.Is(err, errOutcomeUnknown) {
+		s.log.Warn("object: commit outcome unknown; keeping the new shards", "err", err)
+		return
+	}
+	s.deleteData(ctx, why, own...)
 }
