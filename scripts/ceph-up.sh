@@ -176,6 +176,9 @@ osd objectstore = memstore
 memstore device bytes = $OSD_BYTES
 osd op num shards = 2
 osd op num threads per shard = 1
+# The failure-injection suite stops OSDs on purpose; without this an OSD marked
+# down 5 times in 10 minutes shuts itself down and memstore loses its data.
+osd max markdown count = 1000000
 
 [client]
 # Empty: several rados.Conn in one process must not fight over one socket file.
