@@ -48,6 +48,8 @@ var sentinels = []sentinel{
 	{object.ErrInvalidPart, InvalidPart, ""},
 	{object.ErrInvalidPartOrder, InvalidPartOrder, ""},
 	{object.ErrTampered, IntegrityCheckFailed, ""},
+	// Before ErrDataUnavailable: a failed write wraps both, and its message must talk about writing.
+	{dataplane.ErrWriteQuorum, ServiceUnavailable, "Too few storage devices accepted the write. Please retry."},
 	{object.ErrDataUnavailable, ServiceUnavailable, "Too many storage devices are unavailable to read the object. Please retry."},
 	{object.ErrInvalidArgument, InvalidArgument, ""},
 	{object.ErrMetadataTooLarge, MetadataTooLarge, ""},
@@ -68,7 +70,6 @@ var sentinels = []sentinel{
 	{dataplane.ErrShortBody, IncompleteBody, ""},
 	{dataplane.ErrRange, InvalidRange, ""},
 	{dataplane.ErrUnrecoverable, ServiceUnavailable, "Too many storage devices are unavailable to read the object. Please retry."},
-	{dataplane.ErrWriteQuorum, ServiceUnavailable, "Too few storage devices accepted the write. Please retry."},
 	{erasure.ErrTooManyMissing, ServiceUnavailable, "Too many storage devices are unavailable to read the object. Please retry."},
 	{aead.ErrOpen, IntegrityCheckFailed, ""},
 	{erasure.ErrCorrupt, IntegrityCheckFailed, ""},

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tasmaniancloud/rustfs/dataplane"
 	"github.com/tasmaniancloud/rustfs/iam"
 	"github.com/tasmaniancloud/rustfs/object"
 	"github.com/tasmaniancloud/rustfs/sigv4"
@@ -291,5 +292,16 @@ func TestSigv4CodesKnown(t *testing.T) {
 	}
 	if From(&sigv4.Error{Code: sigv4.CodeSignatureDoesNotMatch}).Status != http.StatusForbidden {
 		t.Error("SignatureDoesNotMatch must be 403")
+	}
+}
+
+// TestWriteQuorumMessage: a write that lost its quorum is wrapped by the
+// object layer as ErrDataUnavailable too; the client must still read a
+// message about writing, not reading.
+func TestWriteQuorumMessage(t *testing.T) {
+	err := fmt.Errorf("object: put b/k: %w: %w", object.ErrDataUnavailable, dataplane.ErrWriteQuorum)
+	e := From(err)
+	if e.Code != ServiceUnavailable || !strings.Contains(e.Message, "accepted the write") {
+		t.Fatalf("got %s %q", e.Code, e.Message)
 	}
 }
