@@ -58,7 +58,7 @@ test-ceph:
 	@bash scripts/run-tests.sh ceph
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./chunker/ ./aead/ ./erasure/ ./dataplane/ ./kdf/ ./sigv4/
+	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./bench/gateway/ ./chunker/ ./aead/ ./erasure/ ./dataplane/ ./kdf/ ./sigv4/
 
 # Long fuzzing sits behind its own target: FUZZTIME per target (default 60s).
 FUZZTIME ?= 60s
