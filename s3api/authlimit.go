@@ -105,6 +105,17 @@ func (l *authLimiter) refill(b tokenBucket, now int64) tokenBucket {
 	return b
 }
 
+// current returns c's bucket brought up to date at now, or a full one when
+// c is not tracked; tracked says which, for store. sh must be c's shard,
+// locked by the caller.
+func (l *authLimiter) current(sh *limiterShard, c netip.Addr, now int64) (b tokenBucket, tracked bool) {
+	b, tracked = sh.m[c]
+	if tracked {
+		return l.refill(b, now), true
+	}
+	return tokenBucket{tokens: l.burst, at: now}, false
+}
+
 // spend takes one token from b (never below zero) and reports whether that
 // was the last whole one of an episode not reported yet.
 func spend(b tokenBucket) (tokenBucket, bool) {
@@ -127,12 +138,7 @@ func (l *authLimiter) reserve(c netip.Addr) (ok bool, retry time.Duration, last 
 	sh := l.shard(c)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	b, tracked := sh.m[c]
-	if tracked {
-		b = l.refill(b, now)
-	} else {
-		b = tokenBucket{tokens: l.burst, at: now}
-	}
+	b, tracked := l.current(sh, c, now)
 	if b.tokens < 1 {
 		sh.m[c] = b
 		return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), false
@@ -172,12 +178,7 @@ func (l *authLimiter) charge(c netip.Addr) (last bool) {
 	sh := l.shard(c)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	b, tracked := sh.m[c]
-	if tracked {
-		b = l.refill(b, now)
-	} else {
-		b = tokenBucket{tokens: l.burst, at: now}
-	}
+	b, tracked := l.current(sh, c, now)
 	b, last = spend(b)
 	l.store(sh, c, b, tracked)
 	return last

@@ -111,15 +111,24 @@ func (r *request) checkBucketCreateHeaders() error {
 	return nil
 }
 
-// headBucket serves HEAD /bucket.
-func (r *request) headBucket() error {
+// bucketRegion returns the region r.bucket lives in: the one it records,
+// else the server's.
+func (r *request) bucketRegion() (string, error) {
 	info, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket)
 	if err != nil {
-		return err
+		return "", err
 	}
-	region := info.Region
-	if region == "" {
-		region = r.s.region
+	if info.Region == "" {
+		return r.s.region, nil
+	}
+	return info.Region, nil
+}
+
+// headBucket serves HEAD /bucket.
+func (r *request) headBucket() error {
+	region, err := r.bucketRegion()
+	if err != nil {
+		return err
 	}
 	r.setHeader("x-amz-bucket-region", region)
 	r.writeEmpty(http.StatusOK)
@@ -138,13 +147,9 @@ func (r *request) deleteBucket() error {
 // getBucketLocation serves GET /bucket?location. S3 reports us-east-1 as
 // an empty constraint.
 func (r *request) getBucketLocation() error {
-	info, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket)
+	region, err := r.bucketRegion()
 	if err != nil {
 		return err
-	}
-	region := info.Region
-	if region == "" {
-		region = r.s.region
 	}
 	if region == "us-east-1" {
 		region = ""

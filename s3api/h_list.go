@@ -118,14 +118,23 @@ func prefixItems(ps []string, enc keyEncoding) []commonPrefix {
 	return out
 }
 
+// listParams reads the max-keys (capped at maxListKeys) and encoding-type
+// parameters that both ListObjects versions take.
+func listParams(r *request) (maxKeys int, enc keyEncoding, err error) {
+	maxKeys, err = intParam(r, "max-keys", maxListKeys, 0, 1<<31-1)
+	if err != nil {
+		return 0, keyEncoding{}, err
+	}
+	enc, err = encodingType(r)
+	if err != nil {
+		return 0, keyEncoding{}, err
+	}
+	return min(maxKeys, maxListKeys), enc, nil
+}
+
 // listObjectsV2 serves GET /bucket?list-type=2.
 func (r *request) listObjectsV2() error {
-	maxKeys, err := intParam(r, "max-keys", maxListKeys, 0, 1<<31-1)
-	if err != nil {
-		return err
-	}
-	maxKeys = min(maxKeys, maxListKeys)
-	enc, err := encodingType(r)
+	maxKeys, enc, err := listParams(r)
 	if err != nil {
 		return err
 	}
@@ -164,12 +173,7 @@ func (r *request) listObjectsV2() error {
 
 // listObjectsV1 serves GET /bucket (ListObjects, version 1).
 func (r *request) listObjectsV1() error {
-	maxKeys, err := intParam(r, "max-keys", maxListKeys, 0, 1<<31-1)
-	if err != nil {
-		return err
-	}
-	maxKeys = min(maxKeys, maxListKeys)
-	enc, err := encodingType(r)
+	maxKeys, enc, err := listParams(r)
 	if err != nil {
 		return err
 	}

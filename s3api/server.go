@@ -132,6 +132,14 @@ type Server struct {
 // ErrServerClosed is returned by Serve after Shutdown.
 var ErrServerClosed = errors.New("s3api: server closed")
 
+// positiveOr returns v, or def when v is zero or negative (unset).
+func positiveOr[T int | int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
 // NewServer fills in defaults and returns a Server that is not yet
 // listening. Options.Layer and Options.Verifier are required; without them
 // Serve returns an error.
@@ -142,27 +150,13 @@ func NewServer(o Options) *Server {
 	if o.Region == "" {
 		o.Region = DefaultRegion
 	}
-	if o.MaxObjectSize <= 0 {
-		o.MaxObjectSize = DefaultMaxObjectSize
-	}
-	if o.MaxHeaderSize <= 0 {
-		o.MaxHeaderSize = DefaultMaxHeaderSize
-	}
-	if o.HeaderTimeout <= 0 {
-		o.HeaderTimeout = DefaultHeaderTimeout
-	}
-	if o.IdleTimeout <= 0 {
-		o.IdleTimeout = DefaultIdleTimeout
-	}
-	if o.BodyTimeout <= 0 {
-		o.BodyTimeout = DefaultBodyTimeout
-	}
-	if o.DrainLimit <= 0 {
-		o.DrainLimit = DefaultDrainLimit
-	}
-	if o.CompleteKeepAlive <= 0 {
-		o.CompleteKeepAlive = DefaultCompleteKeepAlive
-	}
+	o.MaxObjectSize = positiveOr(o.MaxObjectSize, DefaultMaxObjectSize)
+	o.MaxHeaderSize = positiveOr(o.MaxHeaderSize, DefaultMaxHeaderSize)
+	o.HeaderTimeout = positiveOr(o.HeaderTimeout, DefaultHeaderTimeout)
+	o.IdleTimeout = positiveOr(o.IdleTimeout, DefaultIdleTimeout)
+	o.BodyTimeout = positiveOr(o.BodyTimeout, DefaultBodyTimeout)
+	o.DrainLimit = positiveOr(o.DrainLimit, DefaultDrainLimit)
+	o.CompleteKeepAlive = positiveOr(o.CompleteKeepAlive, DefaultCompleteKeepAlive)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

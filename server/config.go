@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -119,45 +120,24 @@ func DefaultConfig() Config {
 // withDefaults fills empty fields from DefaultConfig.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.Address == "" {
-		c.Address = d.Address
-	}
-	if c.DataDir == "" {
-		c.DataDir = d.DataDir
-	}
-	if c.Region == "" {
-		c.Region = d.Region
-	}
-	if c.EC == "" {
-		c.EC = d.EC
-	}
-	if c.Fsync == "" {
-		c.Fsync = d.Fsync
-	}
-	if c.ETag == "" {
-		c.ETag = d.ETag
-	}
+	// cmp.Or takes the default where the field is its zero value (unset).
+	c.Address = cmp.Or(c.Address, d.Address)
+	c.DataDir = cmp.Or(c.DataDir, d.DataDir)
+	c.Region = cmp.Or(c.Region, d.Region)
+	c.EC = cmp.Or(c.EC, d.EC)
+	c.Fsync = cmp.Or(c.Fsync, d.Fsync)
+	c.ETag = cmp.Or(c.ETag, d.ETag)
 	if c.MaxSkew <= 0 {
 		c.MaxSkew = d.MaxSkew
 	}
-	if c.AuthFailBurst == 0 {
-		c.AuthFailBurst = d.AuthFailBurst
-	}
-	if c.AuthFailRate == 0 {
-		c.AuthFailRate = d.AuthFailRate
-	}
-	if c.Keyring == "" {
-		c.Keyring = d.Keyring
-	}
-	if c.Backend == "" {
-		c.Backend = d.Backend
-	}
+	c.AuthFailBurst = cmp.Or(c.AuthFailBurst, d.AuthFailBurst)
+	c.AuthFailRate = cmp.Or(c.AuthFailRate, d.AuthFailRate)
+	c.Keyring = cmp.Or(c.Keyring, d.Keyring)
+	c.Backend = cmp.Or(c.Backend, d.Backend)
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = d.ShutdownTimeout
 	}
-	if c.LogLevel == "" {
-		c.LogLevel = d.LogLevel
-	}
+	c.LogLevel = cmp.Or(c.LogLevel, d.LogLevel)
 	return c
 }
 

@@ -1,19 +1,17 @@
 package test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tasmaniancloud/rustfs/internal/testproc"
 )
 
 // binaryBuild builds the rustfs binary once per test run.
@@ -49,35 +47,10 @@ func rustfsBinary(t testing.TB) string {
 	return binaryBuild.path
 }
 
-// servingLine is the banner line that reports the endpoint.
-var servingLine = regexp.MustCompile(`serving S3 at (https?://\S+)`)
-
 // process is a rustfs server running as a separate process.
 type process struct {
 	*gateway
-	cmd    *exec.Cmd
-	stderr *lockedBuffer
-	done   chan error
-}
-
-// lockedBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-// Write implements io.Writer.
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// String returns what was written so far.
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	proc *testproc.Process
 }
 
 // startBinary starts `rustfs server` on 127.0.0.1:0 with dataDir, the test
@@ -96,46 +69,23 @@ func startBinary(t *testing.T, dataDir string) *process {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "RUSTFS_ACCESS_KEY="+testAccessKey, "RUSTFS_SECRET_KEY="+testSecretKey)
-	stdout, err := cmd.StdoutPipe()
+	proc, err := testproc.Start(cmd, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan error, 1)}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	endpoint := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case endpoint <- m[1]:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() { p.done <- cmd.Wait() }()
+	p := &process{proc: proc}
 	t.Cleanup(func() {
 		p.stop(t)
 		if t.Failed() {
-			t.Logf("rustfs (pid %d) stderr:\n%s", cmd.Process.Pid, tail(p.stderr.String()))
+			t.Logf("rustfs (pid %d) stderr:\n%s", proc.Pid(), tail(proc.Stderr()))
 		}
 	})
 
-	select {
-	case ep := <-endpoint:
-		addr := ep[len("https://"):]
-		p.gateway = &gateway{Addr: addr, Endpoint: ep}
-	case err := <-p.done:
-		p.done <- err
-		t.Fatalf("rustfs exited before serving: %v\n%s", err, tail(p.stderr.String()))
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("rustfs did not report its endpoint within 2 minutes\n%s", tail(p.stderr.String()))
+	ep, err := proc.WaitEndpoint(2 * time.Minute)
+	if err != nil {
+		t.Fatalf("rustfs %v\n%s", err, tail(proc.Stderr()))
 	}
+	p.gateway = &gateway{Addr: ep[len("https://"):], Endpoint: ep}
 	if err := waitReady(context.Background(), fx, p.gateway); err != nil {
 		t.Fatal(err)
 	}
@@ -145,17 +95,13 @@ func startBinary(t *testing.T, dataDir string) *process {
 // stop sends SIGTERM and waits for a clean exit (killing after 30 s).
 func (p *process) stop(t *testing.T) {
 	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return // already gone; the exit status was reported elsewhere
-	}
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Errorf("rustfs (pid %d) exited with %v after SIGTERM", p.cmd.Process.Pid, err)
-		}
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		t.Errorf("rustfs (pid %d) did not stop within 30 s of SIGTERM", p.cmd.Process.Pid)
+	sent, err := p.proc.Stop(30 * time.Second)
+	switch {
+	case !sent:
+		// already gone; the exit status was reported elsewhere
+	case errors.Is(err, testproc.ErrKilled):
+		t.Errorf("rustfs (pid %d) did not stop within 30 s of SIGTERM", p.proc.Pid())
+	case err != nil:
+		t.Errorf("rustfs (pid %d) exited with %v after SIGTERM", p.proc.Pid(), err)
 	}
 }

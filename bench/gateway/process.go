@@ -1,20 +1,19 @@
 package gateway
 
 import (
-	"bufio"
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tasmaniancloud/rustfs/internal/testproc"
 )
 
 // BuildBinary builds cmd/rustfs of the module this package belongs to into
@@ -39,40 +38,11 @@ func BuildBinary(ctx context.Context, dir string, tags ...string) (string, error
 	return out, nil
 }
 
-// servingLine is the banner line that reports the endpoint.
-var servingLine = regexp.MustCompile(`serving S3 at (https?://\S+)`)
-
 // Process is a gateway running as the real rustfs binary, whose memory
 // and CPU time the benchmarks read from /proc.
 type Process struct {
 	*Gateway
-	cmd    *exec.Cmd
-	stderr *lockedBuffer
-	done   chan error
-}
-
-// lockedBuffer collects a child's stderr for error messages.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-// Write implements io.Writer, keeping the last 64 KiB.
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.Write(p)
-	if l.b.Len() > 64<<10 {
-		l.b.Next(l.b.Len() - 32<<10)
-	}
-	return len(p), nil
-}
-
-// String returns what was kept.
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	proc *testproc.Process
 }
 
 // StartProcess runs `bin server` on a random loopback port with a fresh
@@ -107,70 +77,41 @@ func StartProcess(bin string, o Options) (*Process, error) {
 	args = append(args, o.Args...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append(os.Environ(), o.Env...), "RUSTFS_ACCESS_KEY="+ak, "RUSTFS_SECRET_KEY="+sk)
-	stdout, err := cmd.StdoutPipe()
+	proc, err := testproc.Start(cmd, 64<<10)
 	if err != nil {
 		cleanup()
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	p := &Process{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan error, 1)}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
+	ep, err := proc.WaitEndpoint(2 * time.Minute)
+	if err != nil {
+		proc.Kill() // a no-op when it already exited
 		cleanup()
-		return nil, fmt.Errorf("gateway: start %s: %w", bin, err)
+		return nil, fmt.Errorf("gateway: %s %v\n%s", bin, err, proc.Stderr())
 	}
-	endpoint := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case endpoint <- m[1]:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() { p.done <- cmd.Wait() }()
-
-	select {
-	case ep := <-endpoint:
-		g := &Gateway{Endpoint: ep, AccessKey: ak, SecretKey: sk, Dir: dir, ownDir: own, Pid: cmd.Process.Pid, stop: sync.OnceValue(p.stop)}
-		if !o.Plaintext {
-			g.CAFile = filepath.Join(dir, "tls", "cert.pem")
-		}
-		p.Gateway = g
-		return p, nil
-	case err := <-p.done:
-		cleanup()
-		return nil, fmt.Errorf("gateway: %s exited before serving: %v\n%s", bin, err, p.stderr.String())
-	case <-time.After(2 * time.Minute):
-		_ = cmd.Process.Kill()
-		<-p.done
-		cleanup()
-		return nil, fmt.Errorf("gateway: %s did not serve within 2 minutes\n%s", bin, p.stderr.String())
+	p := &Process{proc: proc}
+	g := &Gateway{Endpoint: ep, AccessKey: ak, SecretKey: sk, Dir: dir, ownDir: own, Pid: proc.Pid(), stop: sync.OnceValue(p.stop)}
+	if !o.Plaintext {
+		g.CAFile = filepath.Join(dir, "tls", "cert.pem")
 	}
+	p.Gateway = g
+	return p, nil
 }
 
 // stop sends SIGTERM and waits for the exit (SIGKILL after 30 s). A
 // process that died on its own reports its exit status here.
 func (p *Process) stop() error {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM) // fails only when it already exited
-	select {
-	case err := <-p.done:
-		if err != nil {
-			return fmt.Errorf("gateway: rustfs (pid %d) exited with %v\n%s", p.Pid, err, p.stderr.String())
-		}
-		return nil
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
+	_, err := p.proc.Stop(30 * time.Second)
+	switch {
+	case errors.Is(err, testproc.ErrKilled):
 		return fmt.Errorf("gateway: rustfs (pid %d) ignored SIGTERM for 30 s", p.Pid)
+	case err != nil:
+		return fmt.Errorf("gateway: rustfs (pid %d) exited with %v\n%s", p.Pid, err, p.proc.Stderr())
 	}
+	return nil
 }
 
 // Stderr returns the tail of the process's log output.
-func (p *Process) Stderr() string { return p.stderr.String() }
+func (p *Process) Stderr() string { return p.proc.Stderr() }
 
 // PeakRSS is the process's peak resident set (VmHWM) in bytes.
 func (p *Process) PeakRSS() (int64, error) { return ProcStatus(p.Pid, "VmHWM") }

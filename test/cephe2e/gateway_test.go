@@ -3,27 +3,24 @@
 package cephe2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/tasmaniancloud/rustfs/internal/testproc"
 )
 
 // Root credentials every gateway is started with (RUSTFS_ACCESS_KEY and
@@ -101,14 +98,9 @@ type gateway struct {
 	caFile   string // the certificate the clients trust
 	keyring  string // the local root secret file it uses
 	tlsKey   string
-	cmd      *exec.Cmd
-	stderr   *lockedBuffer
-	done     chan error
+	proc     *testproc.Process
 	client   *s3.Client
 }
-
-// servingLine is the start-up banner line that names the endpoint.
-var servingLine = regexp.MustCompile(`serving S3 at (https://\S+)`)
 
 // startGateway starts `rustfs server` on 127.0.0.1:0 with the rados backend
 // and waits until /health/ready answers. The process gets SIGTERM when the
@@ -121,8 +113,6 @@ func startGateway(t *testing.T, c *cluster, o gatewayOptions) *gateway {
 		caFile:  o.tlsCert,
 		keyring: o.keyringFile,
 		tlsKey:  o.tlsKey,
-		stderr:  &lockedBuffer{},
-		done:    make(chan error, 1),
 	}
 	if g.caFile == "" {
 		g.caFile = filepath.Join(o.dataDir, "tls", "cert.pem")
@@ -161,43 +151,20 @@ func startGateway(t *testing.T, c *cluster, o gatewayOptions) *gateway {
 		}
 	}
 	cmd.Env = append(cmd.Env, "RUSTFS_ACCESS_KEY="+rootAccessKey, "RUSTFS_SECRET_KEY="+rootSecretKey)
-	stdout, err := cmd.StdoutPipe()
+	proc, err := testproc.Start(cmd, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = g.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	g.cmd = cmd
-	endpoint := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case endpoint <- m[1]:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() { g.done <- cmd.Wait() }()
+	g.proc = proc
 	t.Cleanup(func() {
 		g.stop(t)
 		if t.Failed() || os.Getenv("RUSTFS_E2E_LOGS") != "" {
-			t.Logf("gateway %s (pid %d) log:\n%s", g.name, cmd.Process.Pid, tail(g.stderr.String(), 400))
+			t.Logf("gateway %s (pid %d) log:\n%s", g.name, proc.Pid(), tail(proc.Stderr(), 400))
 		}
 	})
 
-	select {
-	case g.endpoint = <-endpoint:
-	case err := <-g.done:
-		g.done <- err
-		t.Fatalf("gateway %s exited before serving: %v\n%s", g.name, err, tail(g.stderr.String(), 60))
-	case <-time.After(60 * time.Second):
-		t.Fatalf("gateway %s did not report its endpoint within 60 s\n%s", g.name, tail(g.stderr.String(), 60))
+	if g.endpoint, err = proc.WaitEndpoint(60 * time.Second); err != nil {
+		t.Fatalf("gateway %s %v\n%s", g.name, err, tail(proc.Stderr(), 60))
 	}
 	hc := g.httpClient(t)
 	deadline := time.Now().Add(30 * time.Second)
@@ -257,18 +224,14 @@ func newClient(endpoint string, hc *http.Client) *s3.Client {
 // stop sends SIGTERM and waits for a clean exit (killing after 40 s).
 func (g *gateway) stop(t *testing.T) {
 	t.Helper()
-	if err := g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return // already gone; the exit status was reported elsewhere
-	}
-	select {
-	case err := <-g.done:
-		if err != nil {
-			t.Errorf("gateway %s (pid %d) exited with %v after SIGTERM", g.name, g.cmd.Process.Pid, err)
-		}
-	case <-time.After(40 * time.Second):
-		_ = g.cmd.Process.Kill()
-		<-g.done
-		t.Errorf("gateway %s (pid %d) did not stop within 40 s of SIGTERM", g.name, g.cmd.Process.Pid)
+	sent, err := g.proc.Stop(40 * time.Second)
+	switch {
+	case !sent:
+		// already gone; the exit status was reported elsewhere
+	case errors.Is(err, testproc.ErrKilled):
+		t.Errorf("gateway %s (pid %d) did not stop within 40 s of SIGTERM", g.name, g.proc.Pid())
+	case err != nil:
+		t.Errorf("gateway %s (pid %d) exited with %v after SIGTERM", g.name, g.proc.Pid(), err)
 	}
 }
 
@@ -290,26 +253,6 @@ func startGateways(t *testing.T, c *cluster, ns string, n int, opTimeout time.Du
 		}))
 	}
 	return gws
-}
-
-// lockedBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-// Write implements io.Writer.
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// String returns what was written so far.
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // tail returns the last n lines of s.
