@@ -12,7 +12,7 @@ import (
 // Put: it should not depend on the object size. B/op shows the total bytes
 // allocated per Put (setup plus the small per-chunk Reed-Solomon table).
 func BenchmarkPutMemory(b *testing.B) {
-	for _, size := range []int64{64 << 20, 1 << 30} {
+	for _, size := range []int64{64 << 20, 1 << 30, 4 << 30} {
 		b.Run("size="+sizeName(int(size)), func(b *testing.B) {
 			e, _ := engineFor(b, 1<<20, 0)
 			src := NewSource(1 << 20)
