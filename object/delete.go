@@ -37,7 +37,7 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 		case err != nil:
 			return fmt.Errorf("object: delete %s/%s: %w", bucket, key, err)
 		}
-		s.deleteData(ctx, "deleted", storedLayouts(raw)...)
+		s.retire(ctx, "deleted", storedLayouts(raw)...)
 		return nil
 	}
 	return fmt.Errorf("object: delete %s/%s: %w: too much contention", bucket, key, storage.ErrPrecondition)

@@ -126,7 +126,7 @@ func (s *Store) signAndSwap(ctx context.Context, m *manifest.Manifest) (storage.
 			return 0, fmt.Errorf("object: commit %s/%s: %w: %w", m.Bucket, m.Key, errOutcomeUnknown, err)
 		}
 		if old != nil {
-			s.deleteData(ctx, "overwritten", storedLayouts(old)...)
+			s.retire(ctx, "overwritten", storedLayouts(old)...)
 		}
 		return newVer, nil
 	}

@@ -48,6 +48,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time (default time.Now); tests pin it.
 	Now func() time.Time
+	// ReadGrace is how long the data of an overwritten or deleted object
+	// stays readable for GETs that are already streaming it; 0 deletes it at
+	// once. Call Close to delete what is still waiting.
+	ReadGrace time.Duration
 }
 
 // keyService is what the layer needs from package kdf. *kdf.Service
@@ -75,6 +79,8 @@ type Store struct {
 	// minPart is the smallest non-last part CompleteMultipartUpload
 	// accepts: MinPartSize, lowered only by tests to keep them fast.
 	minPart int64
+	// retired holds deletions waiting out Options.ReadGrace.
+	retired *retirer
 }
 
 var _ Layer = (*Store)(nil)
@@ -100,6 +106,7 @@ func newStore(o Options, keys keyService) (*Store, error) {
 		log:     o.Logger,
 		now:     o.Now,
 		minPart: MinPartSize,
+		retired: &retirer{grace: o.ReadGrace},
 	}
 	switch o.ETag {
 	case "", ETagMD5:

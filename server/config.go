@@ -77,6 +77,9 @@ type Config struct {
 	// MultipartExpiry aborts multipart uploads older than this (0 = never;
 	// default 168h).
 	MultipartExpiry time.Duration
+	// ReadGrace keeps an overwritten or deleted object's data for GETs that
+	// are already streaming it (0 deletes at once).
+	ReadGrace time.Duration
 	// Backend names the storage backend ("local" by default).
 	Backend string
 	// OpenBackend opens a non-local backend; cmd/rustfs sets it from its
@@ -111,6 +114,7 @@ func DefaultConfig() Config {
 		AuthFailRate:    s3api.DefaultAuthFailRate,
 		Keyring:         "local",
 		MultipartExpiry: 168 * time.Hour,
+		ReadGrace:       5 * time.Minute,
 		Backend:         "local",
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",

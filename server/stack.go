@@ -151,7 +151,7 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error
 	}
 	st.store, err = object.New(object.Options{
 		Backend: st.backend, Engine: st.engine, Keys: st.keys,
-		ETag: cfg.ETag, MultipartExpiry: cfg.MultipartExpiry, Logger: log,
+		ETag: cfg.ETag, MultipartExpiry: cfg.MultipartExpiry, ReadGrace: cfg.ReadGrace, Logger: log,
 	})
 	if err != nil {
 		st.Close()
@@ -160,9 +160,13 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error
 	return st, nil
 }
 
-// Close releases the key service, keyrings and backend.
+// Close runs the object layer's pending deletions, then releases the key
+// service, keyrings and backend.
 func (st *stack) Close() error {
 	var errs []error
+	if st.store != nil {
+		errs = append(errs, st.store.Close())
+	}
 	if st.keys != nil {
 		errs = append(errs, st.keys.Close())
 	}

@@ -163,6 +163,7 @@ func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.IntVar(&c.AuthFailBurst, "auth-fail-burst", c.AuthFailBurst, "failed authentications one client (IPv4 address or IPv6 /64) may make before it gets 503 SlowDown (negative disables the limit)")
 	fs.Float64Var(&c.AuthFailRate, "auth-fail-rate", c.AuthFailRate, "failed authentications per second a client earns back once its burst is spent")
 	fs.DurationVar(&c.MultipartExpiry, "multipart-expiry", c.MultipartExpiry, "abort multipart uploads older than this (0 = never)")
+	fs.DurationVar(&c.ReadGrace, "read-grace", c.ReadGrace, "keep an overwritten or deleted object's data this long for reads already streaming it (0 = delete at once)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests may finish on SIGTERM")
 	storageFlags(fs, c)
 }
