@@ -10,6 +10,7 @@ import (
 
 	"github.com/tasmaniancloud/rustfs/dataplane"
 	"github.com/tasmaniancloud/rustfs/storage/local"
+	"github.com/tasmaniancloud/rustfs/storage/storagetest"
 )
 
 // objectSize is the object every engine benchmark op writes or reads.
@@ -102,7 +103,7 @@ func BenchmarkPutDiscard(b *testing.B) {
 			for _, withMD5 := range []bool{false, true} {
 				name := fmt.Sprintf("chunk=%s/workers=%d/md5=%v", sizeName(n), w, withMD5)
 				b.Run(name, func(b *testing.B) {
-					e, err := dataplane.New(newDiscardBackend(), dataplane.Options{ChunkSize: n, Workers: w})
+					e, err := dataplane.New(storagetest.NewDiscard(6), dataplane.Options{ChunkSize: n, Workers: w})
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -13,6 +13,7 @@ import (
 	"github.com/tasmaniancloud/rustfs/aead"
 	"github.com/tasmaniancloud/rustfs/cpu"
 	"github.com/tasmaniancloud/rustfs/dataplane"
+	"github.com/tasmaniancloud/rustfs/storage/storagetest"
 )
 
 // rate runs op until at least minDur has passed (and at least twice) and
@@ -63,7 +64,7 @@ func BenchmarkTargets(b *testing.B) {
 	for _, workers := range []int{2, 1} {
 		b.Run("workers="+strconv.Itoa(workers), func(b *testing.B) {
 			e, _ := engineFor(b, chunk, workers)
-			null, err := dataplane.New(newDiscardBackend(), dataplane.Options{ChunkSize: chunk, Workers: workers})
+			null, err := dataplane.New(storagetest.NewDiscard(6), dataplane.Options{ChunkSize: chunk, Workers: workers})
 			if err != nil {
 				b.Fatal(err)
 			}

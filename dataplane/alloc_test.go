@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"testing"
+
+	"github.com/tasmaniancloud/rustfs/storage/storagetest"
 )
 
 // TestPutMemoryBounded shows that the number of buffers a PUT ever creates
@@ -21,7 +23,7 @@ import (
 func TestPutMemoryBounded(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // keep sync.Pool contents
 	const inflight = 3
-	e := mustEngine(t, newDiscardBackend(6), Options{Workers: 2, InFlight: inflight})
+	e := mustEngine(t, storagetest.NewDiscard(6), Options{Workers: 2, InFlight: inflight})
 	k := newKey(t)
 	data := randBytes(1, 16*testChunk)
 	for range 20 { // 320 chunks in all
@@ -52,7 +54,7 @@ func TestSteadyStateAllocs(t *testing.T) {
 	k := newKey(t)
 	short, long := randBytes(1, 8*testChunk), randBytes(2, 72*testChunk)
 
-	pe := mustEngine(t, newDiscardBackend(6), Options{Workers: 2})
+	pe := mustEngine(t, storagetest.NewDiscard(6), Options{Workers: 2})
 	putAllocs := func(data []byte) float64 {
 		return testing.AllocsPerRun(5, func() {
 			if _, err := pe.Put(context.Background(), PutRequest{Key: k, Body: bytes.NewReader(data),

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 
 	"github.com/tasmaniancloud/rustfs/storage"
@@ -183,39 +182,3 @@ func (w *memWriter) Abort() error {
 type memReader struct{ *bytes.Reader }
 
 func (r memReader) Close() error { return nil }
-
-// discardBackend's OSDs accept and drop everything: for memory and
-// allocation measurements where storage must cost nothing.
-type discardBackend struct{ osds []storage.OSD }
-
-func newDiscardBackend(n int) *discardBackend {
-	b := &discardBackend{}
-	for i := range n {
-		b.osds = append(b.osds, discardOSD{id: fmt.Sprintf("d%d", i), rack: fmt.Sprintf("r%d", i%3)})
-	}
-	return b
-}
-
-func (b *discardBackend) OSDs() []storage.OSD { return b.osds }
-func (b *discardBackend) Meta() storage.Meta  { return nil }
-func (b *discardBackend) Close() error        { return nil }
-
-type discardOSD struct{ id, rack string }
-
-func (o discardOSD) ID() string   { return o.id }
-func (o discardOSD) Rack() string { return o.rack }
-func (o discardOSD) Create(context.Context, string) (storage.ShardWriter, error) {
-	return discardWriter{}, nil
-}
-func (o discardOSD) Open(context.Context, string) (storage.ShardReader, error) {
-	return nil, storage.ErrNotFound
-}
-func (o discardOSD) Remove(context.Context, string) error { return nil }
-
-type discardWriter struct{}
-
-func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (discardWriter) Commit() error               { return nil }
-func (discardWriter) Abort() error                { return nil }
-
-var _ io.Writer = discardWriter{}

@@ -1,4 +1,4 @@
-package bench
+package storagetest
 
 import (
 	"context"
@@ -7,17 +7,19 @@ import (
 	"github.com/tasmaniancloud/rustfs/storage"
 )
 
-// discardBackend has six OSDs (three racks) that accept and drop every
-// byte: Put against it measures the engine without any storage cost.
-type discardBackend struct{ osds []storage.OSD }
-
-func newDiscardBackend() *discardBackend {
+// NewDiscard returns a Backend of n OSDs over three racks that accept and
+// drop every byte and hold nothing. Engine benchmarks and allocation tests
+// use it to measure the pipeline with storage costing nothing. It has no
+// Meta.
+func NewDiscard(n int) storage.Backend {
 	b := &discardBackend{}
-	for i := range 6 {
+	for i := range n {
 		b.osds = append(b.osds, discardOSD{id: fmt.Sprintf("null%d", i), rack: fmt.Sprintf("rack%d", i%3)})
 	}
 	return b
 }
+
+type discardBackend struct{ osds []storage.OSD }
 
 func (b *discardBackend) OSDs() []storage.OSD { return b.osds }
 func (b *discardBackend) Meta() storage.Meta  { return nil }
