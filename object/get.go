@@ -112,19 +112,19 @@ func (s *Store) openManifest(ctx context.Context, bucket, key string) (*manifest
 func (s *Store) verifyManifest(ctx context.Context, raw []byte, bucket, key string) (*manifest.Manifest, error) {
 	m, err := manifest.Unmarshal(raw)
 	if err != nil {
-		return nil, fmt.Errorf("object: %s/%s: %w: %w", bucket, key, ErrTampered, err)
+		return nil, fmt.Errorf("object: %s/%s: %w: %w: %w", bucket, key, ErrDamagedMetadata, ErrTampered, err)
 	}
 	if err := s.keys.VerifyManifest(ctx, m); err != nil {
 		if errors.Is(err, kdf.ErrTampered) || errors.Is(err, kdf.ErrUnsupported) {
-			return nil, fmt.Errorf("object: %s/%s: %w: %w", bucket, key, ErrTampered, err)
+			return nil, fmt.Errorf("object: %s/%s: %w: %w: %w", bucket, key, ErrDamagedMetadata, ErrTampered, err)
 		}
 		return nil, fmt.Errorf("object: %s/%s: verify manifest: %w", bucket, key, err)
 	}
 	if m.Bucket != bucket || m.Key != key {
-		return nil, fmt.Errorf("object: %s/%s: %w: manifest belongs to %s/%s", bucket, key, ErrTampered, m.Bucket, m.Key)
+		return nil, fmt.Errorf("object: %s/%s: %w: %w: manifest belongs to %s/%s", bucket, key, ErrDamagedMetadata, ErrTampered, m.Bucket, m.Key)
 	}
 	if err := checkManifestShape(m); err != nil {
-		return nil, fmt.Errorf("object: %s/%s: %w: %w", bucket, key, ErrTampered, err)
+		return nil, fmt.Errorf("object: %s/%s: %w: %w: %w", bucket, key, ErrDamagedMetadata, ErrTampered, err)
 	}
 	return m, nil
 }

@@ -3,7 +3,6 @@ package object
 import (
 	"context"
 	"errors"
-	"time"
 )
 
 // This file holds the maintenance seam of docs/DURABILITY.md. The bodies are
@@ -57,14 +56,4 @@ func (s *Store) HealQueued(ctx context.Context, o HealOptions, max int) (HealRes
 // WalkObjects calls fn for every object of every bucket.
 func (s *Store) WalkObjects(ctx context.Context, fn func(bucket, key string) error) error {
 	return errNotBuilt
-}
-
-// RunGC carries out the pending deletions due at now.
-func (s *Store) RunGC(ctx context.Context, now time.Time) (GCResult, error) {
-	return GCResult{}, errNotBuilt
-}
-
-// CollectOrphans removes shards referenced by nothing and older than grace.
-func (s *Store) CollectOrphans(ctx context.Context, grace time.Duration) (GCResult, error) {
-	return GCResult{}, errNotBuilt
 }

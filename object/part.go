@@ -56,10 +56,12 @@ func (s *Store) storePart(ctx context.Context, rec *uploadRecord, n int, in *Put
 		return s.partAfterUploadGone(ctx, rec, &pr, myVer, replaced)
 	case err != nil:
 		s.log.Warn("object: upload re-check failed; keeping replaced part data", "upload", rec.UploadID, "part", n, "err", err)
+	case cur.State == uploadAborting:
+		return s.partAfterUploadGone(ctx, rec, &pr, myVer, replaced)
 	case cur.State == uploadCompleting:
 		s.log.Warn("object: part replaced during completion; keeping replaced part data", "upload", rec.UploadID, "part", n)
 	default:
-		s.deleteData(ctx, "part replaced", replaced...)
+		s.retire(ctx, "part replaced", replaced...)
 	}
 	return pr.info(), nil
 }
@@ -80,7 +82,7 @@ func (s *Store) partAfterUploadGone(ctx context.Context, rec *uploadRecord, pr *
 				drop = append(drop, l)
 			}
 		}
-		s.deleteData(cctx, "upload ended during part upload", drop...)
+		s.retire(cctx, "upload ended during part upload", drop...)
 	}
 	if used[pr.DataID] {
 		return pr.info(), nil

@@ -88,7 +88,7 @@ func (s *Store) commitObject(ctx context.Context, m *manifest.Manifest, own ...d
 		cctx, cancel := cleanupCtx(ctx)
 		defer cancel()
 		if derr := s.meta.Delete(cctx, nsObjects(m.Bucket), m.Key, storage.Cond{IfVersion: ver}); derr == nil || errors.Is(derr, storage.ErrNotFound) {
-			s.deleteData(cctx, "bucket deleted during commit", own...)
+			s.retire(cctx, "bucket deleted during commit", own...)
 		}
 		return fmt.Errorf("object: put %s/%s: bucket deleted meanwhile: %w", m.Bucket, m.Key, ErrNoSuchBucket)
 	}
@@ -126,7 +126,7 @@ func (s *Store) signAndSwap(ctx context.Context, m *manifest.Manifest) (storage.
 			return 0, fmt.Errorf("object: commit %s/%s: %w: %w", m.Bucket, m.Key, errOutcomeUnknown, err)
 		}
 		if old != nil {
-			s.retire(ctx, "overwritten", storedLayouts(old)...)
+			s.retire(ctx, "overwritten", droppedLayouts(storedLayouts(old), m)...)
 		}
 		return newVer, nil
 	}
@@ -144,6 +144,23 @@ func storedLayouts(raw []byte) []dataplane.Layout {
 	out := make([]dataplane.Layout, len(m.Parts))
 	for i := range m.Parts {
 		out[i] = layoutOf(&m.Parts[i])
+	}
+	return out
+}
+
+// droppedLayouts returns the layouts of old whose data m no longer uses: a
+// copy onto itself or a retried completion reuses data ids, which must
+// never be queued for deletion.
+func droppedLayouts(old []dataplane.Layout, m *manifest.Manifest) []dataplane.Layout {
+	used := make(map[[16]byte]bool, len(m.Parts))
+	for i := range m.Parts {
+		used[m.Parts[i].DataID] = true
+	}
+	out := old[:0]
+	for _, l := range old {
+		if !used[l.DataID] {
+			out = append(out, l)
+		}
 	}
 	return out
 }

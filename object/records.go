@@ -22,6 +22,9 @@ const (
 	// uploadCompleting marks an upload whose CompleteMultipartUpload has
 	// claimed it; parts can no longer be replaced.
 	uploadCompleting = "completing"
+	// uploadAborting marks an upload whose AbortMultipartUpload is dropping
+	// its parts; a retried Abort finishes the job.
+	uploadAborting = "aborting"
 )
 
 func nsObjects(bucket string) string  { return "obj/" + bucket }
@@ -102,13 +105,16 @@ func (r *partRecord) info() PartInfo {
 	}
 }
 
+// errDamagedRecord marks a bookkeeping record that does not decode.
+var errDamagedRecord = ErrDamagedMetadata
+
 // decodeRecord unmarshals a JSON record and checks its version.
 func decodeRecord(raw []byte, v any, version *int) error {
 	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("object: corrupt record: %w", err)
+		return fmt.Errorf("object: corrupt record: %w: %w", errDamagedRecord, err)
 	}
 	if *version != recordV1 {
-		return fmt.Errorf("object: record version %d not supported", *version)
+		return fmt.Errorf("object: record version %d not supported: %w", *version, errDamagedRecord)
 	}
 	return nil
 }
