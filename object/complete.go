@@ -73,7 +73,11 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 	if err == nil {
 		if time.Duration(s.now().UnixNano()-claim.Claimed) > completeClaimTTL/2 {
 			err = fmt.Errorf("object: complete upload %s: claim expired: %w", uploadID, context.DeadlineExceeded)
-		} else {
+		} else if manifestDegraded(m) {
+			// The parts' own heal records go with their part records.
+			err = s.queueHeal(ctx, healObjectKey(m.Bucket, m.Key), "degraded part in completed object")
+		}
+		if err == nil {
 			_, err = s.signAndSwap(ctx, m)
 		}
 	}

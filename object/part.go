@@ -35,6 +35,12 @@ func (s *Store) storePart(ctx context.Context, rec *uploadRecord, n int, in *Put
 		return PartInfo{}, fmt.Errorf("object: upload %s part %d: %w", rec.UploadID, n, err)
 	}
 	l := res.layout
+	if degraded(l) {
+		if err := s.queueHeal(ctx, healPartKey(rec.UploadID, n), "degraded part write"); err != nil {
+			s.deleteData(ctx, "heal record failed", l)
+			return PartInfo{}, fmt.Errorf("object: upload %s part %d: %w", rec.UploadID, n, err)
+		}
+	}
 	pr := partRecord{
 		V: recordV1, Number: n, DataID: l.DataID, Size: l.Size, ChunkSize: l.ChunkSize,
 		K: l.K, M: l.M, OSDs: l.OSDs, ETag: hex.EncodeToString(res.md5),

@@ -72,13 +72,22 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 // Because every replacement is guarded by the version it read, each
 // overwritten manifest is cleaned up by exactly the writer that replaced it:
 // two racing PUTs of one key end with one consistent winner and no leaked
-// shards. On failure the new data (own) is deleted.
+// shards. On failure the new data (own) is deleted. New data with fewer
+// than n shards gets a durable heal record before the commit.
 //
 // After the commit the bucket is looked up again: if a DeleteBucket removed
 // it meanwhile (its emptiness check ran before our commit), the object is
 // withdrawn and ErrNoSuchBucket returned. Together with DeleteBucket's
 // re-check after removing the record, no object outlives its bucket.
 func (s *Store) commitObject(ctx context.Context, m *manifest.Manifest, own ...dataplane.Layout) error {
+	if degraded(own...) {
+		// Invariant 2: the repair intent is durable before the answer. A
+		// failure fails the request and its data is garbage.
+		if err := s.queueHeal(ctx, healObjectKey(m.Bucket, m.Key), "degraded write"); err != nil {
+			s.deleteData(ctx, "heal record failed", own...)
+			return fmt.Errorf("object: put %s/%s: %w", m.Bucket, m.Key, err)
+		}
+	}
 	ver, err := s.signAndSwap(ctx, m)
 	if err != nil {
 		s.discardUnlessUnknown(ctx, err, "commit failed", own...)
