@@ -24,8 +24,10 @@ const (
 	// completeClaimTTL is how long a CompleteMultipartUpload's claim on an
 	// upload protects it from AbortMultipartUpload and expiry. Completion is
 	// metadata work (list, sign, commit) that takes well under a second; the
-	// TTL only matters when a completer crashed mid-way.
-	completeClaimTTL = 10 * time.Minute
+	// TTL only matters when a completer crashed mid-way and the retry
+	// lists other parts (the same list takes over at once) or an Abort
+	// comes: a completer gives up unless it commits within TTL/2.
+	completeClaimTTL = 30 * time.Second
 )
 
 // CreateMultipartUpload starts an upload. The upload gets ONE data key

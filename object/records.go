@@ -63,6 +63,7 @@ type uploadRecord struct {
 	Envelope  manifest.Envelope `json:"env"`
 	State     string            `json:"state,omitempty"`
 	Claimed   int64             `json:"claimed,omitempty"` // unix ns of the completion claim
+	Parts     string            `json:"parts,omitempty"`   // hash of the claiming Complete's part list
 }
 
 func (r *uploadRecord) info() Upload {
