@@ -96,7 +96,8 @@ func (s *Store) retireDurably(ctx context.Context, why string, layouts ...datapl
 // RunGC carries out the pending deletions due at now: each due record's
 // shards are removed, then the record. Records are idempotent (removing a
 // missing shard succeeds), so gateways running RunGC at once, or a crash
-// between the shards and the record, do no harm.
+// between the shards and the record, do no harm (a shard two gateways
+// remove at the same moment may be counted twice).
 func (s *Store) RunGC(ctx context.Context, now time.Time) (GCResult, error) {
 	var res GCResult
 	after := ""

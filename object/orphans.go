@@ -86,9 +86,22 @@ func shardDataID(name string) ([16]byte, bool) {
 func (s *Store) referencedData(ctx context.Context) (map[[16]byte]bool, error) {
 	refs := make(map[[16]byte]bool)
 	add := func(id [16]byte) { refs[id] = true }
+	// Order matters against concurrent commits: an upload's parts are read
+	// before the manifests (a Complete moves its parts from part records
+	// into a manifest), and GC records last (an overwrite drops data from
+	// a manifest before it writes the record).
 	err := s.eachEntry(ctx, nsBuckets, func(b storage.Entry) error {
 		bucket := b.Key
-		if err := s.eachEntry(ctx, nsObjects(bucket), func(e storage.Entry) error {
+		if err := s.eachEntry(ctx, nsUploads(bucket), func(e storage.Entry) error {
+			_, id, ok := strings.Cut(e.Key, "\x00")
+			if !ok {
+				return nil
+			}
+			return s.partRefs(ctx, id, add)
+		}); err != nil {
+			return err
+		}
+		return s.eachEntry(ctx, nsObjects(bucket), func(e storage.Entry) error {
 			m, err := manifest.Unmarshal(e.Value)
 			if err != nil {
 				s.log.Warn("object: orphan gc: undecodable manifest; its data counts as unreferenced", "bucket", bucket, "key", e.Key, "err", err)
@@ -98,15 +111,6 @@ func (s *Store) referencedData(ctx context.Context) (map[[16]byte]bool, error) {
 				add(m.Parts[i].DataID)
 			}
 			return nil
-		}); err != nil {
-			return err
-		}
-		return s.eachEntry(ctx, nsUploads(bucket), func(e storage.Entry) error {
-			_, id, ok := strings.Cut(e.Key, "\x00")
-			if !ok {
-				return nil
-			}
-			return s.partRefs(ctx, id, add)
 		})
 	})
 	if err != nil {
