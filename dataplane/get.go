@@ -16,6 +16,7 @@ type getRun struct {
 	g      geometry
 	coder  *erasure.Coder
 	stream *aead.Stream
+	ident  erasure.Identity
 	set    *shardSet
 	pool   *stripePool
 	off    int64 // first byte wanted
@@ -56,7 +57,7 @@ func (e *Engine) Get(ctx context.Context, l Layout, k *aead.Key, off, n int64, w
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	r := &getRun{g: g, coder: coder, stream: stream, set: newShardSet(ctx, e, l),
+	r := &getRun{g: g, coder: coder, stream: stream, ident: erasure.NewIdentity(l.DataID), set: newShardSet(ctx, e, l),
 		pool: e.poolFor(g), off: off, end: end}
 	defer r.set.close()
 
@@ -204,7 +205,7 @@ func (r *getRun) fetch(s *stripe, i uint64) error {
 	var bad uint64 // pieces missing or corrupt among those tried
 	j := 0
 	for ; j < total && good < g.k; j++ {
-		if r.readPiece(s, j, p, base) {
+		if r.readPiece(s, j, i, p, base) {
 			good++
 		} else {
 			bad |= 1 << j
@@ -238,7 +239,7 @@ func (r *getRun) fetch(s *stripe, i uint64) error {
 
 // readPiece reads frame j of the stripe at base into s.buf[j·p:] and checks
 // its CRC32C; false means the piece is missing, short or corrupt.
-func (r *getRun) readPiece(s *stripe, j, p int, base int64) bool {
+func (r *getRun) readPiece(s *stripe, j int, i uint64, p int, base int64) bool {
 	rd := r.set.reader(j)
 	if rd == nil {
 		return false
@@ -247,5 +248,5 @@ func (r *getRun) readPiece(s *stripe, j, p int, base int64) bool {
 	if n, _ := rd.ReadAt(frame, base); n != len(frame) {
 		return false // an error with a full read (io.EOF at the end) is fine
 	}
-	return erasure.CheckPiece(frame[:p], binary.LittleEndian.Uint32(frame[p:])) == nil
+	return r.ident.CheckPiece(frame[:p], binary.LittleEndian.Uint32(frame[p:]), j, i) == nil
 }

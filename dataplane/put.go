@@ -20,6 +20,7 @@ type putRun struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	stream *aead.Stream
+	ident  erasure.Identity // frame tags of this stream
 	quorum int32
 
 	sem   chan struct{} // in-flight stripe tokens
@@ -89,7 +90,7 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	}
 
 	r := &putRun{
-		e: e, stream: stream, quorum: int32(e.o.WriteQuorum),
+		e: e, stream: stream, ident: erasure.NewIdentity(dataID), quorum: int32(e.o.WriteQuorum),
 		sem:  make(chan struct{}, e.o.InFlight),
 		jobs: make(chan *stripe, e.o.InFlight),
 		done: make(chan *stripe, e.o.InFlight),
@@ -212,7 +213,7 @@ func (r *putRun) work() {
 }
 
 // seal encrypts s's plaintext into s.buf, pads it to k pieces, computes the
-// parity pieces in place after them, and the frame trailers.
+// parity pieces in place after them, and the identity-bound frame tags.
 func (r *putRun) seal(s *stripe) error {
 	k := r.e.o.K
 	ct := r.stream.Seal(s.buf[:0], s.plain.B[:s.n], s.idx, s.final)
@@ -223,7 +224,7 @@ func (r *putRun) seal(s *stripe) error {
 		return fmt.Errorf("dataplane: put: chunk %d: %w", s.idx, err)
 	}
 	for j, sh := range s.shards {
-		erasure.PutCRC(s.trailer(j), erasure.PieceCRC(sh))
+		erasure.PutTag(s.trailer(j), r.ident.Tag(sh, j, s.idx))
 	}
 	return nil
 }
@@ -276,7 +277,7 @@ func (r *putRun) release(s *stripe) {
 	}
 }
 
-// write is shard o's ordered writer: frame = piece ‖ CRC32C trailer. A write
+// write is shard o's ordered writer: frame = piece ‖ tag trailer. A write
 // error drops the shard; losing the quorum fails the run.
 func (r *putRun) write(o *shardOut) {
 	for s := range o.ch {
