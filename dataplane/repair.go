@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/tasmaniancloud/rustfs/aead"
-	"github.com/tasmaniancloud/rustfs/storage"
+		"github.com/tasmaniancloud/rustfs/storage"
 )
 
 // This file holds the repair seam of docs/DURABILITY.md. The bodies are
@@ -60,12 +59,4 @@ func (e *Engine) RepairTargets(l Layout, bad []int) ([]storage.OSD, error) {
 // layout with OSDs updated.
 func (e *Engine) Repair(ctx context.Context, l Layout, bad []int, targets []storage.OSD, throttle func(context.Context, int) error) (Layout, RepairStats, error) {
 	return l, RepairStats{}, errNotBuilt
-}
-
-// Reader streams a range whose first stripe has been decoded already.
-type Reader struct{}
-
-// Open decodes the first stripe of [off, off+n) before returning.
-func (e *Engine) Open(ctx context.Context, l Layout, key *aead.Key, off, n int64) (*Reader, error) {
-	return nil, errNotBuilt
 }
