@@ -7,6 +7,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tasmaniancloud/rustfs/aead"
 	"github.com/tasmaniancloud/rustfs/chunker"
@@ -35,12 +36,32 @@ type putRun struct {
 
 // shardOut is one shard's ordered writer.
 type shardOut struct {
-	j    int
-	osd  storage.OSD
-	w    storage.ShardWriter
-	ch   chan *stripe
-	dead bool  // owned by the writer goroutine until it exits
-	err  error // why the shard was dropped
+	j   int
+	osd storage.OSD
+	w   storage.ShardWriter
+	ch  chan *stripe
+
+	// dead is set once, by whoever drops the shard (its writer on an error,
+	// the watchdog on a hung write, commit); only that party sets err, and
+	// before finish, so Put reads err after joining.
+	dead atomic.Bool
+	err  error
+	busy atomic.Int64 // unix ns when the current Write started; 0 = idle
+
+	once sync.Once
+	done chan struct{} // closed when the writer exits or is given up on
+}
+
+// finish marks the writer joined (idempotent).
+func (o *shardOut) finish() { o.once.Do(func() { close(o.done) }) }
+
+// drop marks the shard dead with err; false if it was dead already.
+func (o *shardOut) drop(err error) bool {
+	if !o.dead.CompareAndSwap(false, true) {
+		return false
+	}
+	o.err = err
+	return true
 }
 
 // fail records the first error and cancels every stage.
@@ -99,11 +120,14 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	defer r.cancel()
 
 	r.createWriters(placed, dataID)
+	stopWatch := r.watch()
 	if err := ctx.Err(); err != nil {
+		stopWatch()
 		r.abortAll()
 		return PutResult{}, fmt.Errorf("dataplane: put: %w", err)
 	}
 	if r.alive.Load() < r.quorum {
+		stopWatch()
 		r.abortAll()
 		return PutResult{}, r.quorumError("create")
 	}
@@ -115,7 +139,7 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	}
 	rest.Go(r.reorder)
 	for _, o := range r.outs {
-		rest.Go(func() { r.write(o) })
+		go r.write(o)
 	}
 
 	total, crc := r.read(&limitReader{r: req.Body, max: limit}, digests)
@@ -123,6 +147,10 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	workers.Wait()
 	close(r.done)
 	rest.Wait()
+	for _, o := range r.outs {
+		<-o.done
+	}
+	stopWatch()
 
 	if ctx.Err() != nil {
 		r.fail(fmt.Errorf("dataplane: put: %w", ctx.Err()))
@@ -151,20 +179,79 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	}, nil
 }
 
-// createWriters opens one shard writer per placed OSD; a failed Create drops
-// that shard like a failed write would.
+// createWriters opens one shard writer per placed OSD, in parallel and
+// under the shard deadline; a failed Create drops that shard like a failed
+// write would. An OSD that reports itself unhealthy is dropped at once.
 func (r *putRun) createWriters(placed []storage.OSD, dataID [16]byte) {
+	r.outs = make([]*shardOut, len(placed))
+	var wg sync.WaitGroup
 	for j, osd := range placed {
-		o := &shardOut{j: j, osd: osd, ch: make(chan *stripe, r.e.o.InFlight)}
-		w, err := osd.Create(r.ctx, ShardName(dataID, j))
-		if err != nil {
-			o.dead, o.err = true, fmt.Errorf("shard %d on %s: create: %w", j, osd.ID(), err)
-		} else {
+		o := &shardOut{j: j, osd: osd, ch: make(chan *stripe, r.e.o.InFlight), done: make(chan struct{})}
+		r.outs[j] = o
+		if !storage.Healthy(osd) {
+			o.drop(fmt.Errorf("shard %d on %s: create: OSD unhealthy: %w", j, osd.ID(), storage.ErrUnavailable))
+			continue
+		}
+		wg.Go(func() {
+			w, err := r.e.createShard(r.ctx, osd, ShardName(dataID, j))
+			if err != nil {
+				o.drop(fmt.Errorf("shard %d on %s: create: %w", j, osd.ID(), err))
+				return
+			}
 			o.w = w
 			r.alive.Add(1)
-		}
-		r.outs = append(r.outs, o)
+		})
 	}
+	wg.Wait()
+}
+
+// watch starts the write watchdog: a shard whose Write has run past the
+// shard deadline is dropped (its writer goroutine, still blocked, aborts it
+// when the Write returns) and its queue drained, so the other shards go on.
+// The returned func stops the watchdog.
+func (r *putRun) watch() (stop func()) {
+	timeout := r.e.o.ShardTimeout
+	if timeout < 0 {
+		return func() {}
+	}
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(max(timeout/4, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case now := <-t.C:
+				for _, o := range r.outs {
+					if b := o.busy.Load(); b != 0 && now.UnixNano()-b > int64(timeout) {
+						r.giveUp(o)
+					}
+				}
+			}
+		}
+	})
+	return sync.OnceFunc(func() {
+		close(quit)
+		wg.Wait()
+	})
+}
+
+// giveUp drops a shard whose write hangs and takes over its queue.
+func (r *putRun) giveUp(o *shardOut) {
+	if !o.drop(fmt.Errorf("shard %d on %s: write: %w", o.j, o.osd.ID(), errShardTimeout)) {
+		return
+	}
+	if r.alive.Add(-1) < r.quorum {
+		r.fail(errLostQuorum)
+	}
+	go func() {
+		for s := range o.ch {
+			r.release(s)
+		}
+	}()
+	o.finish()
 }
 
 // read is the reader stage, run on the caller's goroutine: it takes an
@@ -278,23 +365,29 @@ func (r *putRun) release(s *stripe) {
 }
 
 // write is shard o's ordered writer: frame = piece ‖ tag trailer. A write
-// error drops the shard; losing the quorum fails the run.
+// error drops the shard; losing the quorum fails the run. Once the shard is
+// dropped the writer only releases stripes (the watchdog's drainer may be
+// doing the same), and aborts its shard writer when it exits.
 func (r *putRun) write(o *shardOut) {
+	defer o.finish()
 	for s := range o.ch {
-		if !o.dead && !s.skip && r.ctx.Err() == nil {
+		if !o.dead.Load() && !s.skip && r.ctx.Err() == nil {
+			o.busy.Store(time.Now().UnixNano())
 			err := writeFull(o.w, s.shards[o.j])
 			if err == nil {
 				err = writeFull(o.w, s.trailer(o.j))
 			}
-			if err != nil {
-				o.dead, o.err = true, fmt.Errorf("shard %d on %s: chunk %d: %w", o.j, o.osd.ID(), s.idx, err)
-				o.w.Abort()
+			o.busy.Store(0)
+			if err != nil && o.drop(fmt.Errorf("shard %d on %s: chunk %d: %w", o.j, o.osd.ID(), s.idx, err)) {
 				if r.alive.Add(-1) < r.quorum {
 					r.fail(errLostQuorum) // detailed by Put once all writers are joined
 				}
 			}
 		}
 		r.release(s)
+	}
+	if o.dead.Load() && o.w != nil {
+		o.w.Abort()
 	}
 }
 
@@ -307,18 +400,25 @@ func writeFull(w io.Writer, p []byte) error {
 	return err
 }
 
-// commit commits the healthy shards in parallel (fsync latency overlaps)
-// and returns the per-shard OSD IDs. Below quorum it removes what did commit.
+// commit commits the healthy shards in parallel (fsync latency overlaps),
+// each under the shard deadline, and returns the per-shard OSD IDs. Below
+// quorum it removes what did commit. A commit that completes after its
+// deadline is removed in the background: the layout no longer names it.
 func (r *putRun) commit(ctx context.Context, dataID [16]byte) ([]string, error) {
 	var wg sync.WaitGroup
 	for _, o := range r.outs {
-		if o.dead {
+		if o.dead.Load() {
 			continue
 		}
 		wg.Go(func() {
-			if err := o.w.Commit(); err != nil {
-				o.dead, o.err = true, fmt.Errorf("shard %d on %s: commit: %w", o.j, o.osd.ID(), err)
-				o.w.Abort()
+			name := ShardName(dataID, o.j)
+			_, err := bounded(r.e, context.WithoutCancel(ctx), func() (struct{}, error) { return struct{}{}, o.w.Commit() },
+				func(struct{}) { o.osd.Remove(context.WithoutCancel(ctx), name) })
+			if err != nil {
+				o.drop(fmt.Errorf("shard %d on %s: commit: %w", o.j, o.osd.ID(), err))
+				if !errors.Is(err, errShardTimeout) {
+					o.w.Abort()
+				}
 			}
 		})
 	}
@@ -326,7 +426,7 @@ func (r *putRun) commit(ctx context.Context, dataID [16]byte) ([]string, error) 
 	ids := make([]string, len(r.outs))
 	committed := 0
 	for _, o := range r.outs {
-		if !o.dead {
+		if !o.dead.Load() {
 			ids[o.j] = o.osd.ID()
 			committed++
 		}
@@ -345,17 +445,18 @@ func (r *putRun) commit(ctx context.Context, dataID [16]byte) ([]string, error) 
 	// runs even though ctx may be cancelled.
 	rmCtx := context.WithoutCancel(ctx)
 	for _, o := range r.outs {
-		if !o.dead {
+		if !o.dead.Load() {
 			o.osd.Remove(rmCtx, ShardName(dataID, o.j))
 		}
 	}
 	return nil, err
 }
 
-// abortAll aborts every shard writer (idempotent for ones already finished).
+// abortAll aborts every shard writer that is not dropped (a dropped one is
+// aborted by its own writer goroutine, which may still be inside a Write).
 func (r *putRun) abortAll() {
 	for _, o := range r.outs {
-		if o.w != nil {
+		if o.w != nil && !o.dead.Load() {
 			o.w.Abort()
 		}
 	}
@@ -370,7 +471,7 @@ func (r *putRun) quorumError(stage string) error {
 	errs := []error{ErrWriteQuorum}
 	healthy := 0
 	for _, o := range r.outs {
-		if o.dead {
+		if o.dead.Load() {
 			errs = append(errs, o.err)
 		} else {
 			healthy++

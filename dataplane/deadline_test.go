@@ -1,0 +1,99 @@
+package dataplane
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestHungShardRead: one OSD's reads never return. GET must return the
+// right bytes well within a few deadlines, and name the shard degraded.
+func TestHungShardRead(t *testing.T) {
+	base := runtime.NumGoroutine()
+	b := newMemBackend(6)
+	e := mustEngine(t, b, Options{ShardTimeout: 50 * time.Millisecond, ReadAhead: 2})
+	k := newKey(t)
+	data := randBytes(3, 5*testChunk+3)
+	l := put(t, e, k, data).Layout
+	hung := b.osd(l.OSDs[1])
+	release := make(chan struct{})
+	hung.mu.Lock()
+	hung.blockRead = release
+	hung.mu.Unlock()
+
+	start := time.Now()
+	rd, err := e.Open(context.Background(), l, k, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := rd.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), data) {
+		t.Fatal("wrong bytes around a hung shard")
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("GET took %v with a 50ms shard deadline", el)
+	}
+	if d := rd.Degraded(); !slices.Contains(d, 1) {
+		t.Fatalf("Degraded() = %v, want shard 1", d)
+	}
+	rd.Close()
+	close(release)
+	settleGoroutines(t, base)
+}
+
+// TestHungShardWrite: one OSD's writes never return. PUT must be
+// acknowledged with 5 of 6 shards ("" for the hung one) and read back.
+func TestHungShardWrite(t *testing.T) {
+	base := runtime.NumGoroutine()
+	b := newMemBackend(6)
+	e := mustEngine(t, b, Options{ShardTimeout: 50 * time.Millisecond})
+	k := newKey(t)
+	hung := b.osds[2]
+	hung.block = make(chan struct{}) // never closed: the Write waits for ctx
+	data := randBytes(4, 6*testChunk+5)
+	start := time.Now()
+	l := put(t, e, k, data).Layout
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("PUT took %v with a 50ms shard deadline", el)
+	}
+	dropped := slices.Index(l.OSDs, "")
+	if dropped < 0 || slices.Contains(l.OSDs, hung.id) || slices.Index(l.OSDs[dropped+1:], "") >= 0 {
+		t.Fatalf("layout OSDs %q, want exactly the hung %s dropped", l.OSDs, hung.id)
+	}
+	if got := get(t, e, l, k, 0, -1); !bytes.Equal(got, data) {
+		t.Fatal("wrong bytes")
+	}
+	settleGoroutines(t, base)
+	if n := b.open(); n != 0 {
+		t.Fatalf("%d shard writers left open", n)
+	}
+	if len(hung.files) != 0 {
+		t.Fatalf("hung OSD holds %d committed shards", len(hung.files))
+	}
+}
+
+// TestHungShardsBelowQuorum: two hung OSDs leave 4 of 6 shards, below the
+// quorum of 5: the PUT fails promptly and leaves nothing committed.
+func TestHungShardsBelowQuorum(t *testing.T) {
+	base := runtime.NumGoroutine()
+	b := newMemBackend(6)
+	e := mustEngine(t, b, Options{ShardTimeout: 30 * time.Millisecond})
+	b.osds[0].block = make(chan struct{})
+	b.osds[4].block = make(chan struct{})
+	data := randBytes(5, 4*testChunk)
+	_, err := e.Put(context.Background(), PutRequest{Key: newKey(t), Body: bytes.NewReader(data), Size: int64(len(data))})
+	if !errors.Is(err, ErrWriteQuorum) {
+		t.Fatalf("err = %v, want ErrWriteQuorum", err)
+	}
+	settleGoroutines(t, base)
+	if n := b.committed(); n != 0 {
+		t.Fatalf("%d shards left committed", n)
+	}
+}
