@@ -97,3 +97,27 @@ func TestHungShardsBelowQuorum(t *testing.T) {
 		t.Fatalf("%d shards left committed", n)
 	}
 }
+
+// TestUnhealthyOSD: an OSD that reports itself unhealthy gets no shard
+// writer (the PUT acks 5/6 at once) and is read last: a GET whose other
+// shards suffice never touches it, even if its reads would hang.
+func TestUnhealthyOSD(t *testing.T) {
+	b := newMemBackend(6)
+	e := mustEngine(t, b, Options{ShardTimeout: time.Hour})
+	k := newKey(t)
+	data := randBytes(6, 3*testChunk+1)
+	l := put(t, e, k, data).Layout
+	sick := b.osd(l.OSDs[0])
+	release := make(chan struct{})
+	defer close(release)
+	sick.mu.Lock()
+	sick.unhealthy, sick.blockRead = true, release
+	sick.mu.Unlock()
+	if got := get(t, e, l, k, 0, -1); !bytes.Equal(got, data) {
+		t.Fatal("wrong bytes")
+	}
+	l2 := put(t, e, k, data).Layout
+	if slices.Contains(l2.OSDs, sick.id) || slices.Index(l2.OSDs, "") < 0 {
+		t.Fatalf("PUT placed on unhealthy %s: %q", sick.id, l2.OSDs)
+	}
+}
