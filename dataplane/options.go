@@ -24,7 +24,7 @@ type Options struct {
 	InFlight    int // stripes in flight (default 2*Workers+2); memory ≈ InFlight·ChunkSize·(k+m)/k
 	ChunkSize   int // default 1 MiB; 64 KiB..16 MiB
 	K, M        int // default 4, 2
-	WriteQuorum int // shards that must commit (default K+1)
+	WriteQuorum int // shards that must commit (default K+1); a stream of another k+m uses it when k ≤ it ≤ k+m, else k+1
 	ReadAhead   int // stripes fetched ahead on GET (default 4)
 
 	// ShardTimeout bounds every Create, Open, ReadAt, Write and Commit on

@@ -23,6 +23,9 @@ type putRun struct {
 	stream *aead.Stream
 	ident  erasure.Identity // frame tags of this stream
 	quorum int32
+	k      int            // data pieces per stripe
+	coder  *erasure.Coder // for this stream's k+m
+	pool   *stripePool    // stripes of this stream's geometry
 
 	sem   chan struct{} // in-flight stripe tokens
 	jobs  chan *stripe  // reader → workers
@@ -104,14 +107,23 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	if err != nil {
 		return PutResult{}, fmt.Errorf("dataplane: put: %w", err)
 	}
-	n := e.o.K + e.o.M
+	k, m, quorum, err := e.redundancy(req.K, req.M)
+	if err != nil {
+		return PutResult{}, err
+	}
+	coder, err := e.coderFor(k, m)
+	if err != nil {
+		return PutResult{}, fmt.Errorf("dataplane: put: %w", err)
+	}
+	n := k + m
 	placed, err := storage.Place(e.b.OSDs(), dataID, n)
 	if err != nil {
 		return PutResult{}, fmt.Errorf("dataplane: put: %w", err)
 	}
 
 	r := &putRun{
-		e: e, stream: stream, ident: erasure.NewIdentity(dataID), quorum: int32(e.o.WriteQuorum),
+		e: e, stream: stream, ident: erasure.NewIdentity(dataID), quorum: int32(quorum),
+		k: k, coder: coder, pool: e.poolFor(newGeometry(0, e.o.ChunkSize, k, m)),
 		sem:  make(chan struct{}, e.o.InFlight),
 		jobs: make(chan *stripe, e.o.InFlight),
 		done: make(chan *stripe, e.o.InFlight),
@@ -173,7 +185,7 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	}
 	return PutResult{
 		Layout: Layout{DataID: dataID, Part: req.Part, Size: total, ChunkSize: e.o.ChunkSize,
-			K: e.o.K, M: e.o.M, OSDs: osds},
+			K: k, M: m, OSDs: osds},
 		Sums:   sums,
 		CRC32C: crc,
 	}, nil
@@ -274,7 +286,7 @@ func (r *putRun) read(body io.Reader, digests *chunker.Digester) (total int64, c
 		}
 		digests.Feed(ch.Data, ch.N)
 		crc = chunker.CombineCRC32C(crc, ch.CRC32C, int64(ch.N))
-		s := r.e.pool.get()
+		s := r.pool.get()
 		s.idx, s.n, s.final, s.plain, s.run = ch.Index, ch.N, ch.Final, ch.Data, r
 		r.jobs <- s
 		if ch.Final {
@@ -302,12 +314,12 @@ func (r *putRun) work() {
 // seal encrypts s's plaintext into s.buf, pads it to k pieces, computes the
 // parity pieces in place after them, and the identity-bound frame tags.
 func (r *putRun) seal(s *stripe) error {
-	k := r.e.o.K
+	k := r.k
 	ct := r.stream.Seal(s.buf[:0], s.plain.B[:s.n], s.idx, s.final)
 	p := pieceSize(len(ct), k)
 	clear(s.buf[len(ct) : k*p])
 	s.layout(p)
-	if err := r.e.coder.Encode(s.shards); err != nil {
+	if err := r.coder.Encode(s.shards); err != nil {
 		return fmt.Errorf("dataplane: put: chunk %d: %w", s.idx, err)
 	}
 	for j, sh := range s.shards {
@@ -359,7 +371,7 @@ func (r *putRun) fanout(s *stripe) {
 // pool and its token to the reader.
 func (r *putRun) release(s *stripe) {
 	if s.refs.Add(-1) == 0 {
-		r.e.pool.put(s)
+		r.pool.put(s)
 		<-r.sem
 	}
 }
