@@ -11,6 +11,7 @@ import (
 
 	"github.com/tasmaniancloud/rustfs/aead"
 	"github.com/tasmaniancloud/rustfs/erasure"
+	"github.com/tasmaniancloud/rustfs/storage"
 )
 
 // getRun is the state of one Get.
@@ -333,6 +334,8 @@ func (r *getRun) readPiece(s *stripe, j int, i uint64, p int, base int64) bool {
 	copy(frame[p:], next[:])
 	switch {
 	case ok: // an error with a full read (io.EOF at the end) is fine
+	case errors.Is(err, storage.ErrNotFound): // a lazy open found no shard
+		r.set.mark(j, ShardMissing, fmt.Errorf("shard %d: %w", j, err))
 	case err != nil && err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF):
 		r.set.mark(j, ShardUnavailable, fmt.Errorf("shard %d: read: %w", j, err))
 	default:

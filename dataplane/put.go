@@ -196,7 +196,7 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 // write would. An OSD that reports itself unhealthy is dropped at once.
 func (r *putRun) createWriters(placed []storage.OSD, dataID [16]byte) {
 	r.outs = make([]*shardOut, len(placed))
-	var wg sync.WaitGroup
+	idx := make([]int, 0, len(placed))
 	for j, osd := range placed {
 		o := &shardOut{j: j, osd: osd, ch: make(chan *stripe, r.e.o.InFlight), done: make(chan struct{})}
 		r.outs[j] = o
@@ -204,17 +204,20 @@ func (r *putRun) createWriters(placed []storage.OSD, dataID [16]byte) {
 			o.drop(fmt.Errorf("shard %d on %s: create: OSD unhealthy: %w", j, osd.ID(), storage.ErrUnavailable))
 			continue
 		}
-		wg.Go(func() {
-			w, err := r.e.createShard(r.ctx, osd, ShardName(dataID, j))
-			if err != nil {
-				o.drop(fmt.Errorf("shard %d on %s: create: %w", j, osd.ID(), err))
-				return
-			}
-			o.w = w
-			r.alive.Add(1)
-		})
+		idx = append(idx, j)
 	}
-	wg.Wait()
+	ws, errs := boundedAll(r.e, r.ctx, idx,
+		func(j int) (storage.ShardWriter, error) { return placed[j].Create(r.ctx, ShardName(dataID, j)) },
+		func(_ int, w storage.ShardWriter) { w.Abort() })
+	for x, j := range idx {
+		o := r.outs[j]
+		if errs[x] != nil {
+			o.drop(fmt.Errorf("shard %d on %s: create: %w", j, o.osd.ID(), errs[x]))
+			continue
+		}
+		o.w = ws[x]
+		r.alive.Add(1)
+	}
 }
 
 // watch starts the write watchdog: a shard whose Write has run past the
@@ -417,24 +420,24 @@ func writeFull(w io.Writer, p []byte) error {
 // quorum it removes what did commit. A commit that completes after its
 // deadline is removed in the background: the layout no longer names it.
 func (r *putRun) commit(ctx context.Context, dataID [16]byte) ([]string, error) {
-	var wg sync.WaitGroup
+	idx := make([]int, 0, len(r.outs))
 	for _, o := range r.outs {
-		if o.dead.Load() {
-			continue
+		if !o.dead.Load() {
+			idx = append(idx, o.j)
 		}
-		wg.Go(func() {
-			name := ShardName(dataID, o.j)
-			_, err := bounded(r.e, context.WithoutCancel(ctx), func() (struct{}, error) { return struct{}{}, o.w.Commit() },
-				func(struct{}) { o.osd.Remove(context.WithoutCancel(ctx), name) })
-			if err != nil {
-				o.drop(fmt.Errorf("shard %d on %s: commit: %w", o.j, o.osd.ID(), err))
-				if !errors.Is(err, errShardTimeout) {
-					o.w.Abort()
-				}
-			}
-		})
 	}
-	wg.Wait()
+	_, errs := boundedAll(r.e, context.WithoutCancel(ctx), idx,
+		func(j int) (struct{}, error) { return struct{}{}, r.outs[j].w.Commit() },
+		func(j int, _ struct{}) { r.outs[j].osd.Remove(context.WithoutCancel(ctx), ShardName(dataID, j)) })
+	for x, j := range idx {
+		if err := errs[x]; err != nil {
+			o := r.outs[j]
+			o.drop(fmt.Errorf("shard %d on %s: commit: %w", j, o.osd.ID(), err))
+			if !errors.Is(err, errShardTimeout) {
+				o.w.Abort()
+			}
+		}
+	}
 	ids := make([]string, len(r.outs))
 	committed := 0
 	for _, o := range r.outs {

@@ -93,9 +93,9 @@ func TestVerifyDeepReadsAndThrottles(t *testing.T) {
 
 func TestVerifyHungShard(t *testing.T) {
 	b := newMemBackend(6)
-	e := mustEngine(t, b, Options{ShardTimeout: 30 * time.Millisecond})
+	e := mustEngine(t, b, Options{ShardTimeout: 100 * time.Millisecond})
 	k := newKey(t)
-	l := put(t, e, k, randBytes(1, 2*testChunk)).Layout
+	l := put(t, mustEngine(t, b, Options{ShardTimeout: -1}), k, randBytes(1, 2*testChunk)).Layout
 	release := make(chan struct{})
 	defer close(release)
 	hung := b.osd(l.OSDs[3])

@@ -56,7 +56,12 @@ func (s *shardSet) reader(j int) storage.ShardReader {
 		s.dead[j], s.state[j] = fmt.Errorf("shard %d: unknown OSD %q", j, id), ShardUnavailable
 		return nil
 	}
-	r, err := s.e.openShard(s.ctx, osd, ShardName(s.l.DataID, j))
+	if s.e.o.ShardTimeout >= 0 {
+		r := s.e.lazyShard(s.ctx, osd, ShardName(s.l.DataID, j))
+		s.readers[j] = r
+		return r
+	}
+	r, err := osd.Open(s.ctx, ShardName(s.l.DataID, j))
 	if err != nil {
 		s.dead[j] = fmt.Errorf("shard %d on %s: %w", j, id, err)
 		s.state[j] = ShardUnavailable
@@ -84,14 +89,14 @@ func (s *shardSet) order(j int) int {
 }
 
 // mark records state st for shard j unless a worse one is known; st =
-// ShardUnavailable also stops further reads of the shard.
+// ShardUnavailable or ShardMissing also stops further reads of the shard.
 func (s *shardSet) mark(j int, st ShardState, why error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st > s.state[j] {
 		s.state[j] = st
 	}
-	if st == ShardUnavailable && s.dead[j] == nil {
+	if (st == ShardUnavailable || st == ShardMissing) && s.dead[j] == nil {
 		s.dead[j] = why
 	}
 }
