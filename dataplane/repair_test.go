@@ -160,6 +160,11 @@ func TestRepairRoundTrip(t *testing.T) {
 			f.dropShard(5)
 			return f.l
 		}},
+		{"from another object", func(f *fixture) Layout {
+			other := put(t, f.e, f.k, randBytes(11, size)).Layout
+			f.setShard(4, bytes.Clone(f.b.osd(other.OSDs[4]).file(ShardName(other.DataID, 4))))
+			return f.l
+		}},
 		{"truncated and shifted", func(f *fixture) Layout {
 			f.setShard(0, f.shard(0)[:50])
 			f.setShard(3, bytes.Clone(f.shard(3)[f.g.frameOffset(1):]))
