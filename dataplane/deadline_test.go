@@ -122,3 +122,41 @@ func TestUnhealthyOSD(t *testing.T) {
 		t.Fatalf("PUT placed on unhealthy %s: %q", sick.id, l2.OSDs)
 	}
 }
+
+// TestHungCommit: one OSD's commit hangs. The PUT acks without it, and when
+// the commit finally lands the shard is removed (no layout names it).
+func TestHungCommit(t *testing.T) {
+	b := newMemBackend(6)
+	e := mustEngine(t, b, Options{ShardTimeout: 250 * time.Millisecond})
+	hung := b.osds[5]
+	release := make(chan struct{})
+	hung.hangCommit = release
+	data := randBytes(7, testChunk+3)
+	l := put(t, e, newKey(t), data).Layout
+	if slices.Contains(l.OSDs, hung.id) || slices.Index(l.OSDs, "") < 0 {
+		t.Fatalf("layout %q names the hung OSD %s", l.OSDs, hung.id)
+	}
+	if got := get(t, e, l, newKey(t), 0, -1); !bytes.Equal(got, data) {
+		t.Fatal("wrong bytes")
+	}
+	hung.mu.Lock()
+	pending := hung.pending
+	hung.mu.Unlock()
+	if pending != 1 {
+		t.Fatalf("%d writers pending on the hung OSD, want its one hung commit", pending)
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		hung.mu.Lock()
+		n, pending := len(hung.files), hung.pending
+		hung.mu.Unlock()
+		if n == 0 && pending == 0 { // committed late, then removed
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("late commit left %d shards on %s", n, hung.id)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

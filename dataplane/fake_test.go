@@ -80,6 +80,7 @@ type memOSD struct {
 	block       chan struct{} // when non-nil, writes wait for it or for ctx
 	blockRead   chan struct{} // when non-nil, reads wait for it (no ctx: a hung disk)
 	unhealthy   bool          // reported through storage.Checker
+	hangCommit  chan struct{} // when non-nil, Commit and Create wait for it (no ctx)
 }
 
 // Healthy implements storage.Checker.
@@ -164,6 +165,12 @@ func (w *memWriter) Write(p []byte) (int, error) {
 }
 
 func (w *memWriter) Commit() error {
+	w.o.mu.Lock()
+	hang := w.o.hangCommit
+	w.o.mu.Unlock()
+	if hang != nil {
+		<-hang
+	}
 	w.o.mu.Lock()
 	defer w.o.mu.Unlock()
 	if w.done {
