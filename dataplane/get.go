@@ -111,13 +111,12 @@ func (rd *Reader) WriteTo(w io.Writer) (int64, error) {
 	rd.used = true
 	s := rd.head
 	rd.head = nil
-	n, err := rd.run.emit(w, s)
-	rd.run.pool.put(s)
-	if err != nil || rd.first == rd.last {
+	if rd.first == rd.last {
+		n, err := rd.run.emit(w, s)
+		rd.run.pool.put(s)
 		return n, err
 	}
-	m, err := rd.run.pipeline(rd.ctx, rd.cancel, w, rd.first+1, rd.last, rd.readAhead)
-	return n + m, err
+	return rd.run.pipeline(rd.ctx, rd.cancel, w, s, rd.first+1, rd.last, rd.readAhead)
 }
 
 // Degraded lists the shard indices found missing, corrupt or unavailable so
@@ -158,9 +157,10 @@ func (e *Engine) checkLayout(l Layout) (geometry, error) {
 }
 
 // pipeline fetches stripes first..last with readAhead fetchers and writes
-// them in order from the calling goroutine. Tokens bound the stripes in
+// them in order from the calling goroutine, after head (the decoded stripe
+// first-1, written while the fetchers start). Tokens bound the stripes in
 // flight to readAhead, so their indices always fit the reorder ring.
-func (r *getRun) pipeline(ctx context.Context, cancel context.CancelFunc, w io.Writer,
+func (r *getRun) pipeline(ctx context.Context, cancel context.CancelFunc, w io.Writer, head *stripe,
 	first, last uint64, readAhead int) (int64, error) {
 	fetchers := int(min(uint64(readAhead), last-first+1))
 	sem := make(chan struct{}, fetchers)
@@ -194,9 +194,12 @@ func (r *getRun) pipeline(ctx context.Context, cancel context.CancelFunc, w io.W
 
 	ring := make([]*stripe, fetchers)
 	size := uint64(fetchers)
-	var written int64
-	var err error
+	written, err := r.emit(w, head)
+	r.pool.put(head)
 	next := first
+	if err != nil {
+		next = last + 1 // skip the loop; the fetchers are cancelled below
+	}
 loop:
 	for next <= last {
 		select {
