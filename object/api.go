@@ -130,6 +130,9 @@ type GetInput struct {
 	RangeHeader string
 	PartNumber  int // 0: whole object
 	Cond        Conditions
+	// HeadOnly resolves metadata, conditions and the range without
+	// opening any data (HEAD); WriteTo then opens the data itself.
+	HeadOnly bool
 }
 
 // Object is an opened object ready to stream.
