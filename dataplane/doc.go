@@ -21,18 +21,33 @@
 // whatever the object size. A slow OSD therefore slows the PUT instead of
 // growing memory.
 //
-// An OSD that fails drops its shard (Layout.OSDs[j] = ""); the PUT fails if
-// fewer than WriteQuorum shards commit, and then nothing stays committed.
+// An OSD that fails, reports itself unhealthy, or runs past
+// Options.ShardTimeout (a watchdog gives up on a hung Write; its goroutine
+// aborts the shard when the Write returns) drops its shard
+// (Layout.OSDs[j] = ""); the PUT fails if fewer than the stream's write
+// quorum commit, and then nothing stays committed. PutRequest.K/M choose
+// the stream's redundancy (1+2 is 3x replication).
 //
 // # GET
 //
-// A range maps to the stripes that hold it. ReadAhead fetchers read the k data
-// pieces of a stripe (one ReadAt per frame), verify each piece's CRC32C, fall
-// back to parity and reconstruct when a piece is missing or corrupt, open
-// (decrypt and authenticate) the chunk in place, and the caller's goroutine
-// writes the trimmed plaintext in order. More than m bad pieces in a stripe is
-// ErrUnrecoverable; a chunk that fails authentication is an error. Wrong bytes
-// are never written.
+// A range maps to the stripes that hold it. Open decodes the first stripe
+// before returning, so a caller learns that an object is unreadable before it
+// sends a byte; Reader.WriteTo streams the rest. ReadAhead fetchers read the
+// k data pieces of a stripe (one ReadAt per frame, each under the shard
+// deadline, unhealthy or suspect shards last), verify each frame's identity
+// tag, fall back to parity and reconstruct when a piece is missing, foreign,
+// corrupt or late, open (decrypt and authenticate) the chunk in place, and
+// the caller's goroutine writes the trimmed plaintext in order. When a chunk
+// fails to open, every other k-subset of the verified pieces is tried. Fewer
+// than k verified pieces, or no subset that opens, is ErrUnrecoverable.
+// Wrong bytes are never written. Reader.Degraded names the shards found bad,
+// for read-repair.
+//
+// # Scrub and repair
+//
+// Verify checks shards without keys (presence and size, or every frame's
+// tag); Repair rebuilds bad shards stripe by stripe from any k verified ones
+// onto RepairTargets' OSDs (repair.go, rebuild.go).
 //
 // The on-disk format is specified in docs/FORMAT.md.
 package dataplane

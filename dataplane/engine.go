@@ -85,6 +85,11 @@ type PutRequest struct {
 	Size    int64                // -1 unknown
 	MaxSize int64                // EntityTooLarge beyond it (0 = 5 GiB)
 	Hashes  map[string]hash.Hash // whole-object digests to compute (md5, sha256, crc32, ...)
+
+	// K and M choose this stream's redundancy (0 = the engine's K or M):
+	// K=1, M=2 is 3x replication, one copy per rack. See Engine.redundancy
+	// for the write quorum a stream gets.
+	K, M int
 }
 
 // PutResult is a written (committed, not yet visible) stream.
@@ -92,6 +97,30 @@ type PutResult struct {
 	Layout Layout
 	Sums   map[string][]byte // Sum(nil) per PutRequest.Hashes name
 	CRC32C uint32            // CRC-32C of the whole stream
+}
+
+// redundancy resolves a stream's k+m (0 = engine default) and its write
+// quorum: Options.WriteQuorum when it fits the stream (k ≤ quorum ≤ k+m),
+// else k+1 capped at k+m. So 4+2 keeps the configured quorum (default 5) and
+// 3x (1+2) writes with 2 of 3 copies.
+func (e *Engine) redundancy(k, m int) (int, int, int, error) {
+	if k == 0 {
+		k = e.o.K
+	}
+	if m == 0 {
+		m = e.o.M
+	}
+	if k < 1 || m < 1 || k+m > erasure.MaxShards {
+		return 0, 0, 0, fmt.Errorf("dataplane: put: invalid erasure layout %d+%d: %w", k, m, ErrLayout)
+	}
+	if n := len(e.b.OSDs()); k+m > n {
+		return 0, 0, 0, fmt.Errorf("dataplane: put: %d+%d needs %d OSDs, have %d: %w", k, m, k+m, n, ErrLayout)
+	}
+	q := e.o.WriteQuorum
+	if q < k || q > k+m {
+		q = min(k+1, k+m)
+	}
+	return k, m, q, nil
 }
 
 // coderFor returns the coder for k+m, creating and caching it on first use.

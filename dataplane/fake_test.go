@@ -78,6 +78,16 @@ type memOSD struct {
 	failWriteAt int64 // fail the write that reaches this many bytes (-1: never)
 	failCommit  error
 	block       chan struct{} // when non-nil, writes wait for it or for ctx
+	blockRead   chan struct{} // when non-nil, reads wait for it (no ctx: a hung disk)
+	unhealthy   bool          // reported through storage.Checker
+	hangCommit  chan struct{} // when non-nil, Commit and Create wait for it (no ctx)
+}
+
+// Healthy implements storage.Checker.
+func (o *memOSD) Healthy() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return !o.unhealthy
 }
 
 func (o *memOSD) ID() string   { return o.id }
@@ -100,7 +110,7 @@ func (o *memOSD) Open(ctx context.Context, name string) (storage.ShardReader, er
 	if !ok {
 		return nil, fmt.Errorf("%s/%s: %w", o.id, name, storage.ErrNotFound)
 	}
-	return memReader{bytes.NewReader(f)}, nil
+	return memReader{bytes.NewReader(f), o}, nil
 }
 
 func (o *memOSD) Remove(ctx context.Context, name string) error {
@@ -156,6 +166,12 @@ func (w *memWriter) Write(p []byte) (int, error) {
 
 func (w *memWriter) Commit() error {
 	w.o.mu.Lock()
+	hang := w.o.hangCommit
+	w.o.mu.Unlock()
+	if hang != nil {
+		<-hang
+	}
+	w.o.mu.Lock()
 	defer w.o.mu.Unlock()
 	if w.done {
 		return errors.New("commit after commit/abort")
@@ -179,6 +195,19 @@ func (w *memWriter) Abort() error {
 	return nil
 }
 
-type memReader struct{ *bytes.Reader }
+type memReader struct {
+	*bytes.Reader
+	o *memOSD
+}
+
+func (r memReader) ReadAt(p []byte, off int64) (int, error) {
+	r.o.mu.Lock()
+	block := r.o.blockRead
+	r.o.mu.Unlock()
+	if block != nil {
+		<-block
+	}
+	return r.Reader.ReadAt(p, off)
+}
 
 func (r memReader) Close() error { return nil }

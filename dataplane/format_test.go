@@ -36,8 +36,10 @@ func TestFormatIndependentDecode(t *testing.T) {
 		for j := range l.K {
 			shard := b.osd(l.OSDs[j]).file(hex.EncodeToString(l.DataID[:]) + "." + string(rune('0'+j)))
 			frame := shard[off : off+p+4]
-			if binary.LittleEndian.Uint32(frame[p:]) != erasure.PieceCRC(frame[:p]) {
-				t.Fatalf("chunk %d shard %d: CRC32C trailer mismatch", i, j)
+			// Spelled out from docs/FORMAT.md §5 rather than through
+			// erasure.Identity, so the test pins the format.
+			if binary.LittleEndian.Uint32(frame[p:]) != erasure.PieceCRC(frame[:p])^formatMask(l.DataID, j, uint64(i)) {
+				t.Fatalf("chunk %d shard %d: tag trailer mismatch", i, j)
 			}
 			ct = append(ct, frame[:p]...)
 		}
@@ -57,6 +59,7 @@ func TestFormatIndependentDecode(t *testing.T) {
 
 // TestFormatGolden pins the stored bytes of one object (fixed key, data ID
 // and data): any change to sealing, padding, parity or framing shows here.
+// Format v2: frame tags are identity-bound (docs/FORMAT.md §5).
 func TestFormatGolden(t *testing.T) {
 	b := newMemBackend(6)
 	e := mustEngine(t, b, Options{})
@@ -68,8 +71,24 @@ func TestFormatGolden(t *testing.T) {
 	for j, id := range l.OSDs {
 		h.Write(b.osd(id).file(ShardName(l.DataID, j)))
 	}
-	const want = "d5d5541b75fabc029fab7621086fd6a357143719dd1723359b107df327f47bd2"
+	const want = "e5722b1d361fb55a59030db5602820d9a01bd053958343c832431ff7be3df40e"
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
 		t.Fatalf("shard digest %s, want %s", got, want)
 	}
+}
+
+// formatMask is mask(dataID, j, i) exactly as docs/FORMAT.md §5 writes it.
+func formatMask(d [16]byte, j int, i uint64) uint32 {
+	mix := func(x uint64) uint64 {
+		x ^= x >> 30
+		x *= 0xbf58476d1ce4e5b9
+		x ^= x >> 27
+		x *= 0x94d049bb133111eb
+		return x ^ x>>31
+	}
+	a := mix(binary.LittleEndian.Uint64(d[:8]) ^ 0x243f6a8885a308d3)
+	x := mix(a ^ uint64(j)*0x9e3779b97f4a7c15)
+	x = mix(x ^ binary.LittleEndian.Uint64(d[8:]))
+	x = mix(x ^ i)
+	return uint32(x) ^ uint32(x>>32)
 }

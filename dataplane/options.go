@@ -3,6 +3,7 @@ package dataplane
 import (
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/tasmaniancloud/rustfs/chunker"
 )
@@ -23,9 +24,18 @@ type Options struct {
 	InFlight    int // stripes in flight (default 2*Workers+2); memory ≈ InFlight·ChunkSize·(k+m)/k
 	ChunkSize   int // default 1 MiB; 64 KiB..16 MiB
 	K, M        int // default 4, 2
-	WriteQuorum int // shards that must commit (default K+1)
+	WriteQuorum int // shards that must commit (default K+1); a stream of another k+m uses it when k ≤ it ≤ k+m, else k+1
 	ReadAhead   int // stripes fetched ahead on GET (default 4)
+
+	// ShardTimeout bounds every Create, Open, ReadAt, Write and Commit on
+	// one shard (default DefaultShardTimeout; negative disables). A shard
+	// past it is treated as unavailable: reads go on from the others, a
+	// write drops it and goes on if the quorum holds.
+	ShardTimeout time.Duration
 }
+
+// DefaultShardTimeout is Options.ShardTimeout when zero.
+const DefaultShardTimeout = 10 * time.Second
 
 // withDefaults fills zero fields and validates the result.
 func (o Options) withDefaults() (Options, error) {
@@ -49,6 +59,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ReadAhead <= 0 {
 		o.ReadAhead = 4
+	}
+	if o.ShardTimeout == 0 {
+		o.ShardTimeout = DefaultShardTimeout
 	}
 	switch {
 	case o.ChunkSize < MinChunkSize || o.ChunkSize > MaxChunkSize:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tasmaniancloud/rustfs/aead"
 	"github.com/tasmaniancloud/rustfs/chunker"
@@ -20,7 +21,11 @@ type putRun struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	stream *aead.Stream
+	ident  erasure.Identity // frame tags of this stream
 	quorum int32
+	k      int            // data pieces per stripe
+	coder  *erasure.Coder // for this stream's k+m
+	pool   *stripePool    // stripes of this stream's geometry
 
 	sem   chan struct{} // in-flight stripe tokens
 	jobs  chan *stripe  // reader → workers
@@ -34,12 +39,32 @@ type putRun struct {
 
 // shardOut is one shard's ordered writer.
 type shardOut struct {
-	j    int
-	osd  storage.OSD
-	w    storage.ShardWriter
-	ch   chan *stripe
-	dead bool  // owned by the writer goroutine until it exits
-	err  error // why the shard was dropped
+	j   int
+	osd storage.OSD
+	w   storage.ShardWriter
+	ch  chan *stripe
+
+	// dead is set once, by whoever drops the shard (its writer on an error,
+	// the watchdog on a hung write, commit); only that party sets err, and
+	// before finish, so Put reads err after joining.
+	dead atomic.Bool
+	err  error
+	busy atomic.Int64 // unix ns when the current Write started; 0 = idle
+
+	once sync.Once
+	done chan struct{} // closed when the writer exits or is given up on
+}
+
+// finish marks the writer joined (idempotent).
+func (o *shardOut) finish() { o.once.Do(func() { close(o.done) }) }
+
+// drop marks the shard dead with err; false if it was dead already.
+func (o *shardOut) drop(err error) bool {
+	if !o.dead.CompareAndSwap(false, true) {
+		return false
+	}
+	o.err = err
+	return true
 }
 
 // fail records the first error and cancels every stage.
@@ -82,14 +107,23 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	if err != nil {
 		return PutResult{}, fmt.Errorf("dataplane: put: %w", err)
 	}
-	n := e.o.K + e.o.M
+	k, m, quorum, err := e.redundancy(req.K, req.M)
+	if err != nil {
+		return PutResult{}, err
+	}
+	coder, err := e.coderFor(k, m)
+	if err != nil {
+		return PutResult{}, fmt.Errorf("dataplane: put: %w", err)
+	}
+	n := k + m
 	placed, err := storage.Place(e.b.OSDs(), dataID, n)
 	if err != nil {
 		return PutResult{}, fmt.Errorf("dataplane: put: %w", err)
 	}
 
 	r := &putRun{
-		e: e, stream: stream, quorum: int32(e.o.WriteQuorum),
+		e: e, stream: stream, ident: erasure.NewIdentity(dataID), quorum: int32(quorum),
+		k: k, coder: coder, pool: e.poolFor(newGeometry(0, e.o.ChunkSize, k, m)),
 		sem:  make(chan struct{}, e.o.InFlight),
 		jobs: make(chan *stripe, e.o.InFlight),
 		done: make(chan *stripe, e.o.InFlight),
@@ -98,11 +132,14 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	defer r.cancel()
 
 	r.createWriters(placed, dataID)
+	stopWatch := r.watch()
 	if err := ctx.Err(); err != nil {
+		stopWatch()
 		r.abortAll()
 		return PutResult{}, fmt.Errorf("dataplane: put: %w", err)
 	}
 	if r.alive.Load() < r.quorum {
+		stopWatch()
 		r.abortAll()
 		return PutResult{}, r.quorumError("create")
 	}
@@ -114,7 +151,7 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	}
 	rest.Go(r.reorder)
 	for _, o := range r.outs {
-		rest.Go(func() { r.write(o) })
+		go r.write(o)
 	}
 
 	total, crc := r.read(&limitReader{r: req.Body, max: limit}, digests)
@@ -122,6 +159,10 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	workers.Wait()
 	close(r.done)
 	rest.Wait()
+	for _, o := range r.outs {
+		<-o.done
+	}
+	stopWatch()
 
 	if ctx.Err() != nil {
 		r.fail(fmt.Errorf("dataplane: put: %w", ctx.Err()))
@@ -144,26 +185,88 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	}
 	return PutResult{
 		Layout: Layout{DataID: dataID, Part: req.Part, Size: total, ChunkSize: e.o.ChunkSize,
-			K: e.o.K, M: e.o.M, OSDs: osds},
+			K: k, M: m, OSDs: osds},
 		Sums:   sums,
 		CRC32C: crc,
 	}, nil
 }
 
-// createWriters opens one shard writer per placed OSD; a failed Create drops
-// that shard like a failed write would.
+// createWriters opens one shard writer per placed OSD, in parallel and
+// under the shard deadline; a failed Create drops that shard like a failed
+// write would. An OSD that reports itself unhealthy is dropped at once.
 func (r *putRun) createWriters(placed []storage.OSD, dataID [16]byte) {
+	r.outs = make([]*shardOut, len(placed))
+	idx := make([]int, 0, len(placed))
 	for j, osd := range placed {
-		o := &shardOut{j: j, osd: osd, ch: make(chan *stripe, r.e.o.InFlight)}
-		w, err := osd.Create(r.ctx, ShardName(dataID, j))
-		if err != nil {
-			o.dead, o.err = true, fmt.Errorf("shard %d on %s: create: %w", j, osd.ID(), err)
-		} else {
-			o.w = w
-			r.alive.Add(1)
+		o := &shardOut{j: j, osd: osd, ch: make(chan *stripe, r.e.o.InFlight), done: make(chan struct{})}
+		r.outs[j] = o
+		if !storage.Healthy(osd) {
+			o.drop(fmt.Errorf("shard %d on %s: create: OSD unhealthy: %w", j, osd.ID(), storage.ErrUnavailable))
+			continue
 		}
-		r.outs = append(r.outs, o)
+		idx = append(idx, j)
 	}
+	ws, errs := boundedAll(r.e, r.ctx, idx,
+		func(j int) (storage.ShardWriter, error) { return placed[j].Create(r.ctx, ShardName(dataID, j)) },
+		func(_ int, w storage.ShardWriter) { w.Abort() })
+	for x, j := range idx {
+		o := r.outs[j]
+		if errs[x] != nil {
+			o.drop(fmt.Errorf("shard %d on %s: create: %w", j, o.osd.ID(), errs[x]))
+			continue
+		}
+		o.w = ws[x]
+		r.alive.Add(1)
+	}
+}
+
+// watch starts the write watchdog: a shard whose Write has run past the
+// shard deadline is dropped (its writer goroutine, still blocked, aborts it
+// when the Write returns) and its queue drained, so the other shards go on.
+// The returned func stops the watchdog.
+func (r *putRun) watch() (stop func()) {
+	timeout := r.e.o.ShardTimeout
+	if timeout < 0 {
+		return func() {}
+	}
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(max(timeout/4, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case now := <-t.C:
+				for _, o := range r.outs {
+					if b := o.busy.Load(); b != 0 && now.UnixNano()-b > int64(timeout) {
+						r.giveUp(o)
+					}
+				}
+			}
+		}
+	})
+	return sync.OnceFunc(func() {
+		close(quit)
+		wg.Wait()
+	})
+}
+
+// giveUp drops a shard whose write hangs and takes over its queue.
+func (r *putRun) giveUp(o *shardOut) {
+	if !o.drop(fmt.Errorf("shard %d on %s: write: %w", o.j, o.osd.ID(), errShardTimeout)) {
+		return
+	}
+	if r.alive.Add(-1) < r.quorum {
+		r.fail(errLostQuorum)
+	}
+	go func() {
+		for s := range o.ch {
+			r.release(s)
+		}
+	}()
+	o.finish()
 }
 
 // read is the reader stage, run on the caller's goroutine: it takes an
@@ -186,7 +289,7 @@ func (r *putRun) read(body io.Reader, digests *chunker.Digester) (total int64, c
 		}
 		digests.Feed(ch.Data, ch.N)
 		crc = chunker.CombineCRC32C(crc, ch.CRC32C, int64(ch.N))
-		s := r.e.pool.get()
+		s := r.pool.get()
 		s.idx, s.n, s.final, s.plain, s.run = ch.Index, ch.N, ch.Final, ch.Data, r
 		r.jobs <- s
 		if ch.Final {
@@ -212,18 +315,18 @@ func (r *putRun) work() {
 }
 
 // seal encrypts s's plaintext into s.buf, pads it to k pieces, computes the
-// parity pieces in place after them, and the frame trailers.
+// parity pieces in place after them, and the identity-bound frame tags.
 func (r *putRun) seal(s *stripe) error {
-	k := r.e.o.K
+	k := r.k
 	ct := r.stream.Seal(s.buf[:0], s.plain.B[:s.n], s.idx, s.final)
 	p := pieceSize(len(ct), k)
 	clear(s.buf[len(ct) : k*p])
 	s.layout(p)
-	if err := r.e.coder.Encode(s.shards); err != nil {
+	if err := r.coder.Encode(s.shards); err != nil {
 		return fmt.Errorf("dataplane: put: chunk %d: %w", s.idx, err)
 	}
 	for j, sh := range s.shards {
-		erasure.PutCRC(s.trailer(j), erasure.PieceCRC(sh))
+		erasure.PutTag(s.trailer(j), r.ident.Tag(sh, j, s.idx))
 	}
 	return nil
 }
@@ -271,29 +374,35 @@ func (r *putRun) fanout(s *stripe) {
 // pool and its token to the reader.
 func (r *putRun) release(s *stripe) {
 	if s.refs.Add(-1) == 0 {
-		r.e.pool.put(s)
+		r.pool.put(s)
 		<-r.sem
 	}
 }
 
-// write is shard o's ordered writer: frame = piece ‖ CRC32C trailer. A write
-// error drops the shard; losing the quorum fails the run.
+// write is shard o's ordered writer: frame = piece ‖ tag trailer. A write
+// error drops the shard; losing the quorum fails the run. Once the shard is
+// dropped the writer only releases stripes (the watchdog's drainer may be
+// doing the same), and aborts its shard writer when it exits.
 func (r *putRun) write(o *shardOut) {
+	defer o.finish()
 	for s := range o.ch {
-		if !o.dead && !s.skip && r.ctx.Err() == nil {
+		if !o.dead.Load() && !s.skip && r.ctx.Err() == nil {
+			o.busy.Store(time.Now().UnixNano())
 			err := writeFull(o.w, s.shards[o.j])
 			if err == nil {
 				err = writeFull(o.w, s.trailer(o.j))
 			}
-			if err != nil {
-				o.dead, o.err = true, fmt.Errorf("shard %d on %s: chunk %d: %w", o.j, o.osd.ID(), s.idx, err)
-				o.w.Abort()
+			o.busy.Store(0)
+			if err != nil && o.drop(fmt.Errorf("shard %d on %s: chunk %d: %w", o.j, o.osd.ID(), s.idx, err)) {
 				if r.alive.Add(-1) < r.quorum {
 					r.fail(errLostQuorum) // detailed by Put once all writers are joined
 				}
 			}
 		}
 		r.release(s)
+	}
+	if o.dead.Load() && o.w != nil {
+		o.w.Abort()
 	}
 }
 
@@ -306,26 +415,33 @@ func writeFull(w io.Writer, p []byte) error {
 	return err
 }
 
-// commit commits the healthy shards in parallel (fsync latency overlaps)
-// and returns the per-shard OSD IDs. Below quorum it removes what did commit.
+// commit commits the healthy shards in parallel (fsync latency overlaps),
+// each under the shard deadline, and returns the per-shard OSD IDs. Below
+// quorum it removes what did commit. A commit that completes after its
+// deadline is removed in the background: the layout no longer names it.
 func (r *putRun) commit(ctx context.Context, dataID [16]byte) ([]string, error) {
-	var wg sync.WaitGroup
+	idx := make([]int, 0, len(r.outs))
 	for _, o := range r.outs {
-		if o.dead {
-			continue
+		if !o.dead.Load() {
+			idx = append(idx, o.j)
 		}
-		wg.Go(func() {
-			if err := o.w.Commit(); err != nil {
-				o.dead, o.err = true, fmt.Errorf("shard %d on %s: commit: %w", o.j, o.osd.ID(), err)
+	}
+	_, errs := boundedAll(r.e, context.WithoutCancel(ctx), idx,
+		func(j int) (struct{}, error) { return struct{}{}, r.outs[j].w.Commit() },
+		func(j int, _ struct{}) { r.outs[j].osd.Remove(context.WithoutCancel(ctx), ShardName(dataID, j)) })
+	for x, j := range idx {
+		if err := errs[x]; err != nil {
+			o := r.outs[j]
+			o.drop(fmt.Errorf("shard %d on %s: commit: %w", j, o.osd.ID(), err))
+			if !errors.Is(err, errShardTimeout) {
 				o.w.Abort()
 			}
-		})
+		}
 	}
-	wg.Wait()
 	ids := make([]string, len(r.outs))
 	committed := 0
 	for _, o := range r.outs {
-		if !o.dead {
+		if !o.dead.Load() {
 			ids[o.j] = o.osd.ID()
 			committed++
 		}
@@ -344,17 +460,18 @@ func (r *putRun) commit(ctx context.Context, dataID [16]byte) ([]string, error) 
 	// runs even though ctx may be cancelled.
 	rmCtx := context.WithoutCancel(ctx)
 	for _, o := range r.outs {
-		if !o.dead {
+		if !o.dead.Load() {
 			o.osd.Remove(rmCtx, ShardName(dataID, o.j))
 		}
 	}
 	return nil, err
 }
 
-// abortAll aborts every shard writer (idempotent for ones already finished).
+// abortAll aborts every shard writer that is not dropped (a dropped one is
+// aborted by its own writer goroutine, which may still be inside a Write).
 func (r *putRun) abortAll() {
 	for _, o := range r.outs {
-		if o.w != nil {
+		if o.w != nil && !o.dead.Load() {
 			o.w.Abort()
 		}
 	}
@@ -369,7 +486,7 @@ func (r *putRun) quorumError(stage string) error {
 	errs := []error{ErrWriteQuorum}
 	healthy := 0
 	for _, o := range r.outs {
-		if o.dead {
+		if o.dead.Load() {
 			errs = append(errs, o.err)
 		} else {
 			healthy++

@@ -25,6 +25,7 @@ type stripe struct {
 	plain *chunker.Buf // PUT: the chunk's plaintext until sealed
 	skip  bool         // PUT: pipeline failed, do not write
 	err   error        // GET: fetch or open failure
+	slot  *readSlot    // GET: this stripe's read request and deadline timer
 	run   *putRun      // PUT: where to return the in-flight token
 }
 
@@ -44,6 +45,7 @@ func newStripePool(g geometry) *stripePool {
 			buf:    make([]byte, size),
 			shards: make([][]byte, g.k+g.m),
 			crc:    make([]byte, erasure.FrameOverhead*(g.k+g.m)),
+			slot:   newReadSlot(),
 		}
 	}
 	return sp
@@ -72,4 +74,17 @@ func (s *stripe) layout(p int) {
 // trailer is shard j's 4-byte frame trailer.
 func (s *stripe) trailer(j int) []byte {
 	return s.crc[j*erasure.FrameOverhead : (j+1)*erasure.FrameOverhead]
+}
+
+// detach gives s a fresh buffer and read slot after the read of frame j
+// (piece size p) timed out: the old ones belong to the hung read for good.
+// Everything but that frame is copied over; next is what the frame's
+// trailer region held before the read.
+func (s *stripe) detach(j, p int, next [erasure.FrameOverhead]byte) {
+	nb := make([]byte, len(s.buf))
+	copy(nb[:j*p], s.buf[:j*p])
+	copy(nb[(j+1)*p+erasure.FrameOverhead:], s.buf[(j+1)*p+erasure.FrameOverhead:])
+	copy(nb[(j+1)*p:], next[:])
+	s.buf, s.slot = nb, newReadSlot()
+	s.layout(p)
 }

@@ -53,11 +53,11 @@ func BenchmarkReconstruct4x2Lost2(b *testing.B) {
 
 func BenchmarkCheckFrame(b *testing.B) {
 	c, _ := New(4, 2)
-	frame := AppendFrame(nil, make([]byte, c.PieceSize(1<<20+16)))
+	frame := testID.AppendFrame(nil, make([]byte, c.PieceSize(1<<20+16)), 3, 1000)
 	b.SetBytes(int64(len(frame)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := CheckFrame(frame); err != nil {
+		if _, err := testID.CheckFrame(frame, 3, 1000); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,14 +1,17 @@
 package manifest
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
+	"math"
 	"unicode/utf8"
 )
 
 // Minimal encoded sizes, used to bound counts by the bytes that remain
 // before anything is allocated.
 const (
-	minPartSize  = 4 + 16 + 8 + 4 + 1 + 1 + 1 + 1 + 1 // empty OSDs, etag and checksums
+	minPartSize  = 1 + 16 + 1 + 1 + 1 + 1 + 1 + 2 + 1 // empty OSDs, etag and checksums
 	minEntrySize = 2                                  // empty key and value
 )
 
@@ -262,10 +265,10 @@ func (d *decoder) parts() []Part {
 	used := 0 // table entries referenced so far
 	for i := range ps {
 		p := &ps[i]
-		p.Number = d.u32()
+		p.Number = uint32(d.uv(math.MaxUint32, "part number"))
 		copy(p.DataID[:], d.take(16, "data id"))
-		p.Size = d.size("part size")
-		p.ChunkSize = d.u32()
+		p.Size = int64(d.uv(math.MaxInt64, "part size"))
+		p.ChunkSize = uint32(d.uv(math.MaxUint32, "chunk size"))
 		p.K = d.u8()
 		p.M = d.u8()
 		on := d.count(MaxOSDsPerPart, 1, "part OSD")
@@ -286,8 +289,8 @@ func (d *decoder) parts() []Part {
 				p.OSDs[j] = table[idx]
 			}
 		}
-		p.ETag = d.str(MaxString, "part etag")
-		p.Checksums = d.strMap(MaxChecksums, "part checksums")
+		p.ETag = d.etag()
+		p.Checksums = d.sums()
 		if d.err != nil {
 			return nil
 		}
@@ -297,4 +300,64 @@ func (d *decoder) parts() []Part {
 		return nil
 	}
 	return ps
+}
+
+// etag reads a part ETag (see encoder.etag); a text ETag that Marshal
+// would have written in binary is not canonical.
+func (d *decoder) etag() string {
+	switch d.u8() {
+	case tagBinary:
+		raw := d.take(16, "part etag")
+		if d.err != nil {
+			return ""
+		}
+		return hex.EncodeToString([]byte(raw))
+	case tagText:
+		s := d.str(MaxString, "part etag")
+		if d.err == nil && hexETag(s) {
+			d.fail("part etag %q in text form", s)
+		}
+		return s
+	default:
+		d.fail("bad part etag tag")
+		return ""
+	}
+}
+
+// sums reads a part's checksum map (see encoder.sums).
+func (d *decoder) sums() map[string]string {
+	n := d.count(MaxChecksums, minEntrySize+1, "part checksums")
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]string, n)
+	prev := ""
+	for i := range n {
+		k := d.key("part checksums key")
+		var v string
+		switch d.u8() {
+		case tagBinary:
+			b := d.str(MaxString, "part checksum")
+			if d.err == nil && b == "" {
+				d.fail("empty binary part checksum")
+			}
+			v = base64.StdEncoding.EncodeToString([]byte(b))
+		case tagText:
+			v = d.str(MaxString, "part checksum")
+			if _, ok := canonicalBase64(v); d.err == nil && ok {
+				d.fail("part checksum %q in text form", v)
+			}
+		default:
+			d.fail("bad part checksum tag")
+		}
+		if d.err != nil {
+			return nil
+		}
+		if i > 0 && k <= prev {
+			d.fail("part checksums keys not strictly increasing")
+			return nil
+		}
+		m[k], prev = v, k
+	}
+	return m
 }

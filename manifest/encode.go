@@ -1,7 +1,9 @@
 package manifest
 
 import (
+	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"unicode/utf8"
@@ -76,7 +78,7 @@ func (m *Manifest) sizeHint() int {
 		n += 4 + len(k) + len(v)
 	}
 	for i := range m.Parts {
-		n += 48 + len(m.Parts[i].OSDs) + len(m.Parts[i].ETag) + 32*len(m.Parts[i].Checksums)
+		n += 32 + len(m.Parts[i].OSDs) + len(m.Parts[i].ETag) + 48*len(m.Parts[i].Checksums)
 	}
 	return n
 }
@@ -179,10 +181,13 @@ func (e *encoder) parts(ps []Part) {
 	e.uv(uint64(len(ps)))
 	for i := range ps {
 		p := &ps[i]
-		e.u32(p.Number)
+		e.uv(uint64(p.Number))
 		e.b = append(e.b, p.DataID[:]...)
-		e.size(p.Size, fmt.Sprintf("part %d size", p.Number))
-		e.u32(p.ChunkSize)
+		if p.Size < 0 {
+			e.fail("part %d size %d is negative", p.Number, p.Size)
+		}
+		e.uv(uint64(p.Size))
+		e.uv(uint64(p.ChunkSize))
 		e.b = append(e.b, p.K, p.M)
 		if len(p.OSDs) > MaxOSDsPerPart {
 			e.fail("part %d has %d OSDs, limit %d", p.Number, len(p.OSDs), MaxOSDsPerPart)
@@ -191,7 +196,76 @@ func (e *encoder) parts(ps []Part) {
 		for _, id := range p.OSDs {
 			e.uv(index[id])
 		}
-		e.str(p.ETag, MaxString, "part etag")
-		e.strMap(p.Checksums, MaxChecksums, "part checksums")
+		e.etag(p.ETag)
+		e.sums(p.Checksums)
+	}
+}
+
+// Compact value tags of part ETags and checksums (format version 2): a
+// 10,000-part manifest with checksums must fit one 1 MiB Meta value.
+const (
+	tagText   = 0 // the string as is
+	tagBinary = 1 // ETag: 16 bytes of a 32-digit lowercase hex string; checksum: the bytes of a canonical std base64 string
+)
+
+// hexETag reports whether s is 32 lowercase hex digits (an MD5 ETag).
+func hexETag(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// etag writes a part ETag, binary when it is an MD5 in hex.
+func (e *encoder) etag(s string) {
+	if hexETag(s) {
+		e.b = append(e.b, tagBinary)
+		e.b, _ = hex.AppendDecode(e.b, []byte(s)) // hexETag checked the digits
+		return
+	}
+	e.b = append(e.b, tagText)
+	e.str(s, MaxString, "part etag")
+}
+
+// canonicalBase64 returns the bytes of s when s is a non-empty, canonical
+// std-padded base64 string (what S3 checksum headers hold).
+func canonicalBase64(s string) ([]byte, bool) {
+	if s == "" {
+		return nil, false
+	}
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil || base64.StdEncoding.EncodeToString(b) != s {
+		return nil, false
+	}
+	return b, true
+}
+
+// sums writes a part's checksum map: keys sorted, values binary when they
+// are canonical base64.
+func (e *encoder) sums(m map[string]string) {
+	if len(m) > MaxChecksums {
+		e.fail("part checksums has %d entries, limit %d", len(m), MaxChecksums)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	e.uv(uint64(len(keys)))
+	for _, k := range keys {
+		e.key(k, "part checksums key")
+		if b, ok := canonicalBase64(m[k]); ok {
+			e.b = append(e.b, tagBinary)
+			e.bytes(b, MaxString, "part checksum")
+			continue
+		}
+		e.b = append(e.b, tagText)
+		e.str(m[k], MaxString, "part checksum")
 	}
 }

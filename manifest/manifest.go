@@ -5,12 +5,12 @@
 // the encoding is canonical: one Manifest has exactly one byte string, and
 // Unmarshal accepts only byte strings Marshal could have produced.
 //
-// # Format, version 1
+// # Format, version 2
 //
 // All integers are little-endian and fixed-width unless written uv, which
 // is an unsigned LEB128 varint in its shortest form.
 //
-//	manifest = "RFSM" version:u8=1
+//	manifest = "RFSM" version:u8=2
 //	           bucket:str key:str size:i64 etag:str modified:i64 owner:str
 //	           content-type:str content-encoding:str content-disposition:str
 //	           content-language:str cache-control:str expires:str
@@ -19,19 +19,24 @@
 //	           suite:u8 root-key-id:str customer-key-id:str
 //	           kem-ciphertext:bytes salt:bytes commitment:bytes
 //	           sig-key-id:str signature:bytes
-//	part     = number:u32 data-id:[16]byte size:i64 chunk-size:u32 k:u8 m:u8
-//	           osds:(uv n, uv index×n) etag:str checksums:map
+//	part     = number:uv data-id:[16]byte size:uv chunk-size:uv k:u8 m:u8
+//	           osds:(uv n, uv index×n) etag:tagged sums
+//	tagged   = 0:u8 str | 1:u8 [16]byte   (1 iff the etag is 32 lowercase hex digits)
+//	sums     = uv n, (str key, 0:u8 str | 1:u8 bytes)×n, keys strictly increasing
+//	           (1 iff the value is non-empty canonical std base64; bytes decoded)
 //	str      = uv length, bytes          (bytes is the same)
 //	map      = uv n, (str key, str value)×n, keys strictly increasing
 //
 // The OSD table lists each distinct OSD ID once, in order of first use by
 // the parts, and parts refer to it by index: a 10,000-part upload would
-// otherwise repeat the same six IDs 10,000 times. Nothing may follow the
+// otherwise repeat the same six IDs 10,000 times. Version 2 also stores
+// part ETags and checksums in binary and part integers as varints, so a
+// 10,000-part manifest with SHA-256 part checksums stays under 1 MiB. Nothing may follow the
 // signature. Empty maps and slices decode as nil.
 package manifest
 
 // Version is the encoding version Marshal writes.
-const Version = 1
+const Version = 2
 
 // Manifest describes one object: its S3 metadata, where its encrypted,
 // erasure-coded parts live, the key envelope that unlocks them, and the

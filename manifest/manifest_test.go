@@ -130,14 +130,15 @@ func TestGolden(t *testing.T) {
 		UserMeta: map[string]string{"z": "1", "a": "2"},
 		Parts: []Part{
 			{Number: 1, DataID: [16]byte{0xaa}, Size: 3, ChunkSize: 16, K: 1, M: 1, OSDs: []string{"x", "y"}},
-			{Number: 2, Size: 0, ChunkSize: 16, K: 1, M: 1, OSDs: []string{"y", ""}, Checksums: map[string]string{"c": "d"}},
+			{Number: 2, Size: 0, ChunkSize: 16, K: 1, M: 1, OSDs: []string{"y", ""}, Checksums: map[string]string{"c": "d", "s": "AQI="},
+				ETag: "000102030405060708090a0b0c0d0e0f"},
 		},
 		Envelope:  Envelope{Suite: 1, RootKeyID: "r", Salt: []byte{9}},
 		SigKeyID:  "s",
 		Signature: []byte{7, 7},
 	}
 	want := strings.Join([]string{
-		"5246534d01",   // "RFSM" v1
+		"5246534d02",   // "RFSM" v2
 		"0162", "016b", // bucket "b", key "k"
 		"0300000000000000",                       // size 3
 		"0165",                                   // etag "e"
@@ -148,10 +149,11 @@ func TestGolden(t *testing.T) {
 		"00", "00", "00",                         // checksums, checksum type, upload id
 		"03" + "0178" + "0179" + "00", // OSD table: "x", "y", ""
 		"02",                          // two parts
-		"01000000" + "aa000000000000000000000000000000" + "0300000000000000" + "10000000" + "0101" +
-			"02" + "0001" + "00" + "00", // part 1: OSDs x,y; no etag, no checksums
-		"02000000" + "00000000000000000000000000000000" + "0000000000000000" + "10000000" + "0101" +
-			"02" + "0102" + "00" + "01" + "0163" + "0164", // part 2: OSDs y,""; checksums c=d
+		"01" + "aa000000000000000000000000000000" + "03" + "10" + "0101" +
+			"02" + "0001" + "0000" + "00", // part 1: OSDs x,y; text etag "", no checksums
+		"02" + "00000000000000000000000000000000" + "00" + "10" + "0101" +
+			"02" + "0102" + "01" + "000102030405060708090a0b0c0d0e0f" + // OSDs y,""; binary etag
+			"02" + "0163" + "00" + "0164" + "0173" + "01" + "020102", // checksums c=d (text), s=AQI= (binary)
 		"01" + "0172" + "00", // suite 1, root "r", customer ""
 		"00" + "0109" + "00", // kem ct, salt {9}, commitment
 		"0173" + "020707",    // sig key id "s", signature

@@ -41,22 +41,26 @@ func cat(parts ...[]byte) []byte {
 
 // partB encodes one part with the given OSD indices.
 func partB(number uint32, size int64, idx ...uint64) []byte {
-	b := binary.LittleEndian.AppendUint32(nil, number)
+	b := uvB(uint64(number))
 	b = append(b, make([]byte, 16)...)
-	b = append(b, i64B(size)...)
-	b = binary.LittleEndian.AppendUint32(b, 1<<20)
+	if size < 0 {
+		b = append(b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01) // 2^64-1: beyond int64
+	} else {
+		b = append(b, uvB(uint64(size))...)
+	}
+	b = append(b, uvB(1<<20)...)
 	b = append(b, 1, 1)
 	b = append(b, uvB(uint64(len(idx)))...)
 	for _, i := range idx {
 		b = append(b, uvB(i)...)
 	}
-	return append(b, 0, 0) // no etag, no checksums
+	return append(b, 0, 0, 0) // text etag "", no checksums
 }
 
 // baseSegs is a valid encoding of a one-part manifest with OSDs "a", "b".
 func baseSegs() [][]byte {
 	s := make([][]byte, segCount)
-	s[segHeader] = []byte("RFSM\x01")
+	s[segHeader] = []byte("RFSM\x02")
 	s[segBucket] = strB("bucket")
 	s[segKey] = strB("key")
 	s[segSize] = i64B(10)
@@ -107,7 +111,8 @@ func TestUnmarshalRejects(t *testing.T) {
 		{"magic only", []byte("RFSM"), ErrMalformed},
 		{"bad magic", append([]byte("RFSX"), valid[4:]...), ErrMalformed},
 		{"version 0", with(segHeader, []byte("RFSM\x00")), ErrUnsupportedVersion},
-		{"version 2", with(segHeader, []byte("RFSM\x02")), ErrUnsupportedVersion},
+		{"version 1", with(segHeader, []byte("RFSM\x01")), ErrUnsupportedVersion},
+		{"version 3", with(segHeader, []byte("RFSM\x03")), ErrUnsupportedVersion},
 		{"trailing byte", append(append([]byte(nil), valid...), 0), ErrMalformed},
 		{"key too long", with(segKey, strB(strings.Repeat("k", MaxKey+1))), ErrMalformed},
 		{"bucket too long", with(segBucket, strB(strings.Repeat("b", MaxKey+1))), ErrMalformed},
@@ -133,7 +138,10 @@ func TestUnmarshalRejects(t *testing.T) {
 		{"too many OSDs in a part", with(segParts, cat(uvB(1), partB(1, 10, append([]uint64{0, 1}, make([]uint64, MaxOSDsPerPart)...)...))), ErrMalformed},
 		{"too many parts", with(segParts, cat(uvB(MaxParts+1), bytes.Repeat(partB(1, 0), MaxParts+1))), ErrMalformed},
 		{"part count beyond input", with(segParts, cat(uvB(5000), partB(1, 10, 0, 1))), ErrMalformed},
-		{"negative part size", with(segParts, cat(uvB(1), partB(1, -5, 0, 1))), ErrMalformed},
+		{"part size beyond int64", with(segParts, cat(uvB(1), partB(1, -5, 0, 1))), ErrMalformed},
+		{"hex etag in text form", with(segParts, cat(uvB(1), partB(1, 10, 0, 1)[:len(partB(1, 10, 0, 1))-2], []byte{0}, strB(strings.Repeat("ab", 16)), []byte{0})), ErrMalformed},
+		{"base64 checksum in text form", with(segParts, cat(uvB(1), partB(1, 10, 0, 1)[:len(partB(1, 10, 0, 1))-1], uvB(1), strB("crc32"), []byte{0}, strB("AAAAAA=="))), ErrMalformed},
+		{"bad etag tag", with(segParts, cat(uvB(1), partB(1, 10, 0, 1)[:len(partB(1, 10, 0, 1))-2], []byte{7, 0})), ErrMalformed},
 		{"kem ciphertext too large", with(segEnvelope, cat([]byte{1}, strB(""), strB(""), strB(strings.Repeat("c", MaxKEMCiphertext+1)), strB(""), strB(""))), ErrMalformed},
 		{"signature too large", with(segSignature, strB(strings.Repeat("s", MaxSignature+1))), ErrMalformed},
 	}

@@ -34,9 +34,13 @@ var (
 	ErrInvalidPart        = errors.New("object: invalid part")
 	ErrInvalidPartOrder   = errors.New("object: invalid part order")
 	ErrTampered           = errors.New("object: manifest or data failed authentication")
-	ErrDataUnavailable    = errors.New("object: too many shards lost to reconstruct")
-	ErrInvalidArgument    = errors.New("object: invalid argument")
-	ErrMetadataTooLarge   = errors.New("object: metadata too large")
+	// ErrDamagedMetadata reports a stored manifest, upload or bucket record
+	// that does not decode or verify. It affects that one key or record:
+	// listing skips it, DELETE and overwrite still work.
+	ErrDamagedMetadata  = errors.New("object: stored metadata is damaged")
+	ErrDataUnavailable  = errors.New("object: too many shards lost to reconstruct")
+	ErrInvalidArgument  = errors.New("object: invalid argument")
+	ErrMetadataTooLarge = errors.New("object: metadata too large")
 	// ErrInvalidPartNumber reports a GET/HEAD partNumber the object does
 	// not have (S3 InvalidPartNumber, 416).
 	ErrInvalidPartNumber = errors.New("object: part number not satisfiable")
@@ -126,6 +130,9 @@ type GetInput struct {
 	RangeHeader string
 	PartNumber  int // 0: whole object
 	Cond        Conditions
+	// HeadOnly resolves metadata, conditions and the range without
+	// opening any data (HEAD); WriteTo then opens the data itself.
+	HeadOnly bool
 }
 
 // Object is an opened object ready to stream.

@@ -60,7 +60,9 @@ func (s *Store) ListBuckets(ctx context.Context, owner string) ([]BucketInfo, er
 		for _, e := range page {
 			var rec bucketRecord
 			if err := decodeRecord(e.Value, &rec, &rec.V); err != nil {
-				return nil, fmt.Errorf("object: bucket %q: %w", e.Key, err)
+				// One damaged record must not hide every other bucket.
+				s.log.Warn("object: damaged bucket record skipped in listing", "bucket", e.Key, "err", err)
+				continue
 			}
 			if owner == "" || rec.Owner == owner {
 				out = append(out, rec.info())

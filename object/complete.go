@@ -3,6 +3,7 @@ package object
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -48,13 +49,40 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			return ObjectInfo{}, fmt.Errorf("object: complete upload %s: part %d after %d: %w", uploadID, p.PartNumber, parts[i-1].PartNumber, ErrInvalidPartOrder)
 		}
 	}
-	rec, ver, err := s.loadUpload(ctx, bucket, key, uploadID, true)
+	listHash := partListHash(parts)
+	rec, ver, err := s.loadUpload(ctx, bucket, key, uploadID, false)
+	if errors.Is(err, ErrNoSuchUpload) {
+		// A retry of a Complete that committed and cleaned up: answer with
+		// the object it made, if the key still holds it.
+		if info, ok := s.completedObject(ctx, bucket, key, uploadID, parts); ok {
+			return info, nil
+		}
+		return ObjectInfo{}, err
+	}
 	if err != nil {
 		return ObjectInfo{}, err
 	}
+	switch rec.State {
+	case uploadAborting:
+		return ObjectInfo{}, fmt.Errorf("object: complete upload %s: being aborted: %w", uploadID, ErrNoSuchUpload)
+	case uploadCompleting:
+		// A previous attempt committed and died before its cleanup:
+		// finish the cleanup and answer with the object.
+		if info, ok := s.completedObject(ctx, bucket, key, uploadID, parts); ok {
+			s.finishComplete(ctx, rec, ver, s.partsInUse(ctx, bucket, key, uploadID))
+			return info, nil
+		}
+		// A retry with the same part list takes over at once: both
+		// attempts build the same object from the same parts, so racing
+		// a live one is harmless. Another list waits out the claim.
+		if rec.Parts != listHash && s.now().Sub(time.Unix(0, rec.Claimed)) < completeClaimTTL {
+			return ObjectInfo{}, fmt.Errorf("object: complete upload %s is being completed with other parts: %w", uploadID, ErrNoSuchUpload)
+		}
+	}
 	orig := *rec
+	orig.State, orig.Claimed, orig.Parts = "", 0, ""
 	claim := *rec
-	claim.State, claim.Claimed = uploadCompleting, s.now().UnixNano()
+	claim.State, claim.Claimed, claim.Parts = uploadCompleting, s.now().UnixNano(), listHash
 	raw, err := json.Marshal(&claim)
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("object: complete upload %s: %w", uploadID, err)
@@ -67,13 +95,24 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		return ObjectInfo{}, fmt.Errorf("object: complete upload %s: %w", uploadID, err)
 	}
 	m, keep, err := s.buildCompleted(ctx, &claim, parts)
+	if errors.Is(err, ErrInvalidPart) {
+		// A racing attempt with the same list may have committed and
+		// dropped the part records under us.
+		if info, ok := s.completedObject(ctx, bucket, key, uploadID, parts); ok {
+			return info, nil
+		}
+	}
 	if err == nil {
 		err = want.check(&claim, m)
 	}
 	if err == nil {
 		if time.Duration(s.now().UnixNano()-claim.Claimed) > completeClaimTTL/2 {
 			err = fmt.Errorf("object: complete upload %s: claim expired: %w", uploadID, context.DeadlineExceeded)
-		} else {
+		} else if manifestDegraded(m) {
+			// The parts' own heal records go with their part records.
+			err = s.queueHeal(ctx, healObjectKey(m.Bucket, m.Key), "degraded part in completed object")
+		}
+		if err == nil {
 			_, err = s.signAndSwap(ctx, m)
 		}
 	}
@@ -87,15 +126,50 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		s.releaseClaim(ctx, &orig, claimVer)
 		return ObjectInfo{}, err
 	}
-	if derr := s.dropParts(ctx, uploadID, keep); derr != nil {
-		s.log.Warn("object: upload cleanup after complete", "upload", uploadID, "err", derr)
+	s.finishComplete(ctx, &claim, claimVer, keep)
+	return manifestInfo(m), nil
+}
+
+// finishComplete drops the parts the completed object does not use (via
+// GC records) and the part records, then the upload record. A crash
+// anywhere leaves the record claimed; a retried Complete (or Abort) finds
+// the committed object and finishes the job.
+func (s *Store) finishComplete(ctx context.Context, rec *uploadRecord, ver storage.Version, keep map[[16]byte]bool) {
+	if err := s.dropParts(ctx, rec.UploadID, keep); err != nil {
+		s.log.Warn("object: upload cleanup after complete", "upload", rec.UploadID, "err", err)
+		return
 	}
 	cctx, cancel := cleanupCtx(ctx)
 	defer cancel()
-	if derr := s.meta.Delete(cctx, nsUploads(bucket), uploadKey(key, uploadID), storage.Cond{IfVersion: claimVer}); derr != nil {
-		s.log.Warn("object: upload record after complete", "upload", uploadID, "err", derr)
+	if err := s.meta.Delete(cctx, nsUploads(rec.Bucket), uploadKey(rec.Key, rec.UploadID), storage.Cond{IfVersion: ver}); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.Warn("object: upload record after complete", "upload", rec.UploadID, "err", err)
 	}
-	return manifestInfo(m), nil
+}
+
+// completedObject returns the object at bucket/key when it was completed
+// from uploadID with exactly the listed parts: the answer to a retried
+// Complete whose first attempt committed.
+func (s *Store) completedObject(ctx context.Context, bucket, key, uploadID string, parts []CompletePart) (ObjectInfo, bool) {
+	m, _, err := s.openManifest(ctx, bucket, key)
+	if err != nil || m.UploadID != uploadID || len(m.Parts) != len(parts) {
+		return ObjectInfo{}, false
+	}
+	for i, cp := range parts {
+		if int(m.Parts[i].Number) != cp.PartNumber || m.Parts[i].ETag != strings.Trim(cp.ETag, `"`) {
+			return ObjectInfo{}, false
+		}
+	}
+	return manifestInfo(m), true
+}
+
+// partListHash identifies a Complete request's part list, so a retry can
+// be told from a different request.
+func partListHash(parts []CompletePart) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s\n", p.PartNumber, strings.Trim(p.ETag, `"`))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // releaseClaim puts the unclaimed upload record back after a failed

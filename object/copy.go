@@ -112,7 +112,7 @@ func (s *Store) streamSource(ctx context.Context, m *manifest.Manifest, ver stor
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.readRange(ctx, m, ver, rng, pw)
+		_, err := s.readRange(ctx, m, ver, rng, pw, nil)
 		pw.CloseWithError(err)
 		done <- err
 	}()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/tasmaniancloud/rustfs/aead"
 	"github.com/tasmaniancloud/rustfs/dataplane"
 	"github.com/tasmaniancloud/rustfs/kdf"
 	"github.com/tasmaniancloud/rustfs/manifest"
@@ -19,24 +20,52 @@ const MaxPartNumber = 10000
 // ML-DSA signature verified before anything from it is used, conditions and
 // the range or partNumber are resolved, and WriteTo decrypts only the
 // stripes the range needs.
+//
+// Unless in.HeadOnly, the part holding the range's first byte is opened and
+// its first stripe decoded before GetObject returns, so an object that
+// cannot be read fails here (an S3 error) rather than after a 200. WriteTo
+// must then be called, or the opened part waits openIdle before it is
+// released.
 func (s *Store) GetObject(ctx context.Context, in GetInput) (*Object, error) {
+	var lastVer storage.Version
+	for attempt := 0; ; attempt++ {
+		obj, ver, err := s.getObject(ctx, in)
+		// Shards gone between the manifest read and the open: most likely
+		// an overwrite or delete committed meanwhile. Nothing has been
+		// answered yet, so try the key's new state (a bounded few times).
+		if err == nil || !dataVanished(err) || attempt == 3 || (attempt > 0 && ver == lastVer) {
+			return obj, err
+		}
+		lastVer = ver
+	}
+}
+
+// getObject is one attempt of GetObject; it also returns the manifest
+// version it used.
+func (s *Store) getObject(ctx context.Context, in GetInput) (*Object, storage.Version, error) {
 	m, ver, err := s.openManifest(ctx, in.Bucket, in.Key)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	info := manifestInfo(m)
 	if err := checkConditions(m.ETag, info.LastModified, in.Cond, false); err != nil {
-		return nil, fmt.Errorf("object: get %s/%s: %w", in.Bucket, in.Key, err)
+		return nil, ver, fmt.Errorf("object: get %s/%s: %w", in.Bucket, in.Key, err)
 	}
 	rng, partial, err := selectRange(m, in)
 	if err != nil {
-		return nil, fmt.Errorf("object: get %s/%s: %w", in.Bucket, in.Key, err)
+		return nil, ver, fmt.Errorf("object: get %s/%s: %w", in.Bucket, in.Key, err)
 	}
 	obj := &Object{Info: info, Range: rng, Partial: partial}
-	obj.WriteTo = func(ctx context.Context, w io.Writer) (int64, error) {
-		return s.readRange(ctx, m, ver, rng, w)
+	var first *openPart
+	if !in.HeadOnly && rng.Length > 0 {
+		if first, err = s.openFirst(ctx, m, rng); err != nil {
+			return nil, ver, err
+		}
 	}
-	return obj, nil
+	obj.WriteTo = func(ctx context.Context, w io.Writer) (int64, error) {
+		return s.readRange(ctx, m, ver, rng, w, first)
+	}
+	return obj, ver, nil
 }
 
 // HeadObject returns the metadata of an object after verifying its manifest
@@ -45,6 +74,7 @@ func (s *Store) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 // Range or partNumber calls GetObject and skips WriteTo instead, which reads
 // no data.
 func (s *Store) HeadObject(ctx context.Context, in GetInput) (ObjectInfo, error) {
+	in.HeadOnly = true
 	obj, err := s.GetObject(ctx, in)
 	if err != nil {
 		return ObjectInfo{}, err
@@ -112,19 +142,19 @@ func (s *Store) openManifest(ctx context.Context, bucket, key string) (*manifest
 func (s *Store) verifyManifest(ctx context.Context, raw []byte, bucket, key string) (*manifest.Manifest, error) {
 	m, err := manifest.Unmarshal(raw)
 	if err != nil {
-		return nil, fmt.Errorf("object: %s/%s: %w: %w", bucket, key, ErrTampered, err)
+		return nil, fmt.Errorf("object: %s/%s: %w: %w: %w", bucket, key, ErrDamagedMetadata, ErrTampered, err)
 	}
 	if err := s.keys.VerifyManifest(ctx, m); err != nil {
 		if errors.Is(err, kdf.ErrTampered) || errors.Is(err, kdf.ErrUnsupported) {
-			return nil, fmt.Errorf("object: %s/%s: %w: %w", bucket, key, ErrTampered, err)
+			return nil, fmt.Errorf("object: %s/%s: %w: %w: %w", bucket, key, ErrDamagedMetadata, ErrTampered, err)
 		}
 		return nil, fmt.Errorf("object: %s/%s: verify manifest: %w", bucket, key, err)
 	}
 	if m.Bucket != bucket || m.Key != key {
-		return nil, fmt.Errorf("object: %s/%s: %w: manifest belongs to %s/%s", bucket, key, ErrTampered, m.Bucket, m.Key)
+		return nil, fmt.Errorf("object: %s/%s: %w: %w: manifest belongs to %s/%s", bucket, key, ErrDamagedMetadata, ErrTampered, m.Bucket, m.Key)
 	}
 	if err := checkManifestShape(m); err != nil {
-		return nil, fmt.Errorf("object: %s/%s: %w: %w", bucket, key, ErrTampered, err)
+		return nil, fmt.Errorf("object: %s/%s: %w: %w: %w", bucket, key, ErrDamagedMetadata, ErrTampered, err)
 	}
 	return m, nil
 }
@@ -163,8 +193,8 @@ func checkManifestShape(m *manifest.Manifest) error {
 // itself), retries; otherwise the response headers already describe an
 // object that no longer exists, so it fails with ErrDataUnavailable (503,
 // which clients retry) or ErrNoSuchKey.
-func (s *Store) readRange(ctx context.Context, m *manifest.Manifest, ver storage.Version, rng Range, w io.Writer) (int64, error) {
-	n, err := s.readParts(ctx, m, rng, w)
+func (s *Store) readRange(ctx context.Context, m *manifest.Manifest, ver storage.Version, rng Range, w io.Writer, first *openPart) (int64, error) {
+	n, err := s.readParts(ctx, m, rng, w, first)
 	if err == nil || n > 0 || !dataVanished(err) {
 		return n, err
 	}
@@ -182,7 +212,7 @@ func (s *Store) readRange(ctx context.Context, m *manifest.Manifest, ver storage
 	if m2.ETag != m.ETag || m2.Size != m.Size {
 		return 0, fmt.Errorf("object: get %s/%s: overwritten during read: %w", m.Bucket, m.Key, ErrDataUnavailable)
 	}
-	return s.readParts(ctx, m2, rng, w)
+	return s.readParts(ctx, m2, rng, w, nil)
 }
 
 // dataVanished reports errors that mean "the shards are gone" rather than
@@ -191,16 +221,26 @@ func dataVanished(err error) bool {
 	return errors.Is(err, dataplane.ErrUnrecoverable) || errors.Is(err, storage.ErrNotFound)
 }
 
-// readParts streams rng through the engine part by part.
-func (s *Store) readParts(ctx context.Context, m *manifest.Manifest, rng Range, w io.Writer) (int64, error) {
+// readParts streams rng through the engine part by part, starting with the
+// pre-opened first part when there is one. Each part is opened before its
+// bytes flow; one that met bad shards queues the object for heal.
+func (s *Store) readParts(ctx context.Context, m *manifest.Manifest, rng Range, w io.Writer, first *openPart) (int64, error) {
 	if rng.Length <= 0 {
 		return 0, nil
 	}
-	key, err := s.keys.OpenObjectKey(ctx, keyContext(m), m.Envelope)
-	if err != nil {
-		return 0, mapEngineErr(fmt.Sprintf("get %s/%s: open key", m.Bucket, m.Key), err)
+	var key *aead.Key
+	if first != nil && first.start() {
+		defer first.release()
+		key = first.key
+	} else {
+		first = nil
+		k, err := s.keys.OpenObjectKey(ctx, keyContext(m), m.Envelope)
+		if err != nil {
+			return 0, mapEngineErr(fmt.Sprintf("get %s/%s: open key", m.Bucket, m.Key), err)
+		}
+		defer k.Destroy()
+		key = k
 	}
-	defer key.Destroy()
 	var written, partStart int64
 	end := rng.Start + rng.Length
 	for i := range m.Parts {
@@ -209,7 +249,7 @@ func (s *Store) readParts(ctx context.Context, m *manifest.Manifest, rng Range, 
 		if partEnd > rng.Start && partStart < end {
 			off := max(rng.Start, partStart) - partStart
 			n := min(end, partEnd) - partStart - off
-			got, err := s.engine.Get(ctx, layoutOf(p), key, off, n, w)
+			got, err := s.readPart(ctx, m, i, key, off, n, w, first)
 			written += got
 			if err == nil && got != n {
 				err = fmt.Errorf("%w: engine returned %d of %d bytes", dataplane.ErrUnrecoverable, got, n)
@@ -224,6 +264,24 @@ func (s *Store) readParts(ctx context.Context, m *manifest.Manifest, rng Range, 
 		}
 	}
 	return written, nil
+}
+
+// readPart streams [off, off+n) of part i, through first's reader when it
+// is that part.
+func (s *Store) readPart(ctx context.Context, m *manifest.Manifest, i int, key *aead.Key, off, n int64, w io.Writer, first *openPart) (int64, error) {
+	rd := (*dataplane.Reader)(nil)
+	if first != nil && first.index == i {
+		rd = first.rd
+	} else {
+		var err error
+		if rd, err = s.engine.Open(ctx, layoutOf(&m.Parts[i]), key, off, n); err != nil {
+			return 0, err
+		}
+		defer rd.Close()
+	}
+	got, err := rd.WriteTo(w)
+	s.noteDegraded(ctx, m, rd)
+	return got, err
 }
 
 // keyContext is the kdf context an object's key is bound to.

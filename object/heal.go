@@ -2,13 +2,20 @@ package object
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"time"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tasmaniancloud/rustfs/dataplane"
+	"github.com/tasmaniancloud/rustfs/storage"
 )
 
-// This file holds the maintenance seam of docs/DURABILITY.md. The bodies are
-// placeholders that the object-layer work replaces; the names and signatures
-// are the contract the scheduler (package maint) codes against.
+// This file holds the heal entry points of docs/DURABILITY.md that the
+// scheduler (package maint) calls. Every repair ends in a conditional swap
+// of the manifest (or part record) it read, so gateways healing the same
+// object at once lose races cleanly; nothing is ever deleted here.
 
 // HealOptions tune a heal or scrub of objects.
 type HealOptions struct {
@@ -42,29 +49,311 @@ type GCResult struct {
 	Bytes   int64
 }
 
-var errNotBuilt = errors.New("object: not implemented yet")
+// add merges r into h.
+func (h *HealResult) add(r HealResult) {
+	h.Checked += r.Checked
+	h.ShardsRepaired += r.ShardsRepaired
+	h.Unrecoverable += r.Unrecoverable
+	h.BytesRewritten += r.BytesRewritten
+	for k, c := range r.ByRedundancy {
+		if h.ByRedundancy == nil {
+			h.ByRedundancy = make(map[int]Count)
+		}
+		cur := h.ByRedundancy[k]
+		cur.Objects += c.Objects
+		cur.Bytes += c.Bytes
+		h.ByRedundancy[k] = cur
+	}
+}
 
-// HealObject verifies one object's shards and repairs what is missing or bad.
+// count records one checked object (or upload) of size bytes whose worst
+// stream has healthy shards.
+func (h *HealResult) count(healthy int, size int64) {
+	h.Checked++
+	if h.ByRedundancy == nil {
+		h.ByRedundancy = make(map[int]Count)
+	}
+	c := h.ByRedundancy[healthy]
+	c.Objects++
+	c.Bytes += size
+	h.ByRedundancy[healthy] = c
+}
+
+// streamHeal is what healing one data stream did.
+type streamHeal struct {
+	layout  dataplane.Layout // with repaired OSDs
+	changed bool
+	healthy int
+	shards  int
+	bytes   int64
+	lost    bool // fewer than k good shards
+}
+
+// healStream verifies one stream and rebuilds its bad shards. what names
+// the stream in the log.
+func (s *Store) healStream(ctx context.Context, l dataplane.Layout, o HealOptions, what ...any) (streamHeal, error) {
+	out := streamHeal{layout: l}
+	rep, err := s.engine.Verify(ctx, l, dataplane.VerifyOptions{Deep: o.Deep, Throttle: o.Throttle})
+	if err != nil {
+		return out, fmt.Errorf("object: verify: %w", err)
+	}
+	var bad []int
+	for j, st := range rep.States {
+		if st != dataplane.ShardOK {
+			bad = append(bad, j)
+		}
+	}
+	out.healthy = len(rep.States) - len(bad)
+	if len(bad) == 0 {
+		return out, nil
+	}
+	if out.healthy < l.K {
+		out.lost = true
+		s.log.Error("object: unrecoverable data stream", append(what, "good", out.healthy, "k", l.K, "bad", bad)...)
+		return out, nil
+	}
+	targets, err := s.engine.RepairTargets(l, bad)
+	if err != nil {
+		return out, fmt.Errorf("object: repair targets: %w", err)
+	}
+	nl, st, err := s.engine.Repair(ctx, l, bad, targets, o.Throttle)
+	if err != nil {
+		return out, fmt.Errorf("object: repair shards %v: %w", bad, err)
+	}
+	ids := make([]string, len(targets))
+	for i, t := range targets {
+		ids[i] = t.ID()
+	}
+	s.log.Info("object: repaired", append(what, "shards", bad, "osds", ids, "bytes", st.BytesWritten)...)
+	out.layout, out.changed = nl, true
+	out.healthy += st.Shards
+	out.shards, out.bytes = st.Shards, st.BytesWritten
+	return out, nil
+}
+
+// HealObject verifies one object's shards (every frame when o.Deep) and
+// rebuilds what is missing, corrupt or unavailable, then re-signs the
+// manifest with the new shard locations and swaps it in if the object did
+// not change meanwhile (one retry on a lost race). A key of the form
+// "<key>\x00<uploadID>" (as WalkObjects reports open uploads) heals that
+// upload's parts instead. Objects with a stream below k good shards count
+// as Unrecoverable and are left untouched.
 func (s *Store) HealObject(ctx context.Context, bucket, key string, o HealOptions) (HealResult, error) {
-	return HealResult{}, errNotBuilt
+	if k, id, ok := strings.Cut(key, "\x00"); ok {
+		return s.healUpload(ctx, bucket, k, id, o)
+	}
+	res, _, err := s.healObject(ctx, bucket, key, o)
+	return res, err
 }
 
-// HealQueued drains up to max records of the durable heal queue.
+// healObject is HealObject for one object; whole reports that every shard
+// of every part is healthy now.
+func (s *Store) healObject(ctx context.Context, bucket, key string, o HealOptions) (res HealResult, whole bool, err error) {
+	for attempt := 0; attempt < 2; attempt++ {
+		res, whole, err = s.healObjectOnce(ctx, bucket, key, o)
+		if !errors.Is(err, storage.ErrPrecondition) {
+			return res, whole, err
+		}
+	}
+	return res, whole, err
+}
+
+func (s *Store) healObjectOnce(ctx context.Context, bucket, key string, o HealOptions) (HealResult, bool, error) {
+	var res HealResult
+	m, ver, err := s.openManifest(ctx, bucket, key)
+	if err != nil {
+		return res, false, err
+	}
+	worst, lost, changed, whole := -1, false, false, true
+	for i := range m.Parts {
+		p := &m.Parts[i]
+		h, err := s.healStream(ctx, layoutOf(p), o, "bucket", bucket, "key", key, "part", p.Number)
+		res.ShardsRepaired += h.shards
+		res.BytesRewritten += h.bytes
+		if err != nil {
+			return res, false, fmt.Errorf("object: heal %s/%s part %d: %w", bucket, key, p.Number, err)
+		}
+		lost = lost || h.lost
+		whole = whole && h.healthy == len(p.OSDs)
+		if h.changed {
+			p.OSDs, changed = h.layout.OSDs, true
+		}
+		if worst < 0 || h.healthy < worst {
+			worst = h.healthy
+		}
+	}
+	if changed {
+		if err := s.keys.SignManifest(ctx, m); err != nil {
+			return res, false, fmt.Errorf("object: heal %s/%s: sign: %w", bucket, key, err)
+		}
+		raw, err := m.Marshal()
+		if err != nil {
+			return res, false, fmt.Errorf("object: heal %s/%s: encode: %w", bucket, key, err)
+		}
+		if _, err := s.meta.Put(ctx, nsObjects(bucket), key, raw, storage.Cond{IfVersion: ver}); err != nil {
+			// Lost race: the rebuilt shards are unreferenced (orphan GC).
+			return res, false, fmt.Errorf("object: heal %s/%s: swap manifest: %w", bucket, key, err)
+		}
+	}
+	if lost {
+		res.Unrecoverable++
+	}
+	res.count(max(worst, 0), m.Size)
+	return res, whole && !lost, nil
+}
+
+// healUpload heals every part of an open multipart upload through its part
+// records.
+func (s *Store) healUpload(ctx context.Context, bucket, key, uploadID string, o HealOptions) (HealResult, error) {
+	var res HealResult
+	if _, _, err := s.loadUpload(ctx, bucket, key, uploadID, false); err != nil {
+		return res, err
+	}
+	worst, lost := -1, false
+	var size int64
+	err := s.eachEntry(ctx, nsParts(uploadID), func(e storage.Entry) error {
+		n, err := strconv.Atoi(e.Key)
+		if err != nil {
+			return nil
+		}
+		h, sz, err := s.healPart(ctx, uploadID, n, o)
+		res.ShardsRepaired += h.shards
+		res.BytesRewritten += h.bytes
+		if err != nil {
+			if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrPrecondition) {
+				return nil // replaced or dropped meanwhile
+			}
+			return err
+		}
+		size += sz
+		lost = lost || h.lost
+		if worst < 0 || h.healthy < worst {
+			worst = h.healthy
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("object: heal upload %s: %w", uploadID, err)
+	}
+	if lost {
+		res.Unrecoverable++
+	}
+	if worst >= 0 {
+		res.count(worst, size)
+	}
+	return res, nil
+}
+
+// healPart heals one part record's stream and swaps the record.
+func (s *Store) healPart(ctx context.Context, uploadID string, n int, o HealOptions) (streamHeal, int64, error) {
+	raw, ver, err := s.meta.Get(ctx, nsParts(uploadID), partKey(n))
+	if err != nil {
+		return streamHeal{}, 0, err
+	}
+	var pr partRecord
+	if err := decodeRecord(raw, &pr, &pr.V); err != nil {
+		return streamHeal{}, 0, err
+	}
+	h, err := s.healStream(ctx, pr.layout(), o, "upload", uploadID, "part", n)
+	if err != nil || !h.changed {
+		return h, pr.Size, err
+	}
+	pr.OSDs = h.layout.OSDs
+	nraw, err := json.Marshal(&pr)
+	if err != nil {
+		return h, pr.Size, err
+	}
+	if _, err := s.meta.Put(ctx, nsParts(uploadID), partKey(n), nraw, storage.Cond{IfVersion: ver}); err != nil {
+		return h, pr.Size, fmt.Errorf("object: heal upload %s part %d: swap record: %w", uploadID, n, err)
+	}
+	return h, pr.Size, nil
+}
+
+// HealQueued works off up to max records of the durable heal queue (all
+// when max <= 0). A record is removed once its object (or part) is whole,
+// or gone; it stays when the repair failed or the object is unrecoverable,
+// so a later pass tries again.
 func (s *Store) HealQueued(ctx context.Context, o HealOptions, max int) (HealResult, error) {
-	return HealResult{}, errNotBuilt
+	var res HealResult
+	done := 0
+	stop := errors.New("stop")
+	err := s.eachEntry(ctx, nsHeal, func(e storage.Entry) error {
+		if max > 0 && done >= max {
+			return stop
+		}
+		done++
+		r, complete, err := s.healRecord(ctx, e.Key, o)
+		res.add(r)
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			s.log.Warn("object: queued heal failed; the record stays", "record", strings.ReplaceAll(e.Key, "\x00", "/"), "err", err)
+			return nil
+		}
+		if complete {
+			if derr := s.meta.Delete(ctx, nsHeal, e.Key, storage.Cond{IfVersion: e.Version}); derr != nil && !errors.Is(derr, storage.ErrNotFound) && !errors.Is(derr, storage.ErrPrecondition) {
+				s.log.Warn("object: heal record not removed", "err", derr)
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, stop) {
+		return res, err
+	}
+	return res, nil
 }
 
-// WalkObjects calls fn for every object of every bucket.
+// healRecord heals what one sys/heal key names; complete reports whether
+// the record can go.
+func (s *Store) healRecord(ctx context.Context, key string, o HealOptions) (HealResult, bool, error) {
+	kind, a, b, ok := parseHealKey(key)
+	if !ok {
+		return HealResult{}, true, nil
+	}
+	if kind == 'p' {
+		n, err := strconv.Atoi(b)
+		if err != nil {
+			return HealResult{}, true, nil
+		}
+		h, size, err := s.healPart(ctx, a, n, o)
+		var r HealResult
+		r.ShardsRepaired, r.BytesRewritten = h.shards, h.bytes
+		switch {
+		case errors.Is(err, storage.ErrNotFound), errors.Is(err, errDamagedRecord):
+			return r, true, nil // the part is gone (completed, aborted)
+		case err != nil:
+			return r, false, err
+		}
+		r.count(h.healthy, size)
+		if h.lost {
+			r.Unrecoverable++
+		}
+		return r, !h.lost && h.healthy == len(h.layout.OSDs), nil
+	}
+	r, whole, err := s.healObject(ctx, a, b, o)
+	switch {
+	case errors.Is(err, ErrNoSuchKey), errors.Is(err, ErrNoSuchBucket), errors.Is(err, ErrInvalidKey):
+		return r, true, nil
+	case err != nil:
+		return r, false, err
+	}
+	return r, whole, nil
+}
+
+// WalkObjects calls fn for every object of every bucket, then for every
+// open multipart upload as (bucket, "<key>\x00<uploadID>"), which
+// HealObject accepts. Object keys never contain NUL, so the two cannot be
+// confused.
 func (s *Store) WalkObjects(ctx context.Context, fn func(bucket, key string) error) error {
-	return errNotBuilt
-}
-
-// RunGC carries out the pending deletions due at now.
-func (s *Store) RunGC(ctx context.Context, now time.Time) (GCResult, error) {
-	return GCResult{}, errNotBuilt
-}
-
-// CollectOrphans removes shards referenced by nothing and older than grace.
-func (s *Store) CollectOrphans(ctx context.Context, grace time.Duration) (GCResult, error) {
-	return GCResult{}, errNotBuilt
+	return s.eachEntry(ctx, nsBuckets, func(b storage.Entry) error {
+		if err := s.eachEntry(ctx, nsObjects(b.Key), func(e storage.Entry) error {
+			return fn(b.Key, e.Key)
+		}); err != nil {
+			return err
+		}
+		return s.eachEntry(ctx, nsUploads(b.Key), func(e storage.Entry) error {
+			return fn(b.Key, e.Key)
+		})
+	})
 }

@@ -69,6 +69,14 @@ func (s *Store) ListObjects(ctx context.Context, in ListInput) (ListResult, erro
 				after, restart = cp+afterPrefix, true
 				break
 			}
+			var info ObjectInfo
+			if !isPrefix {
+				var ok bool
+				if info, ok = s.listedInfo(in.Bucket, e); !ok {
+					after = e.Key // damaged manifest: skipped, logged
+					continue
+				}
+			}
 			if count == maxKeys {
 				res.IsTruncated = true
 				return res, nil
@@ -80,7 +88,7 @@ func (s *Store) ListObjects(ctx context.Context, in ListInput) (ListResult, erro
 				after, restart = cp+afterPrefix, true
 				break
 			}
-			res.Objects = append(res.Objects, s.listedInfo(in.Bucket, e))
+			res.Objects = append(res.Objects, info)
 			res.NextMarker = e.Key
 			after = e.Key
 		}
@@ -103,16 +111,17 @@ func commonPrefix(key, prefix, delimiter string) (string, bool) {
 	return key[:len(prefix)+i+len(delimiter)], true
 }
 
-// listedInfo describes a listed manifest. Unparseable manifests are still
-// listed by key (and logged) rather than hidden or failing the listing;
-// reading such an object fails with ErrTampered.
-func (s *Store) listedInfo(bucket string, e storage.Entry) ObjectInfo {
+// listedInfo describes a listed manifest. An unparseable manifest is
+// skipped (ok false) and logged, so one damaged key never fails or
+// poisons the listing of its bucket; reading that key fails with
+// ErrDamagedMetadata, and DELETE or PUT of it still work.
+func (s *Store) listedInfo(bucket string, e storage.Entry) (ObjectInfo, bool) {
 	m, err := manifest.Unmarshal(e.Value)
 	if err != nil {
-		s.log.Warn("object: unparseable manifest in listing", "bucket", bucket, "key", e.Key, "err", err)
-		return ObjectInfo{Bucket: bucket, Key: e.Key}
+		s.log.Warn("object: damaged manifest skipped in listing", "bucket", bucket, "key", e.Key, "err", err)
+		return ObjectInfo{}, false
 	}
 	info := manifestInfo(m)
 	info.Bucket, info.Key = bucket, e.Key
-	return info
+	return info, true
 }

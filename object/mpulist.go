@@ -104,11 +104,14 @@ func (s *Store) ListMultipartUploads(ctx context.Context, bucket, prefix, delimi
 				break
 			}
 			var rec uploadRecord
+			after = e.Key
 			if err := decodeRecord(e.Value, &rec, &rec.V); err != nil {
-				return nil, nil, false, fmt.Errorf("object: upload %q: %w", e.Key, err)
+				// Listed by name so the client can still abort it.
+				s.log.Warn("object: damaged upload record", "key", e.Key, "err", err)
+				key, id, _ := strings.Cut(e.Key, "\x00")
+				rec = uploadRecord{Bucket: bucket, Key: key, UploadID: id}
 			}
 			uploads = append(uploads, rec.info())
-			after = e.Key
 		}
 		if !restart && len(page) < limit {
 			return uploads, prefixes, false, nil

@@ -24,8 +24,10 @@ const (
 	// completeClaimTTL is how long a CompleteMultipartUpload's claim on an
 	// upload protects it from AbortMultipartUpload and expiry. Completion is
 	// metadata work (list, sign, commit) that takes well under a second; the
-	// TTL only matters when a completer crashed mid-way.
-	completeClaimTTL = 10 * time.Minute
+	// TTL only matters when a completer crashed mid-way and the retry
+	// lists other parts (the same list takes over at once) or an Abort
+	// comes: a completer gives up unless it commits within TTL/2.
+	completeClaimTTL = 30 * time.Second
 )
 
 // CreateMultipartUpload starts an upload. The upload gets ONE data key
@@ -105,13 +107,13 @@ func (s *Store) loadUpload(ctx context.Context, bucket, key, id string, active b
 	}
 	var rec uploadRecord
 	if err := decodeRecord(raw, &rec, &rec.V); err != nil {
-		return nil, 0, fmt.Errorf("object: upload %s of %s/%s: %w", id, bucket, key, err)
+		return nil, ver, fmt.Errorf("object: upload %s of %s/%s: %w: %w", id, bucket, key, errDamagedRecord, err)
 	}
 	if rec.Bucket != bucket || rec.Key != key || rec.UploadID != id {
 		return nil, 0, fmt.Errorf("object: upload %s of %s/%s: record names %s/%s: %w", id, bucket, key, rec.Bucket, rec.Key, ErrNoSuchUpload)
 	}
-	if active && rec.State == uploadCompleting {
-		return nil, 0, fmt.Errorf("object: upload %s of %s/%s is being completed: %w", id, bucket, key, ErrNoSuchUpload)
+	if active && rec.State != "" {
+		return nil, 0, fmt.Errorf("object: upload %s of %s/%s is being %s: %w", id, bucket, key, rec.State, ErrNoSuchUpload)
 	}
 	return &rec, ver, nil
 }
@@ -175,35 +177,64 @@ func (s *Store) UploadPartCopy(ctx context.Context, uploadID string, partNumber 
 	return info, nil
 }
 
-// AbortMultipartUpload removes an upload: its record first (so no new part
-// can commit unnoticed, see storePart), then every part's shards and record.
-// An upload currently claimed by a live completion is ErrNoSuchUpload; a
-// claim older than completeClaimTTL (a crashed completer) can be aborted.
+// AbortMultipartUpload removes an upload. The record is first marked
+// aborting (a compare-and-swap, so no new part can commit unnoticed, see
+// storePart), then every part's data gets a durable GC record and its part
+// record goes, and only then the upload record: a crash at any point leaves
+// a record that a retried Abort finishes. An upload claimed by a
+// completion younger than completeClaimTTL is ErrNoSuchUpload; an older
+// claim (a crashed completer) can be aborted. Parts that the key's current
+// object uses (a completion that committed) are kept.
 func (s *Store) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
 	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
 		rec, ver, err := s.loadUpload(ctx, bucket, key, uploadID, false)
+		if errors.Is(err, errDamagedRecord) {
+			return s.finishAbort(ctx, bucket, key, uploadID, 0)
+		}
 		if err != nil {
 			return err
+		}
+		if rec.State == uploadAborting {
+			return s.finishAbort(ctx, bucket, key, uploadID, ver)
 		}
 		if rec.State == uploadCompleting && s.now().Sub(time.Unix(0, rec.Claimed)) < completeClaimTTL {
 			return fmt.Errorf("object: abort upload %s: being completed: %w", uploadID, ErrNoSuchUpload)
 		}
-		err = s.meta.Delete(ctx, nsUploads(bucket), uploadKey(key, uploadID), storage.Cond{IfVersion: ver})
+		mark := *rec
+		mark.State, mark.Claimed = uploadAborting, s.now().UnixNano()
+		raw, err := json.Marshal(&mark)
+		if err != nil {
+			return fmt.Errorf("object: abort upload %s: %w", uploadID, err)
+		}
+		ver, err = s.meta.Put(ctx, nsUploads(bucket), uploadKey(key, uploadID), raw, storage.Cond{IfVersion: ver})
 		switch {
 		case errors.Is(err, storage.ErrPrecondition):
 			continue
-		case errors.Is(err, storage.ErrNotFound):
-			return fmt.Errorf("object: abort upload %s: %w", uploadID, ErrNoSuchUpload)
 		case err != nil:
 			return fmt.Errorf("object: abort upload %s: %w", uploadID, err)
 		}
-		return s.dropParts(ctx, uploadID, s.partsInUse(ctx, bucket, key, uploadID))
+		return s.finishAbort(ctx, bucket, key, uploadID, ver)
 	}
 	return fmt.Errorf("object: abort upload %s: %w: too much contention", uploadID, storage.ErrPrecondition)
 }
 
-// dropParts deletes every part record of an upload and the shards of each
-// part whose data id is not in keep (the parts a completed object uses).
+// finishAbort drops the parts of an upload marked aborting (or whose record
+// is damaged), then its record (guarded by ver when non-zero).
+func (s *Store) finishAbort(ctx context.Context, bucket, key, uploadID string, ver storage.Version) error {
+	if err := s.dropParts(ctx, uploadID, s.partsInUse(ctx, bucket, key, uploadID)); err != nil {
+		return fmt.Errorf("object: abort upload %s: %w", uploadID, err)
+	}
+	err := s.meta.Delete(ctx, nsUploads(bucket), uploadKey(key, uploadID), storage.Cond{IfVersion: ver})
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("object: abort upload %s: %w", uploadID, err)
+	}
+	return nil
+}
+
+// dropParts removes every part record of an upload; the data of each part
+// whose data id is not in keep (the parts a completed object uses) first
+// gets a durable GC record, so a crash in between leaves nothing behind
+// that a retry or orphan GC would not find.
 func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byte]bool) error {
 	cctx, cancel := cleanupCtx(ctx)
 	defer cancel()
@@ -219,7 +250,9 @@ func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byt
 		for _, e := range page {
 			var pr partRecord
 			if derr := decodeRecord(e.Value, &pr, &pr.V); derr == nil && !keep[pr.DataID] {
-				s.deleteData(cctx, "upload cleanup", pr.layout())
+				if err := s.retireDurably(cctx, "upload cleanup", pr.layout()); err != nil {
+					return fmt.Errorf("object: upload %s part %s: %w", uploadID, e.Key, err)
+				}
 			}
 			if derr := s.meta.Delete(cctx, ns, e.Key, storage.Cond{}); derr != nil && !errors.Is(derr, storage.ErrNotFound) {
 				return fmt.Errorf("object: upload %s: delete part record %s: %w", uploadID, e.Key, derr)

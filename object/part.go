@@ -35,6 +35,12 @@ func (s *Store) storePart(ctx context.Context, rec *uploadRecord, n int, in *Put
 		return PartInfo{}, fmt.Errorf("object: upload %s part %d: %w", rec.UploadID, n, err)
 	}
 	l := res.layout
+	if degraded(l) {
+		if err := s.queueHeal(ctx, healPartKey(rec.UploadID, n), "degraded part write"); err != nil {
+			s.deleteData(ctx, "heal record failed", l)
+			return PartInfo{}, fmt.Errorf("object: upload %s part %d: %w", rec.UploadID, n, err)
+		}
+	}
 	pr := partRecord{
 		V: recordV1, Number: n, DataID: l.DataID, Size: l.Size, ChunkSize: l.ChunkSize,
 		K: l.K, M: l.M, OSDs: l.OSDs, ETag: hex.EncodeToString(res.md5),
@@ -56,10 +62,12 @@ func (s *Store) storePart(ctx context.Context, rec *uploadRecord, n int, in *Put
 		return s.partAfterUploadGone(ctx, rec, &pr, myVer, replaced)
 	case err != nil:
 		s.log.Warn("object: upload re-check failed; keeping replaced part data", "upload", rec.UploadID, "part", n, "err", err)
+	case cur.State == uploadAborting:
+		return s.partAfterUploadGone(ctx, rec, &pr, myVer, replaced)
 	case cur.State == uploadCompleting:
 		s.log.Warn("object: part replaced during completion; keeping replaced part data", "upload", rec.UploadID, "part", n)
 	default:
-		s.deleteData(ctx, "part replaced", replaced...)
+		s.retire(ctx, "part replaced", replaced...)
 	}
 	return pr.info(), nil
 }
@@ -80,7 +88,7 @@ func (s *Store) partAfterUploadGone(ctx context.Context, rec *uploadRecord, pr *
 				drop = append(drop, l)
 			}
 		}
-		s.deleteData(cctx, "upload ended during part upload", drop...)
+		s.retire(cctx, "upload ended during part upload", drop...)
 	}
 	if used[pr.DataID] {
 		return pr.info(), nil

@@ -72,13 +72,22 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 // Because every replacement is guarded by the version it read, each
 // overwritten manifest is cleaned up by exactly the writer that replaced it:
 // two racing PUTs of one key end with one consistent winner and no leaked
-// shards. On failure the new data (own) is deleted.
+// shards. On failure the new data (own) is deleted. New data with fewer
+// than n shards gets a durable heal record before the commit.
 //
 // After the commit the bucket is looked up again: if a DeleteBucket removed
 // it meanwhile (its emptiness check ran before our commit), the object is
 // withdrawn and ErrNoSuchBucket returned. Together with DeleteBucket's
 // re-check after removing the record, no object outlives its bucket.
 func (s *Store) commitObject(ctx context.Context, m *manifest.Manifest, own ...dataplane.Layout) error {
+	if degraded(own...) {
+		// Invariant 2: the repair intent is durable before the answer. A
+		// failure fails the request and its data is garbage.
+		if err := s.queueHeal(ctx, healObjectKey(m.Bucket, m.Key), "degraded write"); err != nil {
+			s.deleteData(ctx, "heal record failed", own...)
+			return fmt.Errorf("object: put %s/%s: %w", m.Bucket, m.Key, err)
+		}
+	}
 	ver, err := s.signAndSwap(ctx, m)
 	if err != nil {
 		s.discardUnlessUnknown(ctx, err, "commit failed", own...)
@@ -88,7 +97,7 @@ func (s *Store) commitObject(ctx context.Context, m *manifest.Manifest, own ...d
 		cctx, cancel := cleanupCtx(ctx)
 		defer cancel()
 		if derr := s.meta.Delete(cctx, nsObjects(m.Bucket), m.Key, storage.Cond{IfVersion: ver}); derr == nil || errors.Is(derr, storage.ErrNotFound) {
-			s.deleteData(cctx, "bucket deleted during commit", own...)
+			s.retire(cctx, "bucket deleted during commit", own...)
 		}
 		return fmt.Errorf("object: put %s/%s: bucket deleted meanwhile: %w", m.Bucket, m.Key, ErrNoSuchBucket)
 	}
@@ -126,7 +135,7 @@ func (s *Store) signAndSwap(ctx context.Context, m *manifest.Manifest) (storage.
 			return 0, fmt.Errorf("object: commit %s/%s: %w: %w", m.Bucket, m.Key, errOutcomeUnknown, err)
 		}
 		if old != nil {
-			s.retire(ctx, "overwritten", storedLayouts(old)...)
+			s.retire(ctx, "overwritten", droppedLayouts(storedLayouts(old), m)...)
 		}
 		return newVer, nil
 	}
@@ -144,6 +153,23 @@ func storedLayouts(raw []byte) []dataplane.Layout {
 	out := make([]dataplane.Layout, len(m.Parts))
 	for i := range m.Parts {
 		out[i] = layoutOf(&m.Parts[i])
+	}
+	return out
+}
+
+// droppedLayouts returns the layouts of old whose data m no longer uses: a
+// copy onto itself or a retried completion reuses data ids, which must
+// never be queued for deletion.
+func droppedLayouts(old []dataplane.Layout, m *manifest.Manifest) []dataplane.Layout {
+	used := make(map[[16]byte]bool, len(m.Parts))
+	for i := range m.Parts {
+		used[m.Parts[i].DataID] = true
+	}
+	out := old[:0]
+	for _, l := range old {
+		if !used[l.DataID] {
+			out = append(out, l)
+		}
 	}
 	return out
 }

@@ -22,6 +22,9 @@ const (
 	// uploadCompleting marks an upload whose CompleteMultipartUpload has
 	// claimed it; parts can no longer be replaced.
 	uploadCompleting = "completing"
+	// uploadAborting marks an upload whose AbortMultipartUpload is dropping
+	// its parts; a retried Abort finishes the job.
+	uploadAborting = "aborting"
 )
 
 func nsObjects(bucket string) string  { return "obj/" + bucket }
@@ -60,6 +63,7 @@ type uploadRecord struct {
 	Envelope  manifest.Envelope `json:"env"`
 	State     string            `json:"state,omitempty"`
 	Claimed   int64             `json:"claimed,omitempty"` // unix ns of the completion claim
+	Parts     string            `json:"parts,omitempty"`   // hash of the claiming Complete's part list
 }
 
 func (r *uploadRecord) info() Upload {
@@ -102,13 +106,16 @@ func (r *partRecord) info() PartInfo {
 	}
 }
 
+// errDamagedRecord marks a bookkeeping record that does not decode.
+var errDamagedRecord = ErrDamagedMetadata
+
 // decodeRecord unmarshals a JSON record and checks its version.
 func decodeRecord(raw []byte, v any, version *int) error {
 	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("object: corrupt record: %w", err)
+		return fmt.Errorf("object: corrupt record: %w: %w", errDamagedRecord, err)
 	}
 	if *version != recordV1 {
-		return fmt.Errorf("object: record version %d not supported", *version)
+		return fmt.Errorf("object: record version %d not supported: %w", *version, errDamagedRecord)
 	}
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 
 // TestReadGraceKeepsStreamingReads: a GET opened before an overwrite (and a
 // delete) still streams the old bytes, because the old shards wait out the
-// grace period; Close then deletes them.
+// grace period; RunGC deletes them once due, and not before.
 func TestReadGraceKeepsStreamingReads(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.ReadGrace = time.Hour })
 	e.bucket("grace")
@@ -44,11 +44,24 @@ func TestReadGraceKeepsStreamingReads(t *testing.T) {
 		t.Fatalf("streaming the deleted object: %v", err)
 	}
 
-	if err := e.s.Close(); err != nil {
+	// Not yet due: nothing goes.
+	res, err := e.s.RunGC(ctx, time.Now())
+	if err != nil || res.Records != 0 {
+		t.Fatalf("RunGC before the grace: %+v, %v", res, err)
+	}
+	e.wantShards(3 * 6)
+	// A fresh Store (a restarted gateway) finds the durable records.
+	s2 := e.open(func(o *Options) { o.ReadGrace = time.Hour })
+	res, err = s2.RunGC(ctx, time.Now().Add(2*time.Hour))
+	if err != nil {
 		t.Fatal(err)
 	}
+	if res.Records != 2 || res.Shards != 12 || res.Bytes <= 200_000 {
+		t.Fatalf("RunGC after the grace: %+v", res)
+	}
 	e.wantShards(6) // only the new k remains
-	// After Close, retirement is immediate.
-	put(t, e.s, "grace", "k", randBytes(6, 1000))
-	e.wantShards(6)
+	if res, err := s2.RunGC(ctx, time.Now().Add(2*time.Hour)); err != nil || res.Records != 0 {
+		t.Fatalf("second RunGC: %+v, %v", res, err)
+	}
+	mustRead(t, s2, "grace", "k")
 }

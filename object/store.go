@@ -50,7 +50,8 @@ type Options struct {
 	Now func() time.Time
 	// ReadGrace is how long the data of an overwritten or deleted object
 	// stays readable for GETs that are already streaming it; 0 deletes it at
-	// once. Call Close to delete what is still waiting.
+	// once. Deletions waiting out the grace are durable sys/gc records that
+	// RunGC carries out.
 	ReadGrace time.Duration
 }
 
@@ -69,18 +70,19 @@ type keyService interface {
 // storage.Meta, so any number of Stores (gateway processes) can share one
 // backend.
 type Store struct {
-	meta   storage.Meta
-	engine *dataplane.Engine
-	keys   keyService
-	fast   bool
-	expiry time.Duration
-	log    *slog.Logger
-	now    func() time.Time
+	backend storage.Backend
+	meta    storage.Meta
+	engine  *dataplane.Engine
+	keys    keyService
+	fast    bool
+	expiry  time.Duration
+	log     *slog.Logger
+	now     func() time.Time
 	// minPart is the smallest non-last part CompleteMultipartUpload
 	// accepts: MinPartSize, lowered only by tests to keep them fast.
 	minPart int64
-	// retired holds deletions waiting out Options.ReadGrace.
-	retired *retirer
+	// grace is Options.ReadGrace: the delay of every sys/gc record.
+	grace time.Duration
 }
 
 var _ Layer = (*Store)(nil)
@@ -99,6 +101,7 @@ func newStore(o Options, keys keyService) (*Store, error) {
 		return nil, errors.New("object: Options.Backend, Engine and Keys are required")
 	}
 	s := &Store{
+		backend: o.Backend,
 		meta:    o.Backend.Meta(),
 		engine:  o.Engine,
 		keys:    keys,
@@ -106,7 +109,7 @@ func newStore(o Options, keys keyService) (*Store, error) {
 		log:     o.Logger,
 		now:     o.Now,
 		minPart: MinPartSize,
-		retired: &retirer{grace: o.ReadGrace},
+		grace:   o.ReadGrace,
 	}
 	switch o.ETag {
 	case "", ETagMD5:

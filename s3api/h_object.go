@@ -146,6 +146,7 @@ func (r *request) headObject() error {
 	var info object.ObjectInfo
 	rng, partial := object.Range{}, false
 	if in.RangeHeader != "" || in.PartNumber > 0 {
+		in.HeadOnly = true // resolve the range, open no data
 		obj, err := r.s.o.Layer.GetObject(r.s.base, in)
 		if err != nil {
 			return r.getError(err, in)

@@ -47,6 +47,8 @@ var sentinels = []sentinel{
 	{object.ErrNoSuchUpload, NoSuchUpload, ""},
 	{object.ErrInvalidPart, InvalidPart, ""},
 	{object.ErrInvalidPartOrder, InvalidPartOrder, ""},
+	// Before ErrTampered: a damaged manifest wraps both, and the message must say what to do.
+	{object.ErrDamagedMetadata, IntegrityCheckFailed, "The stored metadata of this object or upload is damaged and cannot be read. Delete or overwrite the key."},
 	{object.ErrTampered, IntegrityCheckFailed, ""},
 	// Before ErrDataUnavailable: a failed write wraps both, and its message must talk about writing.
 	{dataplane.ErrWriteQuorum, ServiceUnavailable, "Too few storage devices accepted the write. Please retry."},

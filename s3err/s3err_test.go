@@ -44,6 +44,7 @@ var objectSentinels = map[string]error{
 	"ErrInvalidPart":               object.ErrInvalidPart,
 	"ErrInvalidPartOrder":          object.ErrInvalidPartOrder,
 	"ErrTampered":                  object.ErrTampered,
+	"ErrDamagedMetadata":           object.ErrDamagedMetadata,
 	"ErrDataUnavailable":           object.ErrDataUnavailable,
 	"ErrInvalidArgument":           object.ErrInvalidArgument,
 	"ErrMetadataTooLarge":          object.ErrMetadataTooLarge,

@@ -23,7 +23,43 @@ var ErrPlacement = errors.New("storage: placement impossible")
 // an error wrapping ErrPlacement when there are fewer than n OSDs, when the
 // racks cannot hold n shards within the per-rack bound, or when two OSDs share
 // an ID.
+//
+// Health: when at least n OSDs are Healthy, only those are candidates, and
+// if their racks cannot hold n shards within the bound the bound is raised
+// just enough (the rack rule kept as far as the healthy OSDs allow). When
+// fewer than n are healthy, all OSDs are placed on as if healthy; the writer
+// then fails the unhealthy ones at once.
 func Place(osds []OSD, dataID [16]byte, n int) ([]OSD, error) {
+	healthy := make([]OSD, 0, len(osds))
+	for _, o := range osds {
+		if Healthy(o) {
+			healthy = append(healthy, o)
+		}
+	}
+	if len(healthy) < n || len(healthy) == len(osds) {
+		return place(osds, dataID, n, false)
+	}
+	return place(healthy, dataID, n, true)
+}
+
+// Rank orders osds by their rendezvous weight for dataID, highest first:
+// the order Place takes them in before the rack rule. Repair uses it to pick
+// replacement OSDs deterministically.
+func Rank(osds []OSD, dataID [16]byte) []OSD {
+	out := append([]OSD(nil), osds...)
+	sort.SliceStable(out, func(i, j int) bool {
+		wi, wj := placementWeight(dataID, out[i].ID()), placementWeight(dataID, out[j].ID())
+		if wi != wj {
+			return wi > wj
+		}
+		return out[i].ID() < out[j].ID()
+	})
+	return out
+}
+
+// place is Place over exactly osds; relax raises the per-rack bound until
+// the racks can hold n shards instead of failing.
+func place(osds []OSD, dataID [16]byte, n int, relax bool) ([]OSD, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("storage: place %d shards: %w", n, ErrPlacement)
 	}
@@ -60,9 +96,17 @@ func Place(osds []OSD, dataID [16]byte, n int) ([]OSD, error) {
 	for _, c := range cands {
 		size[c.rack]++
 	}
-	room := 0
-	for _, s := range size {
-		room += min(s, perRack)
+	roomFor := func(perRack int) int {
+		room := 0
+		for _, s := range size {
+			room += min(s, perRack)
+		}
+		return room
+	}
+	room := roomFor(perRack)
+	for relax && room < n {
+		perRack++
+		room = roomFor(perRack)
 	}
 	if room < n {
 		return nil, fmt.Errorf("storage: place %d shards over %d racks (at most %d per rack, room for %d): %w",

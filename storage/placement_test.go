@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -243,6 +244,63 @@ func BenchmarkPlace6of6(b *testing.B) {
 		id[0], id[1] = byte(i), byte(i>>8)
 		if _, err := Place(osds, id, 6); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// sickOSD is a placement OSD that reports its health.
+type sickOSD struct {
+	fakeOSD
+	down bool
+}
+
+func (o sickOSD) Healthy() bool { return !o.down }
+
+func TestPlaceHealthy(t *testing.T) {
+	mk := func(down ...int) []OSD {
+		var osds []OSD
+		for i := range 9 {
+			o := sickOSD{fakeOSD: fakeOSD{id: fmt.Sprintf("osd%d", i), rack: fmt.Sprintf("rack%d", i%3)}}
+			o.down = slices.Contains(down, i)
+			osds = append(osds, o)
+		}
+		return osds
+	}
+	var id [16]byte
+	for seed := range 50 {
+		id[0] = byte(seed)
+		// One down of nine: six healthy OSDs, two per rack.
+		got, err := Place(mk(4), id, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		racks := map[string]int{}
+		for _, o := range got {
+			if !Healthy(o) {
+				t.Fatalf("placed on unhealthy %s", o.ID())
+			}
+			racks[o.Rack()]++
+		}
+		for r, c := range racks {
+			if c != 2 {
+				t.Fatalf("rack %s holds %d shards", r, c)
+			}
+		}
+		// A whole rack down (osd2, 5, 8): six healthy in two racks, three per
+		// rack: the rule is relaxed, never an unhealthy OSD used.
+		got, err = Place(mk(2, 5, 8), id, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range got {
+			if !Healthy(o) {
+				t.Fatalf("placed on unhealthy %s", o.ID())
+			}
+		}
+		// Four down: fewer than six healthy, so placement covers all.
+		got, err = Place(mk(0, 1, 2, 3), id, 6)
+		if err != nil || len(got) != 6 {
+			t.Fatalf("Place over all = %v, %v", got, err)
 		}
 	}
 }
