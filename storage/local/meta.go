@@ -266,7 +266,10 @@ func (m *Meta) Delete(ctx context.Context, ns, key string, cond storage.Cond) er
 		return fmt.Errorf("local: delete %s/%q: %w", ns, key, err)
 	}
 	if m.fsync {
-		if err := syncDir(dir); err != nil {
+		// A concurrent Delete of the namespace's last other key may have
+		// removed the (then empty) directory already: our entry is gone
+		// with it, which is what the sync was to make durable.
+		if err := syncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			unlock()
 			return fmt.Errorf("local: delete %s/%q: %w", ns, key, err)
 		}
