@@ -17,7 +17,7 @@ func TestConcurrentDeleteKeepsNamespace(t *testing.T) {
 	b := openTest(t, Options{Fsync: FsyncAlways})
 	m := b.Meta()
 	ctx := context.Background()
-	const workers, rounds = 16, 25
+	const workers, rounds = 8, 10
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*rounds*4)
 	for w := range workers {
