@@ -53,7 +53,11 @@ type Backend struct {
 	osds      []*OSD
 	meta      *Meta
 	log       *slog.Logger
+	every     time.Duration // probe interval
 	stop      chan struct{}
+	probeMu   sync.Mutex // guards probingOn and closed
+	probingOn bool
+	closed    bool
 	probing   sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -100,19 +104,19 @@ func Open(o Options) (*Backend, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	b := &Backend{dir: dir, log: log, stop: make(chan struct{})}
+	b := &Backend{dir: dir, log: log, every: probe, stop: make(chan struct{})}
 	for _, s := range specs {
-		b.osds = append(b.osds, newOSD(s, fsync))
+		o := newOSD(s, fsync)
+		o.onDown = b.startProber
+		b.osds = append(b.osds, o)
 	}
 	if b.meta, err = newMeta(filepath.Join(dir, "meta"), b.osds, fsync, log); err != nil {
 		return nil, err
 	}
 	if err := b.identifyAll(maxDown); err != nil {
-		b.meta.locks.closeAll()
+		b.Close()
 		return nil, err
 	}
-	b.probing.Add(1)
-	go b.prober(probe)
 	return b, nil
 }
 
@@ -163,11 +167,27 @@ func (b *Backend) OSDStates() []OSDState {
 // writes fail.
 func (b *Backend) Close() error {
 	b.closeOnce.Do(func() {
+		b.probeMu.Lock()
+		b.closed = true
+		b.probeMu.Unlock()
 		close(b.stop)
 		b.probing.Wait()
 		b.closeErr = b.meta.locks.closeAll()
 	})
 	return b.closeErr
+}
+
+// startProber starts the prober when an OSD first goes down (a healthy
+// backend runs no goroutine); it then runs until Close.
+func (b *Backend) startProber() {
+	b.probeMu.Lock()
+	defer b.probeMu.Unlock()
+	if b.probingOn || b.closed {
+		return
+	}
+	b.probingOn = true
+	b.probing.Add(1)
+	go b.prober(b.every)
 }
 
 // prober re-probes down OSDs every interval until Close: an identified OSD

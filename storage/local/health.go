@@ -41,6 +41,9 @@ func (o *OSD) markDown(err error) {
 	o.lastErr = err.Error()
 	o.mu.Unlock()
 	o.down.Store(true)
+	if o.onDown != nil {
+		o.onDown()
+	}
 }
 
 // markUp clears the down mark (the last error stays for operators).

@@ -34,6 +34,8 @@ type OSD struct {
 	mu         sync.Mutex  // guards lastErr and uuid
 	lastErr    string
 	uuid       string
+	// onDown is called (outside any lock) when the OSD is marked down.
+	onDown func()
 	// fault, when set (tests only), injects an error into an operation.
 	fault func(op string) error
 }
