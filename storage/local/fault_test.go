@@ -395,3 +395,35 @@ type errBox struct{ err error }
 
 func (a *atomicErr) set(err error) { a.v.Store(errBox{err}) }
 func (a *atomicErr) get() error    { return a.v.Load().(errBox).err }
+
+// TestMissingOSDDirIsDownNotRecreated: in a known cluster a vanished OSD
+// directory (an unmounted disk) is reported, not re-created; an empty
+// directory put back is adopted by the prober as a replacement.
+func TestMissingOSDDirIsDownNotRecreated(t *testing.T) {
+	dir := t.TempDir()
+	b := openTest(t, Options{Dir: dir, Fsync: FsyncNever})
+	putKeys(t, b.Meta(), 3)
+	b.Close()
+	p := filepath.Join(dir, "osd5")
+	if err := os.RemoveAll(p); err != nil {
+		t.Fatal(err)
+	}
+	b = openTest(t, Options{Dir: dir, Fsync: FsyncNever, ProbeInterval: 5 * time.Millisecond})
+	if st := b.OSDStates()[5]; st.State != StateDown || !strings.Contains(st.LastError, "missing") {
+		t.Fatalf("missing OSD dir: %+v", st)
+	}
+	if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("missing OSD directory was re-created: %v", err)
+	}
+	checkKeys(t, b.Meta(), 3)
+	if err := os.Mkdir(p, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for b.OSDStates()[5].State != StateFilling {
+		if time.Now().After(deadline) {
+			t.Fatalf("replacement not adopted: %+v", b.OSDStates()[5])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

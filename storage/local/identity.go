@@ -37,7 +37,13 @@ const (
 	dirFormatted
 	dirLegacy // holds the first layout's osd-id of this OSD
 	dirEmpty  // no identity at all
+	dirMissing
 )
+
+// errMissingDir explains why a missing OSD directory of a known cluster is
+// not re-created: it is most likely an unmounted disk, and writing into the
+// mount point would fill the root file system.
+var errMissingDir = errors.New("directory missing (unmounted disk?); create it empty to replace this OSD")
 
 func newUUID() string {
 	var b [16]byte
@@ -51,6 +57,9 @@ func newUUID() string {
 // inspect prepares o's directory and reads its identity. A directory
 // holding another OSD's legacy id is unusable (the error says why).
 func (o *OSD) inspect() (osdFormat, dirState) {
+	if _, err := os.Lstat(o.path); errors.Is(err, fs.ErrNotExist) {
+		return osdFormat{}, dirMissing
+	}
 	if err := o.prepare(); err != nil {
 		o.markDown(fmt.Errorf("prepare %s: %w", o.path, err))
 		return osdFormat{}, dirUnusable

@@ -90,6 +90,16 @@ func (b *Backend) identifyAll(maxDown int) error {
 			if o.format(b.cluster) == nil && known {
 				fresh[o] = true
 			}
+		case dirMissing:
+			if known {
+				o.markDown(errMissingDir)
+				continue
+			}
+			if err := o.prepare(); err != nil {
+				o.markDown(fmt.Errorf("create %s: %w", o.path, err))
+				continue
+			}
+			_ = o.format(b.cluster)
 		}
 	}
 	var down []string
@@ -137,6 +147,9 @@ func (b *Backend) adopt(o *OSD) {
 			return
 		}
 		fresh[o] = true
+	case dirMissing:
+		o.markDown(errMissingDir)
+		return
 	default:
 		return
 	}
