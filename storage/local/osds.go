@@ -1,6 +1,7 @@
 package local
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -253,9 +254,8 @@ func (b *Backend) MarkFilled(id string) error {
 	if !o.filling.Load() {
 		return nil
 	}
-	ctx, cancel := b.ctx()
-	res, err := b.meta.Scrub(ctx)
-	cancel()
+	// No deadline: a full metadata scrub takes as long as the store is big.
+	res, err := b.meta.Scrub(context.Background())
 	if err != nil {
 		return fmt.Errorf("local: MarkFilled %s: metadata scrub: %w", id, err)
 	}
