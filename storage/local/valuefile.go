@@ -31,8 +31,13 @@ const (
 	flagTombstone = 1
 )
 
-// errCorrupt reports a value file that does not parse or fails its CRC.
-var errCorrupt = errors.New("local: corrupt metadata file")
+// ErrCorrupt reports a metadata value none of whose copies is valid (each
+// fails to parse or its CRC): the key alone is affected, and an
+// unconditional Put or Delete of it still works.
+var ErrCorrupt = errors.New("local: corrupt metadata file")
+
+// errCorrupt is ErrCorrupt under the name the package uses.
+var errCorrupt = ErrCorrupt
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
