@@ -157,7 +157,7 @@ func needsRepair(copies []replicaCopy, win int) bool {
 // repair rewrites, under the key's lock, every stale copy of key from the
 // winner, and returns how many copies it rewrote.
 func (m *Meta) repair(ctx context.Context, ns, nsName, name, key string) (int, error) {
-	unlock, err := m.locks.lock(ctx, stripeOf(ns, key))
+	unlock, err := m.locks.lock(ctx, stripeOf(nsName, name))
 	if err != nil {
 		return 0, err
 	}
@@ -291,7 +291,7 @@ func (m *Meta) Put(ctx context.Context, ns, key string, val []byte, cond storage
 	if len(val) > storage.MaxValueLen {
 		return 0, fmt.Errorf("local: put %s/%q: value of %d bytes: %w", ns, key, len(val), storage.ErrInvalid)
 	}
-	unlock, err := m.locks.lock(ctx, stripeOf(ns, key))
+	unlock, err := m.locks.lock(ctx, stripeOf(nsName, name))
 	if err != nil {
 		return 0, err
 	}
@@ -327,7 +327,7 @@ func (m *Meta) Delete(ctx context.Context, ns, key string, cond storage.Cond) er
 	if err != nil {
 		return err
 	}
-	unlock, err := m.locks.lock(ctx, stripeOf(ns, key))
+	unlock, err := m.locks.lock(ctx, stripeOf(nsName, name))
 	if err != nil {
 		return err
 	}

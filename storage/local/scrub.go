@@ -79,10 +79,9 @@ func (m *Meta) Scrub(ctx context.Context) (MetaScrubResult, error) {
 	return res, nil
 }
 
-// namespaceOf recovers a namespace from its directory name; hash-named
-// namespaces (longer than 200 escaped bytes) are not recoverable from the
-// name and are scrubbed under their file name, which only affects the
-// lock stripe chosen.
+// namespaceOf recovers a namespace from its directory name, for logs;
+// hash-named namespaces (longer than 200 escaped bytes) are logged under
+// their file name. Locks are taken on file names, so both are safe.
 func namespaceOf(nsName string) (string, bool) {
 	if isHashName(nsName) {
 		return nsName, true
@@ -92,7 +91,7 @@ func namespaceOf(nsName string) (string, bool) {
 
 // scrubKey repairs one key and drops its tombstone when every replica has it.
 func (m *Meta) scrubKey(ctx context.Context, ns, nsName string, c listed, res *MetaScrubResult) error {
-	unlock, err := m.locks.lock(ctx, stripeOf(ns, c.key))
+	unlock, err := m.locks.lock(ctx, stripeOf(nsName, c.name))
 	if err != nil {
 		return err
 	}
