@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -425,5 +426,50 @@ func TestMissingOSDDirIsDownNotRecreated(t *testing.T) {
 			t.Fatalf("replacement not adopted: %+v", b.OSDStates()[5])
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestMetaReadErrorMarksDown: an EIO reading a metadata copy marks that
+// OSD down and the read is answered from the others.
+func TestMetaReadErrorMarksDown(t *testing.T) {
+	b := openTest(t, Options{Fsync: FsyncNever})
+	m := b.Meta()
+	putKeys(t, m, 2)
+	o := b.LocalOSDs()[0]
+	o.fault = func(op string) error {
+		if op == "read" || op == "probe" {
+			return syscall.EIO
+		}
+		return nil
+	}
+	checkKeys(t, m, 2)
+	if o.Healthy() || !strings.Contains(b.OSDStates()[0].LastError, "input/output") {
+		t.Fatalf("OSD after EIO: %+v", b.OSDStates()[0])
+	}
+}
+
+// TestCloseStopsProber: the prober started by a down OSD ends with Close.
+func TestCloseStopsProber(t *testing.T) {
+	base := runtime.NumGoroutine()
+	b, err := Open(Options{Dir: t.TempDir(), Fsync: FsyncNever, Logger: quietLog, ProbeInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.LocalOSDs()[1].markDown(errors.New("test"))
+	b.probeMu.Lock()
+	on := b.probingOn
+	b.probeMu.Unlock()
+	if !on {
+		t.Fatal("no prober started")
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines after Close, %d before Open", runtime.NumGoroutine(), base)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
