@@ -211,6 +211,12 @@ func (b *Backend) prober(every time.Duration) {
 				b.adopt(o)
 				continue
 			}
+			if !o.formatIntact() {
+				// The disk was swapped while down: identify it afresh (a
+				// replacement, or a refusal) on the next round.
+				o.identified.Store(false)
+				continue
+			}
 			if err := o.probe(); err != nil {
 				o.markDown(fmt.Errorf("probe: %w", err))
 				continue

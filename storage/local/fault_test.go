@@ -473,3 +473,28 @@ func TestCloseStopsProber(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestDiskSwappedWhileDown: an OSD down on EIO whose directory is emptied
+// (disk swapped) comes back as a replacement, not as the old OSD.
+func TestDiskSwappedWhileDown(t *testing.T) {
+	b := openTest(t, Options{Fsync: FsyncNever, ProbeInterval: 2 * time.Millisecond})
+	putKeys(t, b.Meta(), 2)
+	o := b.LocalOSDs()[4]
+	old := o.UUID()
+	o.markDown(syscall.EIO)
+	entries, _ := os.ReadDir(o.Path())
+	for _, e := range entries {
+		os.RemoveAll(filepath.Join(o.Path(), e.Name()))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for st := b.OSDStates()[4]; st.State != StateFilling; st = b.OSDStates()[4] {
+		if time.Now().After(deadline) {
+			t.Fatalf("swapped disk not adopted: %+v", st)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if o.UUID() == old {
+		t.Fatal("replacement kept the old uuid")
+	}
+	checkKeys(t, b.Meta(), 2)
+}

@@ -107,6 +107,17 @@ func (o *OSD) accept(f osdFormat, cluster string) bool {
 	return true
 }
 
+// formatIntact reports whether the directory still holds the format the
+// OSD was identified with (false also when it cannot be read).
+func (o *OSD) formatIntact() bool {
+	b, err := os.ReadFile(filepath.Join(o.path, formatName))
+	if err != nil {
+		return false
+	}
+	var f osdFormat
+	return json.Unmarshal(b, &f) == nil && f.UUID == o.UUID() && f.OSD == o.id
+}
+
 // setIdentity records the OSD's uuid and lets it serve I/O.
 func (o *OSD) setIdentity(uuid string) {
 	o.mu.Lock()
