@@ -45,29 +45,99 @@ type localKeyring struct {
 	closed bool
 }
 
-// OpenLocal opens the root secret file at path, creating it with 32 random
-// bytes and mode 0600 if it does not exist. A file readable or writable by
-// group or others, a symlink, or a file that fails its format check is
-// refused. A secret in a file is for development only (callers should say so
-// to the operator); production uses OpenPKCS11.
+// rootCopies is how many copies of the root secret OpenLocal keeps: the
+// file at path and path+".copy1", path+".copy2". Losing the root secret
+// loses every object, so one damaged sector must not do it.
+const rootCopies = 3
+
+// rootCopyPaths returns the paths of every copy of the root file at path.
+func rootCopyPaths(path string) []string {
+	out := []string{path}
+	for i := 1; i < rootCopies; i++ {
+		out = append(out, fmt.Sprintf("%s.copy%d", path, i))
+	}
+	return out
+}
+
+// errRootDamaged marks a root file copy whose content is damaged (wrong
+// size, bad magic, checksum): it may be rewritten from a good copy. Other
+// problems (permissions, symlinks) are refused outright.
+var errRootDamaged = errors.New("damaged")
+
+// OpenLocal opens the root secret kept at path (and its copies
+// path+".copy1", path+".copy2", each a complete checksummed file), creating
+// all of them with 32 random bytes and mode 0600 if none exists. A missing
+// or damaged copy is rewritten from a good one (best effort: a read-only
+// directory keeps working with what it has); no good copy, or two good
+// copies holding different secrets, is an error. A file readable or
+// writable by group or others, or a symlink, is refused. A secret in a
+// file is for development only (callers should say so to the operator);
+// production uses OpenPKCS11.
 func OpenLocal(path string) (Keyring, error) {
-	raw, err := readRootFile(path)
+	k := &localKeyring{}
+	err := loadRoot(path, &k.secret)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = createRootFile(path); err != nil {
 			return nil, err
 		}
-		raw, err = readRootFile(path)
+		err = loadRoot(path, &k.secret)
 	}
 	if err != nil {
+		clear(k.secret[:])
 		return nil, err
-	}
-	defer clear(raw)
-	k := &localKeyring{}
-	if err := parseRootFile(raw, &k.secret); err != nil {
-		return nil, fmt.Errorf("kdf: root file %s: %w", path, err)
 	}
 	k.id = fingerprintID("local", hmacSHA256(k.secret[:], []byte(keyringIDLabel)))
 	return k, nil
+}
+
+// loadRoot reads every copy of the root file at path into secret and
+// repairs the bad ones. It returns fs.ErrNotExist when no copy exists.
+func loadRoot(path string, secret *[32]byte) error {
+	paths := rootCopyPaths(path)
+	var bad []string
+	var damage []error
+	have, missing := false, 0
+	for _, p := range paths {
+		raw, err := readRootFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			missing++
+			bad = append(bad, p)
+			continue
+		}
+		if err == nil {
+			var s [32]byte
+			if perr := parseRootFile(raw, &s); perr != nil {
+				err = fmt.Errorf("kdf: root file %s: %w (%w)", p, perr, errRootDamaged)
+			} else if have && s != *secret {
+				clear(s[:])
+				clear(raw)
+				return fmt.Errorf("kdf: root files %s and %s hold different secrets; refusing them (keep the right one, remove the other)", paths[0], p)
+			} else {
+				*secret, have = s, true
+			}
+			clear(s[:])
+			clear(raw)
+		}
+		if err != nil {
+			if !errors.Is(err, errRootDamaged) {
+				return err
+			}
+			damage = append(damage, err)
+			bad = append(bad, p)
+		}
+	}
+	switch {
+	case missing == len(paths):
+		return fmt.Errorf("kdf: root file %s: %w", path, fs.ErrNotExist)
+	case !have:
+		return fmt.Errorf("kdf: no valid copy of the root secret: %w", errors.Join(damage...))
+	}
+	raw := encodeRootFile(secret[:])
+	defer clear(raw)
+	for _, p := range bad {
+		_ = replaceRootFile(p, raw) // best effort, see OpenLocal
+	}
+	return nil
 }
 
 // readRootFile reads the whole root file after checking, on the open file
@@ -92,12 +162,12 @@ func readRootFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("kdf: root file %s has mode %04o; refusing it (want 0600 or stricter)", path, perm)
 	}
 	if st.Size() != rootFileSize {
-		return nil, fmt.Errorf("kdf: root file %s: size %d, want %d", path, st.Size(), rootFileSize)
+		return nil, fmt.Errorf("kdf: root file %s: size %d, want %d (%w)", path, st.Size(), rootFileSize, errRootDamaged)
 	}
 	raw := make([]byte, rootFileSize)
 	if _, err := io.ReadFull(f, raw); err != nil {
 		clear(raw)
-		return nil, fmt.Errorf("kdf: root file %s: %w", path, err)
+		return nil, fmt.Errorf("kdf: root file %s: %w (%w)", path, err, errRootDamaged)
 	}
 	return raw, nil
 }
@@ -140,7 +210,8 @@ func encodeRootFile(secret []byte) []byte {
 // createRootFile writes a fresh secret to a 0600 temporary file in the same
 // directory and hard-links it into place, so concurrent first openers never
 // see a partial file and exactly one secret wins (os.Link fails if path
-// appeared meanwhile; the loser then reads the winner's file).
+// appeared meanwhile; the loser then reads the winner's file). The copies
+// are then written by loadRoot from whichever secret won.
 func createRootFile(path string) error {
 	var secret [32]byte
 	defer clear(secret[:])
@@ -149,36 +220,63 @@ func createRootFile(path string) error {
 	}
 	raw := encodeRootFile(secret[:])
 	defer clear(raw)
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmpName, err := writeRootTemp(path, raw)
 	if err != nil {
 		return fmt.Errorf("kdf: create root file: %w", err)
 	}
-	tmpName := tmp.Name()
 	defer os.Remove(tmpName)
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("kdf: create root file: %w", err)
-	}
-	if _, err := tmp.Write(raw); err != nil {
-		tmp.Close()
-		return fmt.Errorf("kdf: create root file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("kdf: create root file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("kdf: create root file: %w", err)
-	}
 	if err := os.Link(tmpName, path); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("kdf: create root file: %w", err)
 	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // make the new directory entry durable; best effort on filesystems without dir fsync
+	syncParent(path)
+	return nil
+}
+
+// replaceRootFile atomically replaces the copy at path by raw.
+func replaceRootFile(path string, raw []byte) error {
+	tmpName, err := writeRootTemp(path, raw)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmpName, path); err != nil {
+		os.Remove(tmpName)
+		return err
+	}
+	syncParent(path)
+	return nil
+}
+
+// writeRootTemp writes raw durably to a 0600 temporary file next to path.
+func writeRootTemp(path string, raw []byte) (string, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	name := tmp.Name()
+	err = tmp.Chmod(0o600)
+	if err == nil {
+		_, err = tmp.Write(raw)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return "", err
+	}
+	return name, nil
+}
+
+// syncParent makes a new directory entry durable; best effort on file
+// systems without directory fsync.
+func syncParent(path string) {
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
 		d.Close()
 	}
-	return nil
 }
 
 // ID implements Keyring.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -38,8 +39,13 @@ func TestLocalCreatesPrivateFile(t *testing.T) {
 		t.Fatalf("root file mode %v size %d, want 0600 and %d", st.Mode().Perm(), st.Size(), rootFileSize)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Fatalf("directory holds %d entries, want only the root file", len(entries))
+	if len(entries) != rootCopies {
+		t.Fatalf("directory holds %d entries, want only the %d root file copies", len(entries), rootCopies)
+	}
+	for _, p := range rootCopyPaths(path) {
+		if b, err := os.ReadFile(p); err != nil || !bytes.Equal(b, mustRead(t, path)) {
+			t.Fatalf("copy %s differs from the root file: %v", p, err)
+		}
 	}
 	if !strings.HasPrefix(kr.ID(), "local-") || len(kr.ID()) != len("local-")+16 {
 		t.Fatalf("ID %q", kr.ID())
@@ -144,8 +150,8 @@ func TestLocalConcurrentFirstOpen(t *testing.T) {
 		}
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Fatalf("%d directory entries after concurrent creation, want 1", len(entries))
+	if len(entries) != rootCopies {
+		t.Fatalf("%d directory entries after concurrent creation, want %d", len(entries), rootCopies)
 	}
 }
 
@@ -200,7 +206,7 @@ func TestLocalSecretsStayInRootFile(t *testing.T) {
 			return err
 		}
 		for name, sec := range secrets {
-			if p == path && name == "root" {
+			if slices.Contains(rootCopyPaths(path), p) && name == "root" {
 				continue
 			}
 			if bytes.Contains(b, sec) {
@@ -224,5 +230,78 @@ func TestLocalSecretsStayInRootFile(t *testing.T) {
 		if bytes.Contains(mb, sec) {
 			t.Errorf("%s found in the marshaled manifest", name)
 		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestLocalRootCopiesRepaired damages, truncates and removes copies of the
+// root secret: each open finds a good copy, keeps the same key and rewrites
+// the bad ones.
+func TestLocalRootCopiesRepaired(t *testing.T) {
+	kr, path := openTestLocal(t)
+	id := kr.ID()
+	good := mustRead(t, path)
+	paths := rootCopyPaths(path)
+	flipped := bytes.Clone(good)
+	flipped[20] ^= 1
+	for _, damage := range []map[int][]byte{
+		{0: flipped},
+		{0: good[:30], 2: nil},
+		{1: flipped, 2: good[:47]},
+		{0: nil, 1: nil},
+	} {
+		for i, img := range damage {
+			if img == nil {
+				os.Remove(paths[i])
+				continue
+			}
+			if err := os.WriteFile(paths[i], img, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		k, err := OpenLocal(path)
+		if err != nil {
+			t.Fatalf("damage %v: %v", damage, err)
+		}
+		if k.ID() != id {
+			t.Fatalf("damage %v: key changed", damage)
+		}
+		k.Close()
+		for _, p := range paths {
+			if !bytes.Equal(mustRead(t, p), good) {
+				t.Fatalf("damage %v: %s not repaired", damage, p)
+			}
+		}
+	}
+}
+
+func TestLocalRootAllCopiesBad(t *testing.T) {
+	kr, path := openTestLocal(t)
+	kr.Close()
+	good := mustRead(t, path)
+	for i, p := range rootCopyPaths(path) {
+		b := bytes.Clone(good)
+		b[13+i] ^= 1
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := OpenLocal(path); err == nil || !strings.Contains(err.Error(), "no valid copy") {
+		t.Fatalf("all copies damaged: %v", err)
+	}
+	// Two good copies with different secrets: refused, not guessed.
+	other := encodeRootFile(bytes.Repeat([]byte{9}, 32))
+	os.WriteFile(rootCopyPaths(path)[0], good, 0o600)
+	os.WriteFile(rootCopyPaths(path)[1], other, 0o600)
+	if _, err := OpenLocal(path); err == nil || !strings.Contains(err.Error(), "different secrets") {
+		t.Fatalf("conflicting copies: %v", err)
 	}
 }

@@ -61,8 +61,12 @@ type Config struct {
 	AuthFailRate float64
 	// Keyring is "local" (root secret in KeyringFile) or "pkcs11".
 	Keyring string
-	// KeyringFile is the local root secret (default DataDir/keys/root.key).
+	// KeyringFile is the local root secret (default KeyringDir/root.key);
+	// copies sit next to it (root.key.copy1, root.key.copy2).
 	KeyringFile string
+	// KeyringDir holds the local root secret and its copies (default
+	// DataDir/keys); it may live off the data disks.
+	KeyringDir string
 	// PKCS11 settings (Keyring "pkcs11").
 	PKCS11Module, PKCS11Token, PKCS11PIN, PKCS11KeyLabel string
 	// PKCS11CreateKey generates the root key in the token when missing.

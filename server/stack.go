@@ -69,7 +69,11 @@ func openKeyring(cfg Config, log *slog.Logger) (kdf.Keyring, error) {
 	case "local":
 		path := cfg.KeyringFile
 		if path == "" {
-			path = filepath.Join(cfg.DataDir, "keys", "root.key")
+			dir := cfg.KeyringDir
+			if dir == "" {
+				dir = filepath.Join(cfg.DataDir, "keys")
+			}
+			path = filepath.Join(dir, "root.key")
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("server: keyring directory: %w", err)

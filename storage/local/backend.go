@@ -1,21 +1,26 @@
 // Package local is the embedded default storage backend: every OSD is a
 // directory (ideally one per disk) and the metadata store is a tree of small
-// files. Several gateway processes may share one data directory: shard
-// names are unique per write and metadata writes take flock(2) locks.
+// files replicated into every OSD directory. Several gateway processes may
+// share one data directory: shard names are unique per write and metadata
+// writes take flock(2) locks.
 //
 // Layout under Options.Dir (default OSD paths):
 //
+//	osd0..osd5/format                   {osd id, uuid, cluster uuid}
 //	osd0..osd5/tmp/                     shards being written
 //	osd0..osd5/shards/<fanout>/<name>   committed shards
-//	osd0..osd5/osd-id                   the OSD's ID, checked on Open
-//	meta/<namespace>/<key>              metadata values (names escaped)
-//	meta/.locks/00..ff                  write locks
+//	osd0..osd5/meta/<namespace>/<key>   this OSD's metadata replica
+//	meta/.locks/00..ff, open            write locks (coordination only)
+//	meta/.cluster                       the cluster uuid (bootstrap only)
+//
+// A data directory of the first layout (values in meta/<namespace>/, no
+// replicas) is migrated into the replicas by Open.
 package local
 
 import (
 	"context"
 	"fmt"
-	"os"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"time"
@@ -25,26 +30,47 @@ import (
 
 // Options configures Open.
 type Options struct {
-	// Dir holds the metadata (Dir/meta) and, by default, the OSDs.
+	// Dir holds the metadata locks (Dir/meta) and, by default, the OSDs.
 	Dir string
 	// Layout lists the OSDs; nil means DefaultLayout(Dir).
 	Layout []OSDSpec
 	// Fsync is FsyncAlways (the default when empty) or FsyncNever.
 	Fsync string
+	// MaxDown is how many OSDs may be unusable at Open (default 2); the
+	// server then serves degraded. Negative means none.
+	MaxDown int
+	// ProbeInterval is how often down OSDs are re-probed (default 5s).
+	ProbeInterval time.Duration
+	// Logger receives OSD state changes and metadata repairs (default
+	// slog.Default()).
+	Logger *slog.Logger
 }
 
 // Backend is the local storage.Backend.
 type Backend struct {
 	dir       string
+	cluster   string
 	osds      []*OSD
 	meta      *Meta
+	log       *slog.Logger
+	every     time.Duration // probe interval
+	stop      chan struct{}
+	probeMu   sync.Mutex // guards probingOn and closed
+	probingOn bool
+	closed    bool
+	probing   sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
 }
 
-var _ storage.Backend = (*Backend)(nil)
+var (
+	_ storage.Backend     = (*Backend)(nil)
+	_ storage.TempSweeper = (*Backend)(nil)
+)
 
-// Open creates (if needed) and opens the directories of o.
+// Open creates (if needed) and opens the directories of o. OSDs whose
+// directory is unusable start down; Open fails only when more than
+// o.MaxDown are, or when fewer than the metadata write quorum remain.
 func Open(o Options) (*Backend, error) {
 	if o.Dir == "" {
 		return nil, fmt.Errorf("local: Options.Dir is empty")
@@ -65,15 +91,30 @@ func Open(o Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{dir: dir}
-	for _, s := range specs {
-		osd, err := openOSD(s, fsync)
-		if err != nil {
-			return nil, err
-		}
-		b.osds = append(b.osds, osd)
+	maxDown := o.MaxDown
+	if maxDown == 0 {
+		maxDown = 2
 	}
-	if b.meta, err = newMeta(filepath.Join(dir, "meta"), fsync); err != nil {
+	maxDown = max(maxDown, 0)
+	probe := o.ProbeInterval
+	if probe <= 0 {
+		probe = 5 * time.Second
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	b := &Backend{dir: dir, log: log, every: probe, stop: make(chan struct{})}
+	for _, s := range specs {
+		o := newOSD(s, fsync)
+		o.onDown = b.startProber
+		b.osds = append(b.osds, o)
+	}
+	if b.meta, err = newMeta(filepath.Join(dir, "meta"), b.osds, fsync, log); err != nil {
+		return nil, err
+	}
+	if err := b.identifyAll(maxDown); err != nil {
+		b.Close()
 		return nil, err
 	}
 	return b, nil
@@ -94,71 +135,99 @@ func (b *Backend) LocalOSDs() []*OSD { return append([]*OSD(nil), b.osds...) }
 // Meta returns the metadata store.
 func (b *Backend) Meta() storage.Meta { return b.meta }
 
-// LocalMeta returns the concrete metadata store.
+// LocalMeta returns the concrete metadata store (Scrub).
 func (b *Backend) LocalMeta() *Meta { return b.meta }
 
-// MetaDir is the root of the metadata tree (see Meta.Dir).
+// MetaDir is <data>/meta, the lock directory (see Meta.Dir).
 func (b *Backend) MetaDir() string { return b.meta.Dir() }
 
 // Dir is the backend's data directory.
 func (b *Backend) Dir() string { return b.dir }
 
-// Close releases the lock files. Later metadata writes fail.
+// Cluster is the cluster uuid every OSD's format carries.
+func (b *Backend) Cluster() string { return b.cluster }
+
+// OSDStates reports every OSD's state, in layout order.
+func (b *Backend) OSDStates() []OSDState {
+	out := make([]OSDState, len(b.osds))
+	for i, o := range b.osds {
+		st := StateUp
+		switch {
+		case !o.identified.Load() || !o.Healthy():
+			st = StateDown
+		case o.filling.Load():
+			st = StateFilling
+		}
+		out[i] = OSDState{ID: o.id, Rack: o.rack, Path: o.path, State: st, UUID: o.UUID(), LastError: o.lastError()}
+	}
+	return out
+}
+
+// Close stops the prober and releases the lock files. Later metadata
+// writes fail.
 func (b *Backend) Close() error {
-	b.closeOnce.Do(func() { b.closeErr = b.meta.locks.closeAll() })
+	b.closeOnce.Do(func() {
+		b.probeMu.Lock()
+		b.closed = true
+		b.probeMu.Unlock()
+		close(b.stop)
+		b.probing.Wait()
+		b.closeErr = b.meta.locks.closeAll()
+	})
 	return b.closeErr
 }
 
-// SweepTemp removes temporary files (unfinished shards in every OSD's tmp
-// directory, unfinished metadata values) last modified before cutoff, and
-// returns how many it removed. Writers in other processes may share the
-// directories, so cutoff must be far older than any write in flight (hours,
-// not seconds).
-func (b *Backend) SweepTemp(ctx context.Context, cutoff time.Time) (int, error) {
-	removed := 0
-	old := func(info os.FileInfo) bool {
-		return info.Mode().IsRegular() && info.ModTime().Before(cutoff)
+// startProber starts the prober when an OSD first goes down (a healthy
+// backend runs no goroutine); it then runs until Close.
+func (b *Backend) startProber() {
+	b.probeMu.Lock()
+	defer b.probeMu.Unlock()
+	if b.probingOn || b.closed {
+		return
 	}
-	for _, o := range b.osds {
-		names, err := readDirNames(o.tmpDir())
-		if err != nil {
-			return removed, fmt.Errorf("local: sweep %s: %w", o.id, err)
+	b.probingOn = true
+	b.probing.Add(1)
+	go b.prober(b.every)
+}
+
+// prober re-probes down OSDs every interval until Close: an identified OSD
+// comes back up after a successful probe, an unidentified one is adopted
+// when its directory becomes usable (or refused again).
+func (b *Backend) prober(every time.Duration) {
+	defer b.probing.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
 		}
-		for _, n := range names {
-			if err := ctx.Err(); err != nil {
-				return removed, err
-			}
-			p := filepath.Join(o.tmpDir(), n)
-			if info, err := os.Lstat(p); err == nil && old(info) && os.Remove(p) == nil {
-				removed++
-			}
-		}
-	}
-	nss, err := readDirNames(b.meta.dir)
-	if err != nil {
-		return removed, fmt.Errorf("local: sweep meta: %w", err)
-	}
-	for _, ns := range nss {
-		if len(ns) == 0 || ns[0] == '.' {
-			continue
-		}
-		dir := filepath.Join(b.meta.dir, ns)
-		names, err := readDirNames(dir)
-		if err != nil {
-			continue // not a directory, or removed meanwhile
-		}
-		for _, n := range names {
-			if err := ctx.Err(); err != nil {
-				return removed, err
-			}
-			if len(n) < len(tmpPrefix) || n[:len(tmpPrefix)] != tmpPrefix {
+		for _, o := range b.osds {
+			if o.Healthy() && o.identified.Load() {
 				continue
 			}
-			p := filepath.Join(dir, n)
-			if info, err := os.Lstat(p); err == nil && old(info) && os.Remove(p) == nil {
-				removed++
+			if !o.identified.Load() {
+				b.adopt(o)
+				continue
 			}
+			if !o.formatIntact() {
+				// The disk was swapped while down: identify it afresh (a
+				// replacement, or a refusal) on the next round.
+				o.identified.Store(false)
+				continue
+			}
+			if err := o.probe(); err != nil {
+				o.markDown(fmt.Errorf("probe: %w", err))
+				continue
+			}
+			o.markUp()
+			b.log.Info("local: OSD back up", "osd", o.id, "path", o.path)
 		}
 	}
-	return removed, nil
+}
+
+// ctx is the context of the backend's own metadata writes.
+func (b *Backend) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 30*time.Second)
 }

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +19,7 @@ func TestConformance(t *testing.T) {
 	for _, fsync := range []string{FsyncAlways, FsyncNever} {
 		t.Run(fsync, func(t *testing.T) {
 			storagetest.Run(t, func(t *testing.T) storage.Backend {
-				b, err := Open(Options{Dir: t.TempDir(), Fsync: fsync})
+				b, err := Open(Options{Dir: t.TempDir(), Fsync: fsync, Logger: quietLog})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -34,7 +35,7 @@ func TestConformance(t *testing.T) {
 func TestConformanceSharedDir(t *testing.T) {
 	dir := t.TempDir()
 	storagetest.Run(t, func(t *testing.T) storage.Backend {
-		b, err := Open(Options{Dir: dir, Fsync: FsyncNever})
+		b, err := Open(Options{Dir: dir, Fsync: FsyncNever, Logger: quietLog})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,10 +43,17 @@ func TestConformanceSharedDir(t *testing.T) {
 	})
 }
 
+// quietLog keeps expected warnings (repairs, skipped keys) out of test
+// output.
+var quietLog = slog.New(slog.DiscardHandler)
+
 func openTest(t testing.TB, o Options) *Backend {
 	t.Helper()
 	if o.Dir == "" {
 		o.Dir = t.TempDir()
+	}
+	if o.Logger == nil {
+		o.Logger = quietLog
 	}
 	b, err := Open(o)
 	if err != nil {
@@ -253,27 +261,35 @@ func TestVersionsNeverReused(t *testing.T) {
 	}
 }
 
-func TestEmptyNamespaceDirRemoved(t *testing.T) {
+func TestEmptyNamespaceDirRemovedByScrub(t *testing.T) {
 	b := openTest(t, Options{})
 	m := b.Meta()
 	ctx := t.Context()
 	if _, err := m.Put(ctx, "part/upload1", "00001", []byte("p"), storage.Cond{}); err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(b.MetaDir(), escapeName("part/upload1"))
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatal(err)
-	}
 	if err := m.Delete(ctx, "part/upload1", "00001", storage.Cond{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("empty namespace directory left behind: %v", err)
+	res, err := b.LocalMeta().Scrub(ctx)
+	if err != nil || res.Dropped != 1 {
+		t.Fatalf("Scrub = %+v, %v; want the tombstone dropped", res, err)
+	}
+	for _, o := range b.LocalOSDs() {
+		dir := filepath.Join(o.Path(), "meta", escapeName("part/upload1"))
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("empty namespace directory left behind on %s: %v", o.ID(), err)
+		}
 	}
 	// Writing again re-creates it.
 	if _, err := m.Put(ctx, "part/upload1", "00002", []byte("q"), storage.Cond{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// metaFile is replica i's copy of (ns, key).
+func metaFile(b *Backend, i int, ns, key string) string {
+	return copyPath(b.LocalOSDs()[i], escapeName(ns), escapeName(key))
 }
 
 func TestCorruptValueDetected(t *testing.T) {
@@ -283,27 +299,36 @@ func TestCorruptValueDetected(t *testing.T) {
 	if _, err := m.Put(ctx, "ns", "k", []byte("precious"), storage.Cond{}); err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(b.MetaDir(), "ns", "k")
-	img, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
+	// Every copy damaged: the key alone is affected.
+	for i := range b.LocalOSDs() {
+		file := metaFile(b, i, "ns", "k")
+		img, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img[len(img)-6] ^= 1 // flip a bit of the value
+		if err := os.WriteFile(file, img, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	img[len(img)-6] ^= 1 // flip a bit of the value
-	if err := os.WriteFile(file, img, 0o600); err != nil {
+	if _, err := m.Put(ctx, "ns", "other", []byte("fine"), storage.Cond{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := m.Get(ctx, "ns", "k"); !errors.Is(err, errCorrupt) {
 		t.Fatalf("Get of a corrupt file: %v", err)
 	}
-	if _, err := m.List(ctx, "ns", "", "", 10); !errors.Is(err, errCorrupt) {
-		t.Fatalf("List over a corrupt file: %v", err)
+	if es, err := m.List(ctx, "ns", "", "", 10); err != nil || len(es) != 1 || es[0].Key != "other" {
+		t.Fatalf("List over a corrupt key = %v, %v; want only the good key", es, err)
+	}
+	if res, err := b.LocalMeta().Scrub(ctx); err != nil || res.Unrecoverable != 1 {
+		t.Fatalf("Scrub = %+v, %v; want 1 unrecoverable", res, err)
 	}
 	// A conditional write cannot trust the damaged version; a plain Put repairs.
 	if _, err := m.Put(ctx, "ns", "k", []byte("x"), storage.Cond{IfVersion: 1}); err == nil {
 		t.Fatal("IfVersion Put over a corrupt file succeeded")
 	}
-	if _, err := m.Put(ctx, "ns", "k", []byte("x"), storage.Cond{IfAbsent: true}); !errors.Is(err, storage.ErrPrecondition) {
-		t.Fatalf("IfAbsent Put over a corrupt file: %v", err)
+	if _, err := m.Put(ctx, "ns", "k", []byte("x"), storage.Cond{IfAbsent: true}); err == nil {
+		t.Fatal("IfAbsent Put over a corrupt file succeeded")
 	}
 	if _, err := m.Put(ctx, "ns", "k", []byte("repaired"), storage.Cond{}); err != nil {
 		t.Fatal(err)
@@ -320,7 +345,7 @@ func TestListSkipsForeignAndTempFiles(t *testing.T) {
 	if _, err := m.Put(ctx, "ns", "real", []byte("v"), storage.Cond{}); err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(b.MetaDir(), "ns")
+	dir := filepath.Dir(metaFile(b, 0, "ns", "real"))
 	for _, n := range []string{".tmp-123", "%41", "%2e", "bad%", "back~up"} {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte("junk"), 0o600); err != nil {
 			t.Fatal(err)
@@ -344,17 +369,20 @@ func TestSweepTemp(t *testing.T) {
 	if _, err := b.Meta().Put(ctx, "ns", "k", nil, storage.Cond{}); err != nil {
 		t.Fatal(err)
 	}
-	stale := filepath.Join(b.MetaDir(), "ns", tmpPrefix+"crashed")
-	if err := os.WriteFile(stale, nil, 0o600); err != nil {
+	if _, err := w.Write([]byte("12345")); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(filepath.Dir(metaFile(b, 4, "ns", "k")), tmpPrefix+"crashed")
+	if err := os.WriteFile(stale, []byte("123"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// A cutoff in the past keeps everything: writes may be in flight.
-	if n, err := b.SweepTemp(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
-		t.Fatalf("SweepTemp(past) = %d, %v", n, err)
+	if n, nb, err := b.SweepTemp(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 || nb != 0 {
+		t.Fatalf("SweepTemp(past) = %d, %d, %v", n, nb, err)
 	}
-	n, err := b.SweepTemp(ctx, time.Now().Add(time.Hour))
-	if err != nil || n != 2 {
-		t.Fatalf("SweepTemp(future) = %d, %v; want 2", n, err)
+	n, nb, err := b.SweepTemp(ctx, time.Now().Add(time.Hour))
+	if err != nil || n != 2 || nb != 8 {
+		t.Fatalf("SweepTemp(future) = %d files, %d bytes, %v; want 2, 8", n, nb, err)
 	}
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("stale metadata temp survived")

@@ -40,7 +40,9 @@ func newStripeLocks(dir string) *stripeLocks {
 	return l
 }
 
-// stripeOf picks the stripe of (ns, key) with FNV-1a.
+// stripeOf picks the stripe of (ns, key) with FNV-1a. Meta passes the
+// escaped file names (a one-to-one mapping), which Scrub can recover from
+// the directories even for hash-named namespaces.
 func stripeOf(ns, key string) int {
 	h := uint32(2166136261)
 	for i := 0; i < len(ns); i++ {

@@ -4,32 +4,43 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
 
 	"github.com/tasmaniancloud/rustfs/storage"
 )
 
-// Meta is the file-based metadata store: one directory per namespace, one
-// file per key, each file replaced atomically by rename so that readers see
-// the old or the new value, never a mix. Writes lock a stripe of
-// (namespace, key) with flock, so several gateway processes may share the
-// directory.
+// Meta is the replicated, file-based metadata store. Every value is kept in
+// each OSD directory (<osd>/meta/<namespace>/<key>, one file per key,
+// replaced atomically by rename), so the metadata survives what the data
+// survives. A write reaches at least W = max(n/2+1, n-2) replicas and a
+// read consults at least R = n-W+1, so every read overlaps the last
+// acknowledged write; the highest valid version wins. Every copy carries a
+// CRC; a bad or stale copy met by a read is rewritten (read-repair), and
+// Scrub checks every copy. Deletes write tombstones, so a replica that
+// missed a delete cannot resurrect the key; Scrub drops a tombstone once
+// every replica holds it.
 //
-// Listing reads the whole namespace directory and sorts it: O(n) per page
-// in the number of keys of the namespace. That suits the embedded backend;
-// the RADOS backend keeps a sharded, ordered index instead.
+// Writes lock a stripe of (namespace, key) with flock under <data>/meta/
+// .locks, so several gateway processes may share the directories and
+// conditional writes stay atomic.
+//
+// Listing reads the namespace directories of R replicas and merges them:
+// O(n) per page in the number of keys of the namespace. That suits the
+// embedded backend; the RADOS backend keeps a sharded, ordered index.
 type Meta struct {
-	dir   string
+	dir   string // <data>/meta: locks only
+	reps  []*OSD
+	w, r  int
 	fsync bool
 	locks *stripeLocks
 	now   func() time.Time
+	log   *slog.Logger
 }
 
 var _ storage.Meta = (*Meta)(nil)
@@ -38,41 +49,170 @@ var _ storage.Meta = (*Meta)(nil)
 // Backend.SweepTemp removes stale ones.
 const tmpPrefix = ".tmp-"
 
-// newMeta prepares dir (and its lock directory).
-func newMeta(dir string, fsync bool) (*Meta, error) {
+// quorums returns W and R for n replicas: W tolerates the loss of two
+// replicas once n ≥ 6 (and a minority below), and W+R = n+1.
+func quorums(n int) (w, r int) {
+	w = max(n/2+1, n-2)
+	return w, n - w + 1
+}
+
+// newMeta prepares dir (and its lock directory) for replicas reps.
+func newMeta(dir string, reps []*OSD, fsync bool, log *slog.Logger) (*Meta, error) {
 	locks := filepath.Join(dir, ".locks")
 	if err := os.MkdirAll(locks, 0o700); err != nil {
 		return nil, fmt.Errorf("local: meta dir: %w", err)
 	}
-	return &Meta{dir: dir, fsync: fsync, locks: newStripeLocks(locks), now: time.Now}, nil
+	w, r := quorums(len(reps))
+	return &Meta{dir: dir, reps: reps, w: w, r: r, fsync: fsync, locks: newStripeLocks(locks), now: time.Now, log: log}, nil
 }
 
-// Dir is the root of the metadata tree: <Dir>/<escaped namespace>/<escaped
-// key>, hash-named ("~" + SHA-256) when an escaped name would be too long.
-// Names starting with '.' are internal (locks, temporary files).
+// Dir is <data>/meta, which holds the lock files (coordination only: the
+// values live in the OSD directories, <osd>/meta/<escaped namespace>/
+// <escaped key>, hash-named ("~" + SHA-256) when an escaped name would be
+// too long). Names starting with '.' are internal.
 func (m *Meta) Dir() string { return m.dir }
 
-// nsDir returns the directory of namespace ns.
-func (m *Meta) nsDir(ns string) (string, error) {
-	if ns == "" {
-		return "", fmt.Errorf("local: meta: empty namespace: %w", storage.ErrInvalid)
-	}
-	if len(ns) > storage.MaxKeyLen {
-		return "", fmt.Errorf("local: meta: namespace of %d bytes: %w", len(ns), storage.ErrInvalid)
-	}
-	return filepath.Join(m.dir, escapeName(ns)), nil
-}
+// Quorums returns the write and read quorums W and R.
+func (m *Meta) Quorums() (w, r int) { return m.w, m.r }
 
-// paths validates (ns, key) and returns the namespace directory and file.
-func (m *Meta) paths(ns, key string) (dir, file string, err error) {
-	dir, err = m.nsDir(ns)
-	if err != nil {
-		return "", "", err
+// names validates (ns, key) and returns their file names.
+func names(ns, key string) (nsName, name string, err error) {
+	if ns == "" || len(ns) > storage.MaxKeyLen {
+		return "", "", fmt.Errorf("local: meta: namespace of %d bytes: %w", len(ns), storage.ErrInvalid)
 	}
 	if key == "" || len(key) > storage.MaxKeyLen {
 		return "", "", fmt.Errorf("local: meta: key of %d bytes: %w", len(key), storage.ErrInvalid)
 	}
-	return dir, filepath.Join(dir, escapeName(key)), nil
+	return escapeName(ns), escapeName(key), nil
+}
+
+// quorumRead reads the copies of key. Unless all is set it stops once R
+// valid answers agree. It returns the copies (unread ones copyUnavail) and
+// the index of the winning copy (-1: the key never existed), or an error
+// when fewer than R replicas answered validly. A replica being refilled
+// after replacement answers validly only when it holds a copy.
+func (m *Meta) quorumRead(nsName, name, key string, all bool) ([]replicaCopy, int, error) {
+	copies := make([]replicaCopy, len(m.reps))
+	win, valid, corrupt := -1, 0, 0
+	agree := true
+	var first replicaCopy
+	for i, o := range m.reps {
+		if !all && agree && corrupt == 0 && valid >= m.r {
+			break
+		}
+		c := readCopy(o, nsName, name, key)
+		copies[i] = c
+		switch {
+		case c.st == copyCorrupt:
+			corrupt++
+			continue
+		case c.st == copyUnavail, c.st == copyMissing && o.filling.Load():
+			continue
+		}
+		if valid == 0 {
+			first = c
+		} else if c.st != first.st || c.rec.v != first.rec.v {
+			agree = false
+		}
+		valid++
+		if c.st == copyOK && (win < 0 || c.rec.v > copies[win].rec.v) {
+			win = i
+		}
+	}
+	if valid < m.r {
+		if corrupt > 0 && win < 0 {
+			return copies, -1, fmt.Errorf("%w: %d corrupt copies, %d valid, need %d", errCorrupt, corrupt, valid, m.r)
+		}
+		return copies, -1, fmt.Errorf("%d of %d replicas answered, need %d: %w", valid, len(m.reps), m.r, storage.ErrUnavailable)
+	}
+	return copies, win, nil
+}
+
+// stale reports whether copy c needs rewriting to match the winner.
+func stale(c replicaCopy, winner *record) bool {
+	switch c.st {
+	case copyCorrupt:
+		return true
+	case copyMissing:
+		return winner != nil && !winner.tomb
+	case copyOK:
+		return winner != nil && c.rec.v < winner.v
+	}
+	return false
+}
+
+func needsRepair(copies []replicaCopy, win int) bool {
+	var w *record
+	if win >= 0 {
+		w = &copies[win].rec
+	}
+	for _, c := range copies {
+		if stale(c, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// repair rewrites, under the key's lock, every stale copy of key from the
+// winner, and returns how many copies it rewrote.
+func (m *Meta) repair(ctx context.Context, ns, nsName, name, key string) (int, error) {
+	unlock, err := m.locks.lock(ctx, stripeOf(nsName, name))
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	copies, win, err := m.quorumRead(nsName, name, key, true)
+	if err != nil || win < 0 {
+		return 0, err
+	}
+	w := copies[win].rec
+	img := encodeRecord(record{key: key, val: w.val, v: w.v, tomb: w.tomb, format: valueFormat})
+	n := 0
+	var errs []error
+	for i, c := range copies {
+		if !stale(c, &w) {
+			continue
+		}
+		if err := writeCopy(m.reps[i], nsName, name, img, m.fsync); err != nil {
+			errs = append(errs, fmt.Errorf("OSD %s: %w", m.reps[i].id, err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// readRepair repairs key after a read found stale copies; failures only
+// leave work for Scrub, so they are logged, not returned.
+func (m *Meta) readRepair(ctx context.Context, ns, nsName, name, key string) {
+	n, err := m.repair(ctx, ns, nsName, name, key)
+	if n > 0 {
+		m.log.Info("local: meta read-repair", "ns", ns, "key", key, "copies", n)
+	}
+	if err != nil && ctx.Err() == nil {
+		m.log.Warn("local: meta read-repair failed", "ns", ns, "key", key, "err", err)
+	}
+}
+
+// get is Get without argument checks: the winning live record.
+func (m *Meta) get(ctx context.Context, ns, nsName, name, key string) (record, error) {
+	copies, win, err := m.quorumRead(nsName, name, key, false)
+	if err != nil {
+		return record{}, err
+	}
+	if needsRepair(copies, win) {
+		// Read everything so the answer does not depend on which replicas
+		// came first, then heal.
+		if copies, win, err = m.quorumRead(nsName, name, key, true); err != nil {
+			return record{}, err
+		}
+		m.readRepair(ctx, ns, nsName, name, key)
+	}
+	if win < 0 || copies[win].rec.tomb {
+		return record{}, storage.ErrNotFound
+	}
+	return copies[win].rec, nil
 }
 
 // Get returns the value stored under key and its version.
@@ -80,220 +220,147 @@ func (m *Meta) Get(ctx context.Context, ns, key string) ([]byte, storage.Version
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
-	_, file, err := m.paths(ns, key)
+	nsName, name, err := names(ns, key)
 	if err != nil {
 		return nil, 0, err
 	}
-	k, val, v, err := readValueFile(file)
+	rec, err := m.get(ctx, ns, nsName, name, key)
 	if err != nil {
 		return nil, 0, fmt.Errorf("local: get %s/%q: %w", ns, key, err)
 	}
-	if k != key {
-		// Only a SHA-256 collision or a misplaced file can get here.
-		return nil, 0, fmt.Errorf("local: get %s/%q: file holds key %q: %w", ns, key, k, errCorrupt)
-	}
-	return val, v, nil
+	return rec.val, rec.v, nil
 }
 
-// readValueFile reads and checks a whole value file. A missing file wraps
-// storage.ErrNotFound.
-func readValueFile(file string) (string, []byte, storage.Version, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return "", nil, 0, storage.ErrNotFound
+// writeAll writes img to every usable replica in parallel and fails unless
+// at least W copies were written.
+func (m *Meta) writeAll(nsName, name string, img []byte) error {
+	errs := make([]error, len(m.reps))
+	var wg sync.WaitGroup
+	for i, o := range m.reps {
+		if !usable(o) {
+			errs[i] = fmt.Errorf("OSD %s down", o.id)
+			continue
 		}
-		return "", nil, 0, err
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = writeCopy(o, nsName, name, img, m.fsync)
+		}()
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", nil, 0, err
-	}
-	if st.Size() < valueHeader+valueTrailer || st.Size() > maxValueFile {
-		return "", nil, 0, fmt.Errorf("%w: size %d", errCorrupt, st.Size())
-	}
-	b := make([]byte, st.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
-		return "", nil, 0, fmt.Errorf("%w: %w", errCorrupt, err)
-	}
-	return decodeValue(b)
-}
-
-// currentVersion reads only the header of file: (0, false) when absent.
-func currentVersion(file string) (storage.Version, bool, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return 0, false, nil
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
 		}
-		return 0, false, err
 	}
-	defer f.Close()
-	var h [valueHeader]byte
-	if _, err := io.ReadFull(f, h[:]); err != nil {
-		return 0, true, fmt.Errorf("%w: %w", errCorrupt, err)
+	if ok < m.w {
+		return fmt.Errorf("wrote %d of %d copies, need %d: %w (%w)", ok, len(m.reps), m.w, storage.ErrUnavailable, errors.Join(errs...))
 	}
-	v, _, _, err := decodeHeader(h[:])
-	return v, true, err
+	return nil
 }
 
-// Put stores val under key, honouring cond. Versions are
-// max(previous+1, wall clock in ns): strictly increasing per key and, unless
-// the clock steps back, never reused after a delete and re-create, so a
-// stale IfVersion cannot match a new incarnation of the key.
+// current reads key's state under its lock: the winning record (nil when
+// absent) and whether the read reached quorum.
+func (m *Meta) current(nsName, name, key string) (*record, error) {
+	copies, win, err := m.quorumRead(nsName, name, key, false)
+	if win >= 0 {
+		return &copies[win].rec, err
+	}
+	return nil, err
+}
+
+// nextVersion is max(previous+1, wall clock in ns): strictly increasing
+// per key and, since tombstones keep the last version, never reused after a
+// delete and re-create, so a stale IfVersion cannot match a new
+// incarnation of the key.
+func (m *Meta) nextVersion(old *record) storage.Version {
+	v := storage.Version(max(m.now().UnixNano(), 0))
+	if old != nil && v <= old.v {
+		v = old.v + 1
+	}
+	return v
+}
+
+// Put stores val under key, honouring cond.
 func (m *Meta) Put(ctx context.Context, ns, key string, val []byte, cond storage.Cond) (storage.Version, error) {
-	dir, file, err := m.paths(ns, key)
+	nsName, name, err := names(ns, key)
 	if err != nil {
 		return 0, err
 	}
 	if len(val) > storage.MaxValueLen {
 		return 0, fmt.Errorf("local: put %s/%q: value of %d bytes: %w", ns, key, len(val), storage.ErrInvalid)
 	}
-	unlock, err := m.locks.lock(ctx, stripeOf(ns, key))
+	unlock, err := m.locks.lock(ctx, stripeOf(nsName, name))
 	if err != nil {
 		return 0, err
 	}
 	defer unlock()
 
-	old, exists, err := currentVersion(file)
-	switch {
-	case err != nil && (cond.IfVersion != 0 || !exists):
+	old, err := m.current(nsName, name, key)
+	if err != nil && (cond.IfAbsent || cond.IfVersion != 0 || errors.Is(err, storage.ErrUnavailable)) {
+		// An unconditional Put over copies that are all damaged repairs the
+		// key; anything else needs to know the current state.
 		return 0, fmt.Errorf("local: put %s/%q: %w", ns, key, err)
-	case err != nil:
-		// An unconditional or IfAbsent write over a damaged file: IfAbsent
-		// fails below because the key exists; a plain Put repairs the key.
-		old = 0
 	}
-	if cond.IfAbsent && exists {
+	live := old != nil && !old.tomb
+	if cond.IfAbsent && live {
 		return 0, fmt.Errorf("local: put %s/%q: key exists: %w", ns, key, storage.ErrPrecondition)
 	}
-	if cond.IfVersion != 0 && (!exists || old != cond.IfVersion) {
-		return 0, fmt.Errorf("local: put %s/%q: version %d, want %d: %w", ns, key, old, cond.IfVersion, storage.ErrPrecondition)
+	if cond.IfVersion != 0 && (!live || old.v != cond.IfVersion) {
+		var have storage.Version
+		if live {
+			have = old.v
+		}
+		return 0, fmt.Errorf("local: put %s/%q: version %d, want %d: %w", ns, key, have, cond.IfVersion, storage.ErrPrecondition)
 	}
-	v := storage.Version(max(m.now().UnixNano(), 0))
-	if v <= old {
-		v = old + 1
-	}
-	if err := m.writeFile(dir, file, encodeValue(key, val, v)); err != nil {
+	v := m.nextVersion(old)
+	if err := m.writeAll(nsName, name, encodeValue(key, val, v)); err != nil {
 		return 0, fmt.Errorf("local: put %s/%q: %w", ns, key, err)
 	}
 	return v, nil
 }
 
-// writeFile writes img to a temporary file in dir and renames it over file.
-// A namespace directory removed by a concurrent Delete is re-created.
-func (m *Meta) writeFile(dir, file string, img []byte) error {
-	var f *os.File
-	for attempt := 0; ; attempt++ {
-		var err error
-		f, err = os.CreateTemp(dir, tmpPrefix+"*")
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, fs.ErrNotExist) || attempt == 3 {
-			return err
-		}
-		if err := os.Mkdir(dir, 0o700); err == nil {
-			if m.fsync {
-				if err := syncDir(m.dir); err != nil {
-					return err
-				}
-			}
-		} else if !errors.Is(err, fs.ErrExist) {
-			return err
-		}
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(img); err != nil {
-		return err
-	}
-	if m.fsync {
-		if err := f.Sync(); err != nil {
-			return err
-		}
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, file); err != nil {
-		return err
-	}
-	ok = true
-	if m.fsync {
-		return syncDir(dir)
-	}
-	return nil
-}
-
-// Delete removes key, honouring cond.IfVersion. An empty namespace
-// directory is removed too (rmdir only succeeds on an empty directory, and a
-// concurrent writer re-creates it), so short-lived namespaces such as
-// part/<uploadID> leave nothing behind.
+// Delete removes key, honouring cond.IfVersion, by writing a tombstone.
 func (m *Meta) Delete(ctx context.Context, ns, key string, cond storage.Cond) error {
-	dir, file, err := m.paths(ns, key)
+	nsName, name, err := names(ns, key)
 	if err != nil {
 		return err
 	}
-	unlock, err := m.locks.lock(ctx, stripeOf(ns, key))
+	unlock, err := m.locks.lock(ctx, stripeOf(nsName, name))
 	if err != nil {
 		return err
 	}
-	old, exists, err := currentVersion(file)
-	if !exists {
-		unlock()
+	defer unlock()
+	old, err := m.current(nsName, name, key)
+	switch {
+	case err != nil && (cond.IfVersion != 0 || errors.Is(err, storage.ErrUnavailable)):
+		return fmt.Errorf("local: delete %s/%q: %w", ns, key, err)
+	case err == nil && (old == nil || old.tomb):
 		return fmt.Errorf("local: delete %s/%q: %w", ns, key, storage.ErrNotFound)
+	case cond.IfVersion != 0 && old.v != cond.IfVersion:
+		return fmt.Errorf("local: delete %s/%q: version %d, want %d: %w", ns, key, old.v, cond.IfVersion, storage.ErrPrecondition)
 	}
-	if cond.IfVersion != 0 && (err != nil || old != cond.IfVersion) {
-		unlock()
-		if err != nil {
-			return fmt.Errorf("local: delete %s/%q: %w", ns, key, err)
-		}
-		return fmt.Errorf("local: delete %s/%q: version %d, want %d: %w", ns, key, old, cond.IfVersion, storage.ErrPrecondition)
-	}
-	if err := os.Remove(file); err != nil {
-		unlock()
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("local: delete %s/%q: %w", ns, key, storage.ErrNotFound)
-		}
+	// err != nil here means every copy is damaged: deleting such a key is
+	// exactly what an operator needs to do.
+	if err := m.writeAll(nsName, name, encodeTombstone(key, m.nextVersion(old))); err != nil {
 		return fmt.Errorf("local: delete %s/%q: %w", ns, key, err)
 	}
-	if m.fsync {
-		if err := syncDir(dir); err != nil {
-			unlock()
-			return fmt.Errorf("local: delete %s/%q: %w", ns, key, err)
-		}
-	}
-	unlock()
-	// ENOTEMPTY (the usual case) and races with writers are both fine.
-	_ = os.Remove(dir)
 	return nil
 }
 
-// listed is one candidate of a listing; entries of hash-named files are
-// read while discovering their key and kept.
-type listed struct {
-	key   string
-	name  string
-	entry *storage.Entry
-}
+// listed is one candidate of a listing.
+type listed struct{ key, name string }
 
 // List returns up to limit entries of ns with keys starting with prefix and
 // sorting strictly after after, in byte order. limit ≤ 0 returns nothing.
-// Entries whose file vanishes between the directory scan and the read are
-// skipped and the next candidate is taken, so a short page still means the
-// end of the namespace.
+// The names of R replicas are merged (a live key is on W replicas, so on
+// at least one of them) and each candidate is read with a quorum read:
+// deleted keys (tombstones) are skipped, as are keys whose every copy is
+// damaged (logged), so one unreadable record never breaks a listing.
 func (m *Meta) List(ctx context.Context, ns, prefix, after string, limit int) ([]storage.Entry, error) {
-	dir, err := m.nsDir(ns)
-	if err != nil {
-		return nil, err
+	if ns == "" || len(ns) > storage.MaxKeyLen {
+		return nil, fmt.Errorf("local: meta: namespace of %d bytes: %w", len(ns), storage.ErrInvalid)
 	}
 	if limit <= 0 {
 		return nil, nil
@@ -301,61 +368,84 @@ func (m *Meta) List(ctx context.Context, ns, prefix, after string, limit int) ([
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	names, err := readDirNames(dir)
+	nsName := escapeName(ns)
+	cands, err := m.candidates(ctx, nsName, prefix, after, m.r)
 	if err != nil {
 		return nil, fmt.Errorf("local: list %s: %w", ns, err)
 	}
-	cands := make([]listed, 0, len(names))
-	for _, name := range names {
-		if isHashName(name) {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			k, val, v, err := readValueFile(filepath.Join(dir, name))
-			if errors.Is(err, storage.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return nil, fmt.Errorf("local: list %s: %s: %w", ns, name, err)
-			}
-			if keep(k, prefix, after) {
-				cands = append(cands, listed{key: k, name: name, entry: &storage.Entry{Key: k, Value: val, Version: v}})
-			}
-			continue
-		}
-		k, ok := unescapeName(name)
-		if !ok || !keep(k, prefix, after) {
-			continue // internal, temporary or foreign file, or filtered out
-		}
-		cands = append(cands, listed{key: k, name: name})
-	}
-	sort.Slice(cands, func(i, j int) bool { return cands[i].key < cands[j].key })
-
 	out := make([]storage.Entry, 0, min(limit, len(cands)))
 	for _, c := range cands {
 		if len(out) == limit {
 			break
 		}
-		if c.entry != nil {
-			out = append(out, *c.entry)
-			continue
-		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		k, val, v, err := readValueFile(filepath.Join(dir, c.name))
-		if errors.Is(err, storage.ErrNotFound) {
+		rec, err := m.get(ctx, ns, nsName, c.name, c.key)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
 			continue
-		}
-		if err != nil {
+		case errors.Is(err, errCorrupt):
+			m.log.Warn("local: list skips unrecoverable metadata", "ns", ns, "key", c.key, "err", err)
+			continue
+		case err != nil:
 			return nil, fmt.Errorf("local: list %s: %q: %w", ns, c.key, err)
 		}
-		if k != c.key {
-			return nil, fmt.Errorf("local: list %s: file %s holds key %q: %w", ns, c.name, k, errCorrupt)
-		}
-		out = append(out, storage.Entry{Key: k, Value: val, Version: v})
+		out = append(out, storage.Entry{Key: c.key, Value: rec.val, Version: rec.v})
 	}
 	return out, nil
+}
+
+// candidates merges the namespace listings of replicas until want
+// complete ones (a refilling replica's listing counts for names only) and
+// returns the keys passing the filter, sorted. With fewer complete
+// listings than want it also returns an error wrapping ErrUnavailable.
+func (m *Meta) candidates(ctx context.Context, nsName, prefix, after string, want int) ([]listed, error) {
+	seen := map[string]bool{}
+	var cands []listed
+	complete := 0
+	for _, o := range m.reps {
+		if complete >= want {
+			break
+		}
+		if !usable(o) {
+			continue
+		}
+		dir := filepath.Join(o.metaDir(), nsName)
+		ns, err := readDirNames(dir)
+		if err != nil {
+			o.check(err)
+			continue
+		}
+		if !o.filling.Load() {
+			complete++
+		}
+		for _, name := range ns {
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			key, ok := "", false
+			if isHashName(name) {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				if rec, err := readRecordFile(o, filepath.Join(dir, name)); err == nil {
+					key, ok = rec.key, true
+				}
+			} else {
+				key, ok = unescapeName(name)
+			}
+			if ok && keep(key, prefix, after) {
+				cands = append(cands, listed{key: key, name: name})
+			}
+		}
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].key < cands[j].key })
+	if complete < want {
+		return cands, fmt.Errorf("%d of %d replicas listed, need %d: %w", complete, len(m.reps), want, storage.ErrUnavailable)
+	}
+	return cands, nil
 }
 
 func keep(key, prefix, after string) bool {
@@ -366,7 +456,7 @@ func keep(key, prefix, after string) bool {
 func readDirNames(dir string) ([]string, error) {
 	f, err := os.Open(dir)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, os.ErrNotExist) {
 			return nil, nil
 		}
 		return nil, err

@@ -106,7 +106,9 @@ func TestValueFileRejects(t *testing.T) {
 		"truncated":     good[:len(good)-1],
 		"trailing":      append(append([]byte(nil), good...), 0),
 		"bad magic":     mut(func(b []byte) []byte { b[0] = 'X'; return b }),
-		"bad format":    mut(func(b []byte) []byte { b[4] = 2; return b }),
+		"bad format":    mut(func(b []byte) []byte { b[4] = 3; return b }),
+		"bad flags":     mut(func(b []byte) []byte { b[5] = 2; return b }),
+		"live tomb":     mut(func(b []byte) []byte { b[5] = flagTombstone; return b }),
 		"reserved":      mut(func(b []byte) []byte { b[6] = 1; return b }),
 		"zero version":  encodeValue("key", []byte("value"), 0),
 		"flipped value": mut(func(b []byte) []byte { b[len(b)-5] ^= 0x80; return b }),
@@ -126,16 +128,17 @@ func FuzzDecodeValue(f *testing.F) {
 	f.Add(encodeValue("k", []byte("v"), 1))
 	f.Add(encodeValue("", nil, 1<<40))
 	f.Add(encodeValue("日本", bytes.Repeat([]byte("x"), 300), 3))
+	f.Add(encodeTombstone("gone", 9))
 	f.Add([]byte("RFMV"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		k, v, ver, err := decodeValue(b)
+		r, err := decodeRecord(b)
 		if err != nil {
 			return
 		}
-		if ver == 0 || len(k) > storage.MaxKeyLen || len(v) > storage.MaxValueLen {
-			t.Fatalf("accepted out-of-range fields: %d-byte key, %d-byte value, version %d", len(k), len(v), ver)
+		if r.v == 0 || len(r.key) > storage.MaxKeyLen || len(r.val) > storage.MaxValueLen || (r.tomb && len(r.val) > 0) {
+			t.Fatalf("accepted out-of-range fields: %d-byte key, %d-byte value, version %d", len(r.key), len(r.val), r.v)
 		}
-		if !bytes.Equal(encodeValue(k, v, ver), b) {
+		if !bytes.Equal(encodeRecord(r), b) {
 			t.Fatal("accepted image does not re-encode identically")
 		}
 	})

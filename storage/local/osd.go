@@ -7,75 +7,54 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tasmaniancloud/rustfs/storage"
 )
 
 // OSD is one shard directory: <Path>/tmp holds shards being written,
-// <Path>/shards/<fanout>/<name> committed ones. A shard appears under its
-// name only by rename, so readers never see a partial shard.
+// <Path>/shards/<fanout>/<name> committed ones, <Path>/meta this OSD's
+// replica of the metadata store, <Path>/format its identity. A shard
+// appears under its name only by rename, so readers never see a partial
+// shard.
+//
+// An OSD tracks its health (storage.Checker): it marks itself down on EIO,
+// ENOSPC, EROFS or a failed fsync, and the backend's prober marks it up
+// again once a probe succeeds. An OSD without an identity (unusable at
+// Open, or holding a foreign format) serves nothing until the prober
+// adopts its directory.
 type OSD struct {
 	id, rack, path string
 	fsync          bool
+
+	down       atomic.Bool
+	identified atomic.Bool // format checked; false = serve nothing
+	filling    atomic.Bool // replacement not yet refilled (sys/osds)
+	mu         sync.Mutex  // guards lastErr and uuid
+	lastErr    string
+	uuid       string
+	// onDown is called (outside any lock) when the OSD is marked down.
+	onDown func()
+	// fault, when set (tests only), injects an error into an operation.
+	fault func(op string) error
 }
 
 var _ storage.OSD = (*OSD)(nil)
 
-// idFile stores the OSD's ID inside its directory; Open refuses a layout
-// that would give the directory another ID (a reordered flag, a swapped
-// mount), which would silently break every manifest naming it.
-const idFile = "osd-id"
-
-// openOSD prepares the directory of spec and checks its stored ID.
-func openOSD(spec OSDSpec, fsync bool) (*OSD, error) {
-	o := &OSD{id: spec.ID, rack: spec.Rack, path: spec.Path, fsync: fsync}
-	for _, d := range []string{o.tmpDir(), o.shardsDir()} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, fmt.Errorf("local: OSD %s: %w", o.id, err)
-		}
-	}
-	idPath := filepath.Join(o.path, idFile)
-	b, err := os.ReadFile(idPath)
-	switch {
-	case err == nil:
-		if got := strings.TrimSpace(string(b)); got != o.id {
-			return nil, fmt.Errorf("local: directory %s belongs to OSD %q, layout says %q", o.path, got, o.id)
-		}
-	case errors.Is(err, fs.ErrNotExist):
-		if err := o.writeID(idPath); err != nil {
-			return nil, fmt.Errorf("local: OSD %s: %w", o.id, err)
-		}
-	default:
-		return nil, fmt.Errorf("local: OSD %s: %w", o.id, err)
-	}
-	return o, nil
+// newOSD returns the OSD of spec, not yet identified.
+func newOSD(spec OSDSpec, fsync bool) *OSD {
+	return &OSD{id: spec.ID, rack: spec.Rack, path: spec.Path, fsync: fsync}
 }
 
-// writeID records the OSD's ID atomically (concurrent first opens by two
-// processes write the same content).
-func (o *OSD) writeID(idPath string) error {
-	f, err := os.CreateTemp(o.tmpDir(), "id-*")
-	if err != nil {
-		return err
+// prepare creates the OSD's subdirectories.
+func (o *OSD) prepare() error {
+	for _, d := range []string{o.tmpDir(), o.shardsDir(), o.metaDir()} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return err
+		}
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.WriteString(o.id + "\n"); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), idPath); err != nil {
-		return err
-	}
-	return syncDir(o.path)
+	return nil
 }
 
 // ID is the OSD's stable identifier.
@@ -89,6 +68,7 @@ func (o *OSD) Path() string { return o.path }
 
 func (o *OSD) tmpDir() string    { return filepath.Join(o.path, "tmp") }
 func (o *OSD) shardsDir() string { return filepath.Join(o.path, "shards") }
+func (o *OSD) metaDir() string   { return filepath.Join(o.path, "meta") }
 
 // ShardPath is where the committed shard name lives (whether or not it
 // exists). Shard names use only [A-Za-z0-9._-] and do not start with '.'.
@@ -111,9 +91,18 @@ func (o *OSD) Create(ctx context.Context, name string) (storage.ShardWriter, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(o.tmpDir(), name+".*")
+	if !o.Healthy() {
+		// Writers should have skipped it; fail fast rather than fill a
+		// disk that reported ENOSPC or EIO a moment ago.
+		return nil, o.unavailable()
+	}
+	err := o.inject("create")
+	var f *os.File
+	if err == nil {
+		f, err = os.CreateTemp(o.tmpDir(), name+".*")
+	}
 	if err != nil {
-		return nil, fmt.Errorf("local: OSD %s: create %s: %w", o.id, name, err)
+		return nil, fmt.Errorf("local: OSD %s: create %s: %w", o.id, name, o.check(err))
 	}
 	return &shardWriter{osd: o, name: name, f: f}, nil
 }
@@ -126,19 +115,26 @@ func (o *OSD) Open(ctx context.Context, name string) (storage.ShardReader, error
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(o.ShardPath(name))
+	if !o.identified.Load() {
+		return nil, o.unavailable()
+	}
+	err := o.inject("read")
+	var f *os.File
+	if err == nil {
+		f, err = os.Open(o.ShardPath(name))
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("local: OSD %s: shard %s: %w", o.id, name, storage.ErrNotFound)
 		}
-		return nil, fmt.Errorf("local: OSD %s: open %s: %w", o.id, name, err)
+		return nil, fmt.Errorf("local: OSD %s: open %s: %w", o.id, name, o.check(err))
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("local: OSD %s: stat %s: %w", o.id, name, err)
+		return nil, fmt.Errorf("local: OSD %s: stat %s: %w", o.id, name, o.check(err))
 	}
-	return &shardReader{File: f, size: st.Size()}, nil
+	return &shardReader{File: f, size: st.Size(), osd: o}, nil
 }
 
 // Remove deletes committed shard name; a missing shard is not an error.
@@ -151,8 +147,11 @@ func (o *OSD) Remove(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if !o.identified.Load() {
+		return o.unavailable()
+	}
 	if err := os.Remove(o.ShardPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("local: OSD %s: remove %s: %w", o.id, name, err)
+		return fmt.Errorf("local: OSD %s: remove %s: %w", o.id, name, o.check(err))
 	}
 	return nil
 }
@@ -176,9 +175,12 @@ func (w *shardWriter) Write(p []byte) (int, error) {
 	if w.f == nil {
 		return 0, errWriterDone
 	}
+	if err := w.osd.inject("write"); err != nil {
+		return 0, fmt.Errorf("local: OSD %s: write %s: %w", w.osd.id, w.name, w.osd.check(err))
+	}
 	n, err := w.f.Write(p)
 	if err != nil {
-		return n, fmt.Errorf("local: OSD %s: write %s: %w", w.osd.id, w.name, err)
+		return n, fmt.Errorf("local: OSD %s: write %s: %w", w.osd.id, w.name, w.osd.check(err))
 	}
 	return n, nil
 }
@@ -196,7 +198,7 @@ func (w *shardWriter) Commit() error {
 	if err := w.commit(f); err != nil {
 		f.Close()
 		os.Remove(f.Name())
-		return fmt.Errorf("local: OSD %s: commit %s: %w", w.osd.id, w.name, err)
+		return fmt.Errorf("local: OSD %s: commit %s: %w", w.osd.id, w.name, w.osd.check(err))
 	}
 	return nil
 }
@@ -204,7 +206,7 @@ func (w *shardWriter) Commit() error {
 func (w *shardWriter) commit(f *os.File) error {
 	o := w.osd
 	if o.fsync {
-		if err := f.Sync(); err != nil {
+		if err := o.syncFile(f); err != nil {
 			return err
 		}
 	}
@@ -220,7 +222,7 @@ func (w *shardWriter) commit(f *os.File) error {
 			return err
 		}
 		if o.fsync {
-			if err := syncDir(o.shardsDir()); err != nil {
+			if err := o.syncDirOf(o.shardsDir()); err != nil {
 				return err
 			}
 		}
@@ -230,7 +232,7 @@ func (w *shardWriter) commit(f *os.File) error {
 		return err
 	}
 	if o.fsync {
-		return syncDir(dir)
+		return o.syncDirOf(dir)
 	}
 	return nil
 }
@@ -258,6 +260,19 @@ func (w *shardWriter) Abort() error {
 type shardReader struct {
 	*os.File
 	size int64
+	osd  *OSD
+}
+
+// ReadAt reads from the shard, marking the OSD down on a disk error.
+func (r *shardReader) ReadAt(p []byte, off int64) (int, error) {
+	if err := r.osd.inject("read"); err != nil {
+		return 0, r.osd.check(err)
+	}
+	n, err := r.File.ReadAt(p, off)
+	if err != nil && n < len(p) {
+		r.osd.check(err)
+	}
+	return n, err
 }
 
 // Size is the committed length of the shard.

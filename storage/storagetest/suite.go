@@ -54,6 +54,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) storage.Backend) {
 	t.Run("Meta", func(t *testing.T) { runMeta(t, open) })
 	t.Run("List", func(t *testing.T) { runList(t, open) })
 	t.Run("Races", func(t *testing.T) { runRaces(t, open) })
+	t.Run("Durability", func(t *testing.T) { runDurability(t, open) })
 }
 
 // fixture is one subtest's backend and private namespace prefix.

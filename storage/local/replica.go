@@ -1,0 +1,155 @@
+package local
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// copyState classifies one replica's copy of a key.
+type copyState uint8
+
+const (
+	copyUnavail copyState = iota // OSD down or I/O error: no answer
+	copyMissing                  // no file
+	copyCorrupt                  // unreadable image, CRC mismatch, wrong key
+	copyOK
+)
+
+// replicaCopy is one replica's answer for a key.
+type replicaCopy struct {
+	st  copyState
+	rec record
+}
+
+// usable reports whether o's metadata replica may be read and written.
+func usable(o *OSD) bool { return o.identified.Load() && o.Healthy() }
+
+// copyPath is where replica o keeps the file name of namespace dir nsName.
+func copyPath(o *OSD, nsName, name string) string {
+	return filepath.Join(o.metaDir(), nsName, name)
+}
+
+// readCopy reads replica o's copy of (nsName, name), expecting key.
+func readCopy(o *OSD, nsName, name, key string) replicaCopy {
+	if !usable(o) {
+		return replicaCopy{st: copyUnavail}
+	}
+	rec, err := readRecordFile(o, copyPath(o, nsName, name))
+	switch {
+	case err == nil && rec.key == key:
+		return replicaCopy{st: copyOK, rec: rec}
+	case err == nil, errors.Is(err, errCorrupt):
+		// A file holding another key can only be misplaced or a SHA-256
+		// collision: as useless as a damaged one.
+		return replicaCopy{st: copyCorrupt}
+	case errors.Is(err, fs.ErrNotExist):
+		return replicaCopy{st: copyMissing}
+	}
+	return replicaCopy{st: copyUnavail}
+}
+
+// readRecordFile reads and checks a whole value file, marking o down on a
+// disk error. A missing file returns an error wrapping fs.ErrNotExist.
+func readRecordFile(o *OSD, file string) (record, error) {
+	if err := o.inject("read"); err != nil {
+		return record{}, o.check(err)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		if errors.Is(err, syscall.ENOTDIR) {
+			return record{}, fs.ErrNotExist
+		}
+		return record{}, o.check(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return record{}, o.check(err)
+	}
+	if st.Size() < valueHeader+valueTrailer || st.Size() > maxValueFile {
+		return record{}, fmt.Errorf("%w: size %d", errCorrupt, st.Size())
+	}
+	b := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		if fatalErr(err) {
+			return record{}, o.check(err)
+		}
+		return record{}, fmt.Errorf("%w: %w", errCorrupt, err)
+	}
+	return decodeRecord(b)
+}
+
+// writeCopy replaces replica o's copy of (nsName, name) by img: a
+// temporary file renamed over the old copy, so readers see one or the
+// other. A namespace directory removed by a concurrent scrub is
+// re-created.
+func writeCopy(o *OSD, nsName, name string, img []byte, fsync bool) error {
+	if !usable(o) {
+		return fmt.Errorf("OSD %s down", o.id)
+	}
+	if err := o.inject("write"); err != nil {
+		return o.check(err)
+	}
+	dir := filepath.Join(o.metaDir(), nsName)
+	var f *os.File
+	for attempt := 0; ; attempt++ {
+		var err error
+		f, err = os.CreateTemp(dir, tmpPrefix+"*")
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) || attempt == 3 {
+			return o.check(err)
+		}
+		if err := os.Mkdir(dir, 0o700); err == nil {
+			if fsync {
+				if err := o.syncDirOf(o.metaDir()); err != nil {
+					return err
+				}
+			}
+		} else if !errors.Is(err, fs.ErrExist) {
+			return o.check(err)
+		}
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(img); err != nil {
+		return o.check(err)
+	}
+	if fsync {
+		if err := o.syncFile(f); err != nil {
+			return err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return o.check(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return o.check(err)
+	}
+	ok = true
+	if fsync {
+		return o.syncDirOf(dir)
+	}
+	return nil
+}
+
+// removeCopy deletes replica o's copy (dropping a tombstone every replica
+// holds); a missing file is fine.
+func removeCopy(o *OSD, nsName, name string) error {
+	if err := os.Remove(copyPath(o, nsName, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return o.check(err)
+	}
+	return nil
+}
