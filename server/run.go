@@ -114,6 +114,11 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 	go func() { serveErr <- api.Serve(ln) }()
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
+	sched, err := st.startMaint(ctx, cfg.Maint, log)
+	if err != nil {
+		return err
+	}
+	defer sched.Stop()
 	if cfg.MultipartExpiry > 0 {
 		go st.store.RunUploadExpiry(bg, expiryInterval(cfg.MultipartExpiry))
 	}
