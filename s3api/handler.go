@@ -61,6 +61,9 @@ func (s *Server) serve(r *request) string {
 		return "Anonymous"
 	}
 	att.succeed(ident.AccessKey)
+	if s.isAdmin(r) {
+		return s.serveAdmin(r)
+	}
 	if targetErr != nil {
 		r.writeError(targetErr)
 		return "Route"
