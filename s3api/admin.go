@@ -3,6 +3,7 @@ package s3api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/tasmaniancloud/rustfs/iam"
@@ -119,4 +120,22 @@ func (r *request) adminStatus() error {
 		return err
 	}
 	return r.writeJSON(http.StatusOK, m.Status())
+}
+
+// readyBody is /health/ready's body: "ready", or which OSDs are down when
+// the server serves degraded (the status stays 200 while it can serve).
+func (s *Server) readyBody() string {
+	if s.o.Maint == nil {
+		return "ready\n"
+	}
+	var down []string
+	for _, o := range s.o.Maint.Status().OSDs {
+		if o.State != "up" {
+			down = append(down, o.ID+" "+o.State)
+		}
+	}
+	if len(down) == 0 {
+		return "ready\n"
+	}
+	return "ready, degraded: " + strconv.Itoa(len(down)) + " OSDs not up (" + strings.Join(down, ", ") + ")\n"
 }

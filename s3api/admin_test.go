@@ -3,6 +3,7 @@ package s3api
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +68,24 @@ func TestAdminAuthAndShapes(t *testing.T) {
 	var st maint.Status
 	if res.status != http.StatusOK || json.Unmarshal(res.body, &st) != nil || len(st.OSDs) != 1 || st.OSDs[0].State != "up" {
 		t.Fatalf("GET status: %d %s", res.status, res.body)
+	}
+}
+
+// downMaint reports one OSD down.
+type downMaint struct{ fakeMaint }
+
+func (d *downMaint) Status() maint.Status {
+	return maint.Status{OSDs: []maint.OSDState{{ID: "osd-0", State: "up"}, {ID: "osd-4", State: "down"}}}
+}
+
+func TestReadySaysDegraded(t *testing.T) {
+	e := newTestEnv(t, func(o *Options) { o.Maint = &downMaint{} })
+	res := e.do(req{method: "GET", path: "/health/ready", auth: authNone})
+	if res.status != http.StatusOK || !strings.Contains(string(res.body), "degraded") || !strings.Contains(string(res.body), "osd-4 down") {
+		t.Fatalf("ready: %d %q", res.status, res.body)
+	}
+	e = newTestEnv(t, func(o *Options) { o.Maint = &fakeMaint{} })
+	if res := e.do(req{method: "GET", path: "/health/ready", auth: authNone}); res.status != http.StatusOK || strings.Contains(string(res.body), "degraded") {
+		t.Fatalf("healthy ready: %d %q", res.status, res.body)
 	}
 }

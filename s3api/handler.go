@@ -171,6 +171,12 @@ func (s *Server) health(r *request) {
 		}
 	}
 	r.setHeader("Cache-Control", "no-store")
+	if r.rawPath == "/health/ready" && status == http.StatusOK {
+		r.ctx.SetStatusCode(status)
+		r.ctx.SetContentType("text/plain; charset=utf-8")
+		r.ctx.SetBodyString(s.readyBody())
+		return
+	}
 	r.writeEmpty(status)
 }
 
