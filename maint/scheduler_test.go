@@ -47,10 +47,6 @@ func TestRunPassRepairsAndReports(t *testing.T) {
 	if len(seen) == 0 || !seen[len(seen)-1].Done {
 		t.Fatalf("progress callbacks %v end without done", seen)
 	}
-	// Deep scrub read 6+4+3 quarter shards and wrote 2 at 1000 B/s: the
-	// throttle was used for both (minus the 64 KiB free burst, so 0 here
-	// would mean it was not called at all is not provable; check calls
-	// through the rate instead).
 	if f.objs[1].healthy != 6 {
 		t.Fatal("the degraded object was not repaired")
 	}
