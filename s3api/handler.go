@@ -61,6 +61,9 @@ func (s *Server) serve(r *request) string {
 		return "Anonymous"
 	}
 	att.succeed(ident.AccessKey)
+	if s.isAdmin(r) {
+		return s.serveAdmin(r)
+	}
 	if targetErr != nil {
 		r.writeError(targetErr)
 		return "Route"
@@ -168,6 +171,12 @@ func (s *Server) health(r *request) {
 		}
 	}
 	r.setHeader("Cache-Control", "no-store")
+	if r.rawPath == "/health/ready" && status == http.StatusOK {
+		r.ctx.SetStatusCode(status)
+		r.ctx.SetContentType("text/plain; charset=utf-8")
+		r.ctx.SetBodyString(s.readyBody())
+		return
+	}
 	r.writeEmpty(status)
 }
 

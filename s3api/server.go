@@ -75,6 +75,9 @@ type Options struct {
 	// Ready reports whether the server can take traffic, for
 	// /health/ready (default: always ready).
 	Ready func(ctx context.Context) error
+	// Maint serves the admin API's heal and status endpoints (nil: they
+	// answer NotImplemented).
+	Maint Maintenance
 	// Logger receives request errors and server events (default
 	// slog.Default()).
 	Logger *slog.Logger

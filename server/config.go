@@ -94,6 +94,8 @@ type Config struct {
 	AccessKey, SecretKey string
 	// ShutdownTimeout bounds the graceful drain on shutdown (default 30s).
 	ShutdownTimeout time.Duration
+	// Maint configures the background heal, scrub and GC scheduler.
+	Maint MaintConfig
 	// LogLevel is debug, info (default), warn or error; ignored when
 	// Logger is set.
 	LogLevel string
@@ -122,6 +124,7 @@ func DefaultConfig() Config {
 		Backend:         "local",
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",
+		Maint:           DefaultMaintConfig(),
 	}
 }
 

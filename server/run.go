@@ -90,6 +90,11 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		}
 	}
 
+	sched, err := st.startMaint(ctx, cfg.Maint, log)
+	if err != nil {
+		return err
+	}
+	defer sched.Stop()
 	api := s3api.NewServer(s3api.Options{
 		Layer:    st.store,
 		Verifier: sigv4.NewVerifier(sigv4.Options{Region: cfg.Region, MaxSkew: cfg.MaxSkew, Creds: creds}),
@@ -97,6 +102,7 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		Domains:  cfg.Domains,
 		TLS:      tlsConf,
 		Ready:    st.ready,
+		Maint:    sched,
 		Logger:   log,
 		// Brute force and bucket enumeration: failed authentications per
 		// client are limited; successful requests never are.

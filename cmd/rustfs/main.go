@@ -40,6 +40,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return 2
 		}
 		return cmdKeysRotate(ctx, args[2:], stdout, stderr, getenv)
+	case "heal":
+		return cmdHeal(ctx, args[1:], stdout, stderr, getenv)
+	case "status":
+		return cmdStatus(ctx, args[1:], stdout, stderr, getenv)
 	case "cpu":
 		return cmdCPU(stdout)
 	case "version", "--version", "-version":
@@ -59,6 +63,8 @@ func usage(w io.Writer) {
 commands:
   server        serve the S3 API (rustfs server -h lists the flags)
   keys rotate   re-sign every manifest with the current signing key
+  heal          run a full deep heal pass on a running server now
+  status        OSD states and redundancy of a running server
   cpu           print the CPU features and the kernels in use
   version       print the version
 

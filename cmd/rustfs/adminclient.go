@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tasmaniancloud/rustfs/iam"
+	"github.com/tasmaniancloud/rustfs/sigv4"
+)
+
+// adminClient sends signed admin requests to a running server.
+type adminClient struct {
+	endpoint string
+	http     *http.Client
+	signer   sigv4.Signer
+}
+
+// adminFlags registers --endpoint, --ca-cert, --data, --credentials,
+// --region and returns a constructor for the client.
+func adminFlags(fs *flag.FlagSet, getenv func(string) string) func() (*adminClient, error) {
+	endpoint := fs.String("endpoint", "https://127.0.0.1:9000", "server URL")
+	ca := fs.String("ca-cert", "", "PEM CA certificate to trust (default <data>/tls/cert.pem with --data)")
+	data := fs.String("data", "", "the server's data directory (for the CA certificate and credentials)")
+	credFile := fs.String("credentials", "", "root credentials file (default <data>/credentials; RUSTFS_ACCESS_KEY/RUSTFS_SECRET_KEY win)")
+	region := fs.String("region", "us-east-1", "S3 region")
+	return func() (*adminClient, error) {
+		ak, sk := getenv("RUSTFS_ACCESS_KEY"), getenv("RUSTFS_SECRET_KEY")
+		if ak == "" || sk == "" {
+			path := *credFile
+			if path == "" && *data != "" {
+				path = filepath.Join(*data, "credentials")
+			}
+			if path == "" {
+				return nil, errors.New("no credentials: set RUSTFS_ACCESS_KEY and RUSTFS_SECRET_KEY, or --credentials/--data")
+			}
+			var err error
+			if ak, sk, err = iam.ReadCredentials(path); err != nil {
+				return nil, err
+			}
+		}
+		caFile := *ca
+		if caFile == "" && *data != "" {
+			caFile = filepath.Join(*data, "tls", "cert.pem")
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		if caFile != "" && strings.HasPrefix(*endpoint, "https://") {
+			pem, err := os.ReadFile(caFile)
+			if err != nil {
+				return nil, fmt.Errorf("CA certificate: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("CA certificate %s: no PEM certificate", caFile)
+			}
+			tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		}
+		return &adminClient{
+			endpoint: strings.TrimRight(*endpoint, "/"),
+			http:     &http.Client{Transport: tr, Timeout: 30 * time.Second},
+			signer:   sigv4.Signer{Credentials: sigv4.ClientCredentials{AccessKey: ak, SecretKey: sk, Region: *region}},
+		}, nil
+	}
+}
+
+// emptySHA256 is the hex SHA-256 of an empty body.
+var emptySHA256 = func() string { s := sha256.Sum256(nil); return hex.EncodeToString(s[:]) }()
+
+// do sends a signed admin request and decodes a JSON answer into out.
+func (c *adminClient) do(ctx context.Context, method, path string, want int, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.endpoint+"/rustfs/admin/v1/"+path, nil)
+	if err != nil {
+		return err
+	}
+	if err := c.signer.Sign(req, emptySHA256, time.Now()); err != nil {
+		return err
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != want {
+		return fmt.Errorf("%s %s: %s: %s", method, path, res.Status, strings.TrimSpace(string(body)))
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("%s %s: decode: %w", method, path, err)
+	}
+	return nil
+}

@@ -1,0 +1,86 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/tasmaniancloud/rustfs/maint"
+	"github.com/tasmaniancloud/rustfs/storage"
+)
+
+// MaintConfig holds the maintenance scheduler's settings (flags
+// --scrub-rate, --scrub-interval, --orphan-grace, --heal-every).
+type MaintConfig struct {
+	// ScrubRateMB bounds scrub reads plus repair writes in MB/s
+	// (default 50; 0 or negative: unlimited).
+	ScrubRateMB float64
+	// ScrubInterval is the time between full deep passes (default 24h;
+	// 0 turns the background scrub off).
+	ScrubInterval time.Duration
+	// OrphanGrace is how old an unreferenced shard must be before orphan
+	// GC removes it (default 24h).
+	OrphanGrace time.Duration
+	// HealEvery is how often the durable heal queue is drained (default 5s).
+	HealEvery time.Duration
+}
+
+// DefaultMaintConfig returns the scheduler defaults.
+func DefaultMaintConfig() MaintConfig {
+	return MaintConfig{
+		ScrubRateMB:   maint.DefaultScrubRate / 1e6,
+		ScrubInterval: maint.DefaultScrubInterval,
+		OrphanGrace:   maint.DefaultOrphanGrace,
+		HealEvery:     maint.DefaultHealEvery,
+	}
+}
+
+// maintOptions adapts the stack's backend to the scheduler's hooks.
+func (st *stack) maintOptions(c MaintConfig, log *slog.Logger) maint.Options {
+	o := maint.Options{
+		Objects:     st.store,
+		Meta:        st.backend.Meta(),
+		OrphanGrace: c.OrphanGrace,
+		HealEvery:   c.HealEvery,
+		Logger:      log,
+		OSDStates:   func() []maint.OSDState { return osdStates(st.backend) },
+	}
+	o.ScrubRate = int64(c.ScrubRateMB * 1e6)
+	if c.ScrubRateMB <= 0 {
+		o.ScrubRate = -1
+	}
+	o.ScrubInterval = c.ScrubInterval
+	if c.ScrubInterval <= 0 {
+		o.ScrubInterval = -1
+	}
+	if ts, ok := st.backend.(storage.TempSweeper); ok {
+		o.SweepTemp = func(ctx context.Context, cutoff time.Time) (int, int64, error) {
+			return ts.SweepTemp(ctx, cutoff)
+		}
+	}
+	return o
+}
+
+// osdStates reports each OSD as up or down from its own health check.
+func osdStates(b storage.Backend) []maint.OSDState {
+	var out []maint.OSDState
+	for _, o := range b.OSDs() {
+		s := maint.OSDState{ID: o.ID(), Rack: o.Rack(), State: "up"}
+		if !storage.Healthy(o) {
+			s.State = "down"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// startMaint starts the scheduler; the caller stops it before the stack
+// closes.
+func (st *stack) startMaint(ctx context.Context, c MaintConfig, log *slog.Logger) (*maint.Scheduler, error) {
+	s, err := maint.New(st.maintOptions(c, log))
+	if err != nil {
+		return nil, err
+	}
+	s.Start(ctx)
+	return s, nil
+}
