@@ -7,6 +7,7 @@ import (
 
 	"github.com/tasmaniancloud/rustfs/maint"
 	"github.com/tasmaniancloud/rustfs/storage"
+	"github.com/tasmaniancloud/rustfs/storage/local"
 )
 
 // MaintConfig holds the maintenance scheduler's settings (flags
@@ -45,6 +46,9 @@ func (st *stack) maintOptions(c MaintConfig, log *slog.Logger) maint.Options {
 		Logger:      log,
 		OSDStates:   func() []maint.OSDState { return osdStates(st.backend) },
 	}
+	if lb, ok := st.backend.(*local.Backend); ok {
+		localMaint(&o, lb, log)
+	}
 	o.ScrubRate = int64(c.ScrubRateMB * 1e6)
 	if c.ScrubRateMB <= 0 {
 		o.ScrubRate = -1
@@ -59,6 +63,39 @@ func (st *stack) maintOptions(c MaintConfig, log *slog.Logger) maint.Options {
 		}
 	}
 	return o
+}
+
+// localMaint hands the embedded backend's own hooks to the scheduler:
+// OSD states with their reasons, metadata replica scrub, and the refill
+// of replacement OSDs.
+func localMaint(o *maint.Options, b *local.Backend, log *slog.Logger) {
+	o.OSDStates = func() []maint.OSDState {
+		var out []maint.OSDState
+		for _, s := range b.OSDStates() {
+			out = append(out, maint.OSDState{ID: s.ID, Rack: s.Rack, State: s.State, Detail: s.LastError})
+		}
+		return out
+	}
+	o.Replaced = func() []string {
+		var ids []string
+		for _, s := range b.OSDStates() {
+			if s.State == local.StateFilling {
+				ids = append(ids, s.ID)
+			}
+		}
+		return ids
+	}
+	o.MarkFilled = b.MarkFilled
+	// Metadata values are small (one manifest each), so the metadata
+	// scrub is not charged to the byte budget that bounds shard reads.
+	o.ScrubMeta = func(ctx context.Context, _ maint.Throttle) error {
+		r, err := b.LocalMeta().Scrub(ctx)
+		if r.Repaired > 0 || r.Unrecoverable > 0 || r.Dropped > 0 {
+			log.Info("metadata scrub", "checked", r.Checked, "repaired", r.Repaired,
+				"unrecoverable", r.Unrecoverable, "tombstones_dropped", r.Dropped)
+		}
+		return err
+	}
 }
 
 // osdStates reports each OSD as up or down from its own health check.
