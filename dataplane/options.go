@@ -25,6 +25,9 @@ type Options struct {
 	K, M        int // default 4, 2
 	WriteQuorum int // shards that must commit (default K+1)
 	ReadAhead   int // stripes fetched ahead on GET (default 4)
+
+	// Stats, when set, receives per-stripe pipeline counters (metrics).
+	Stats *Stats
 }
 
 // withDefaults fills zero fields and validates the result.

@@ -178,7 +178,9 @@ func (r *putRun) read(body io.Reader, digests *chunker.Digester) (total int64, c
 			r.fail(fmt.Errorf("dataplane: put: %w", context.Cause(r.ctx)))
 			return c.Total(), crc
 		}
+		t := r.e.o.Stats.begin()
 		ch, err := c.Next()
+		r.e.o.Stats.end(StageRead, t)
 		if err != nil {
 			<-r.sem
 			r.fail(fmt.Errorf("dataplane: put: read body: %w", err))
@@ -187,6 +189,7 @@ func (r *putRun) read(body io.Reader, digests *chunker.Digester) (total int64, c
 		digests.Feed(ch.Data, ch.N)
 		crc = chunker.CombineCRC32C(crc, ch.CRC32C, int64(ch.N))
 		s := r.e.pool.get()
+		r.e.o.Stats.queued(1)
 		s.idx, s.n, s.final, s.plain, s.run = ch.Index, ch.N, ch.Final, ch.Data, r
 		r.jobs <- s
 		if ch.Final {
@@ -214,6 +217,7 @@ func (r *putRun) work() {
 // seal encrypts s's plaintext into s.buf, pads it to k pieces, computes the
 // parity pieces in place after them, and the frame trailers.
 func (r *putRun) seal(s *stripe) error {
+	defer r.e.o.Stats.end(StageSeal, r.e.o.Stats.begin())
 	k := r.e.o.K
 	ct := r.stream.Seal(s.buf[:0], s.plain.B[:s.n], s.idx, s.final)
 	p := pieceSize(len(ct), k)
@@ -271,6 +275,7 @@ func (r *putRun) fanout(s *stripe) {
 // pool and its token to the reader.
 func (r *putRun) release(s *stripe) {
 	if s.refs.Add(-1) == 0 {
+		r.e.o.Stats.queued(-1)
 		r.e.pool.put(s)
 		<-r.sem
 	}
@@ -281,10 +286,12 @@ func (r *putRun) release(s *stripe) {
 func (r *putRun) write(o *shardOut) {
 	for s := range o.ch {
 		if !o.dead && !s.skip && r.ctx.Err() == nil {
+			t := r.e.o.Stats.begin()
 			err := writeFull(o.w, s.shards[o.j])
 			if err == nil {
 				err = writeFull(o.w, s.trailer(o.j))
 			}
+			r.e.o.Stats.end(StageWrite, t)
 			if err != nil {
 				o.dead, o.err = true, fmt.Errorf("shard %d on %s: chunk %d: %w", o.j, o.osd.ID(), s.idx, err)
 				o.w.Abort()
@@ -366,6 +373,7 @@ var errLostQuorum = errors.New("dataplane: write quorum lost")
 // quorumError reports which shards were lost and why. It reads every
 // writer's state, so it runs only after the writers are joined.
 func (r *putRun) quorumError(stage string) error {
+	r.e.o.Stats.lostQuorum()
 	errs := []error{ErrWriteQuorum}
 	healthy := 0
 	for _, o := range r.outs {
