@@ -33,6 +33,9 @@ type Started struct {
 	CreatedCredentials bool
 	// Pin is the base64 SHA-256 SPKI pin of the served certificate.
 	Pin string
+	// AdminAddr is the admin listener's address (/metrics, /debug/pprof/),
+	// "" when it is off.
+	AdminAddr string
 }
 
 // Run builds the gateway described by cfg, serves until ctx is cancelled,
@@ -80,6 +83,11 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 			log.Warn("rustfs: close", "err", err)
 		}
 	}()
+	stopOps, err := startOps(cfg, st, log, &info)
+	if err != nil {
+		return err
+	}
+	defer stopOps()
 
 	var tlsConf *tls.Config
 	if cfg.InsecurePlaintext {
@@ -102,6 +110,8 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		// client are limited; successful requests never are.
 		AuthFailBurst: cfg.AuthFailBurst,
 		AuthFailRate:  cfg.AuthFailRate,
+		Observer:      st.metrics,
+		Metrics:       st.metrics.Handler(),
 	})
 	ln, err := net.Listen("tcp", cfg.Address)
 	if err != nil {
