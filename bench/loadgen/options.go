@@ -61,8 +61,8 @@ type Options struct {
 	// Payload is "unsigned" (UNSIGNED-PAYLOAD, default) or "signed" (the
 	// body's SHA-256 is computed and signed).
 	Payload string
-	// Verify compares every byte read with what was written (default on;
-	// set NoVerify to skip it).
+	// NoVerify skips comparing every byte read with what was written
+	// (the comparison is on by default and costs about one memcmp).
 	NoVerify bool
 	// Cleanup deletes the objects the case wrote when it ends.
 	Cleanup bool
