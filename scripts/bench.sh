@@ -41,7 +41,7 @@ run ./bench 'Targets' 1x ''
 if [[ -n "${RUSTFS_CEPH_CONF:-}" && "${BENCH_ONLY:-}" != engine ]]; then
 	# The gateway on RADOS next to `rados bench` (3 s per rados phase keeps the whole run short).
 	run ./bench/gateway 'GatewayRados' 1x ceph -args -gateway.rados-seconds=3 -gateway.rados-objects=64
-	run ./rados 'ShardPut|ShardGet' 2s ceph
+	run ./rados 'ShardPut|ShardGet' 1s ceph
 else
 	echo "(no Ceph cluster: RUSTFS_CEPH_CONF unset, RADOS benchmarks skipped; make ceph-up first)" >&2
 fi
