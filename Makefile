@@ -57,8 +57,10 @@ test-race:
 test-ceph:
 	@bash scripts/run-tests.sh ceph
 
+# bench: one table of the engine ratios, plus the RADOS benchmarks when a Ceph cluster is up
+# (make ceph-up); about 2.5 minutes. Every benchmark: go test -run '^$$' -bench . ./...
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./bench/gateway/ ./chunker/ ./aead/ ./erasure/ ./dataplane/ ./kdf/ ./sigv4/
+	@bash scripts/bench.sh $(CEPH_DIR)
 
 # Long fuzzing sits behind its own target: FUZZTIME per target (default 60s).
 FUZZTIME ?= 60s

@@ -32,6 +32,8 @@ type Options struct {
 	// past it is treated as unavailable: reads go on from the others, a
 	// write drops it and goes on if the quorum holds.
 	ShardTimeout time.Duration
+	// Stats, when set, receives per-stripe pipeline counters (metrics).
+	Stats *Stats
 }
 
 // DefaultShardTimeout is Options.ShardTimeout when zero.

@@ -281,7 +281,9 @@ func (r *putRun) read(body io.Reader, digests *chunker.Digester) (total int64, c
 			r.fail(fmt.Errorf("dataplane: put: %w", context.Cause(r.ctx)))
 			return c.Total(), crc
 		}
+		t := r.e.o.Stats.begin()
 		ch, err := c.Next()
+		r.e.o.Stats.end(StageRead, t)
 		if err != nil {
 			<-r.sem
 			r.fail(fmt.Errorf("dataplane: put: read body: %w", err))
@@ -290,6 +292,7 @@ func (r *putRun) read(body io.Reader, digests *chunker.Digester) (total int64, c
 		digests.Feed(ch.Data, ch.N)
 		crc = chunker.CombineCRC32C(crc, ch.CRC32C, int64(ch.N))
 		s := r.pool.get()
+		r.e.o.Stats.queued(1)
 		s.idx, s.n, s.final, s.plain, s.run = ch.Index, ch.N, ch.Final, ch.Data, r
 		r.jobs <- s
 		if ch.Final {
@@ -317,6 +320,7 @@ func (r *putRun) work() {
 // seal encrypts s's plaintext into s.buf, pads it to k pieces, computes the
 // parity pieces in place after them, and the identity-bound frame tags.
 func (r *putRun) seal(s *stripe) error {
+	defer r.e.o.Stats.end(StageSeal, r.e.o.Stats.begin())
 	k := r.k
 	ct := r.stream.Seal(s.buf[:0], s.plain.B[:s.n], s.idx, s.final)
 	p := pieceSize(len(ct), k)
@@ -374,6 +378,7 @@ func (r *putRun) fanout(s *stripe) {
 // pool and its token to the reader.
 func (r *putRun) release(s *stripe) {
 	if s.refs.Add(-1) == 0 {
+		r.e.o.Stats.queued(-1)
 		r.pool.put(s)
 		<-r.sem
 	}
@@ -387,12 +392,14 @@ func (r *putRun) write(o *shardOut) {
 	defer o.finish()
 	for s := range o.ch {
 		if !o.dead.Load() && !s.skip && r.ctx.Err() == nil {
+			t := r.e.o.Stats.begin()
 			o.busy.Store(time.Now().UnixNano())
 			err := writeFull(o.w, s.shards[o.j])
 			if err == nil {
 				err = writeFull(o.w, s.trailer(o.j))
 			}
 			o.busy.Store(0)
+			r.e.o.Stats.end(StageWrite, t)
 			if err != nil && o.drop(fmt.Errorf("shard %d on %s: chunk %d: %w", o.j, o.osd.ID(), s.idx, err)) {
 				if r.alive.Add(-1) < r.quorum {
 					r.fail(errLostQuorum) // detailed by Put once all writers are joined
@@ -483,6 +490,7 @@ var errLostQuorum = errors.New("dataplane: write quorum lost")
 // quorumError reports which shards were lost and why. It reads every
 // writer's state, so it runs only after the writers are joined.
 func (r *putRun) quorumError(stage string) error {
+	r.e.o.Stats.lostQuorum()
 	errs := []error{ErrWriteQuorum}
 	healthy := 0
 	for _, o := range r.outs {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -63,6 +64,8 @@ func (e *cacheEntry) destroy() {
 type keyCache struct {
 	c   *ristretto.Cache[uint64, *cacheEntry]
 	ttl time.Duration
+	// hits and misses count lookups, for CacheStats.
+	hits, misses atomic.Uint64
 }
 
 // newKeyCache returns nil (caching off) for maxBytes < 0.
@@ -100,8 +103,10 @@ func (kc *keyCache) get(id *[32]byte, kind uint8) *cacheEntry {
 	}
 	e, ok := kc.c.Get(cacheKey(id))
 	if !ok || e == nil || e.kind != kind || e.id != *id {
+		kc.misses.Add(1)
 		return nil
 	}
+	kc.hits.Add(1)
 	return e
 }
 

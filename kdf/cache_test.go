@@ -47,6 +47,11 @@ func TestCustomerKeyCached(t *testing.T) {
 		if got := kr.calls.Load(); got != tc.want {
 			t.Errorf("cache %d: %d keyring calls for 5 keys of one customer, want %d", tc.cacheBytes, got, tc.want)
 		}
+		// 5 lookups of the customer key: one miss, then hits (none when off).
+		hits, misses := s.CacheStats()
+		if tc.cacheBytes >= 0 && (misses < 1 || hits < 4) || tc.cacheBytes < 0 && hits+misses != 0 {
+			t.Errorf("cache %d: CacheStats hits %d misses %d", tc.cacheBytes, hits, misses)
+		}
 	}
 }
 

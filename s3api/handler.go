@@ -20,6 +20,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	op := s.serve(r)
 	// Whatever happened, leave nothing of the body on the connection.
 	r.drain()
+	s.observe(r, op, start)
 	if s.log.Enabled(s.base, slog.LevelDebug) {
 		s.log.Debug("s3api: request", "id", r.id, "op", op, "method", r.method, "path", r.rawPath,
 			"status", ctx.Response.StatusCode(), "dur", time.Since(start))
@@ -61,6 +62,9 @@ func (s *Server) serve(r *request) string {
 		return "Anonymous"
 	}
 	att.succeed(ident.AccessKey)
+	if s.isMetrics(r) {
+		return s.serveMetrics(r)
+	}
 	if s.isAdmin(r) {
 		return s.serveAdmin(r)
 	}

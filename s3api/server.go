@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,6 +98,11 @@ type Options struct {
 	// AuthFailClients bounds how many clients the limiter tracks (default
 	// DefaultAuthFailClients).
 	AuthFailClients int
+
+	// Observer, when set, is told about every answered request (metrics).
+	Observer RequestObserver
+	// Metrics, when set, is served at MetricsPath to the root account.
+	Metrics http.Handler
 }
 
 // Server serves the S3 API over fasthttp.

@@ -104,6 +104,13 @@ type Config struct {
 	// Out receives the start-up banner (credentials, client command); nil
 	// means no banner.
 	Out io.Writer
+
+	// Profile is "" (off) or cpu, mem, mutex, block or trace: a pkg/profile
+	// profile written into ProfileDir (default DataDir/profiles) at shutdown.
+	Profile, ProfileDir string
+	// AdminAddress, when set, serves /metrics and /debug/pprof/ over plain
+	// HTTP without authentication; a bare ":port" binds to 127.0.0.1.
+	AdminAddress string
 }
 
 // DefaultConfig returns the defaults of every setting.

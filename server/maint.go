@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tasmaniancloud/rustfs/maint"
+	"github.com/tasmaniancloud/rustfs/metrics"
 	"github.com/tasmaniancloud/rustfs/storage"
 	"github.com/tasmaniancloud/rustfs/storage/local"
 )
@@ -120,4 +121,32 @@ func (st *stack) startMaint(ctx context.Context, c MaintConfig, log *slog.Logger
 	}
 	s.Start(ctx)
 	return s, nil
+}
+
+// maintProgress maps the scheduler's totals onto the exported metrics.
+// The pass fraction is estimated against the last finished pass's object
+// count, since a pass does not know the total before it ends.
+func maintProgress(s *maint.Scheduler) metrics.MaintProgress {
+	st := s.Status()
+	p := metrics.MaintProgress{
+		Healed:         st.Heal.Checked,
+		ShardsRepaired: st.Heal.ShardsRepaired,
+		Unrecoverable:  st.Heal.Unrecoverable,
+		HealBytes:      st.Heal.BytesRewritten,
+		ScrubObjects:   st.Heal.Checked,
+		ScrubPasses:    st.Heal.Passes,
+		GCRecords:      st.GC.Records,
+		GCBytes:        st.GC.ReclaimedBytes(),
+	}
+	var lastObjects int64
+	if st.LastPass != nil {
+		for _, c := range st.LastPass.ByRedundancy {
+			lastObjects += c.Objects
+			p.ScrubBytes += c.Bytes
+		}
+	}
+	if st.Running != nil && lastObjects > 0 {
+		p.ScrubPassFraction = min(1, float64(st.Running.Checked)/float64(lastObjects))
+	}
+	return p
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tasmaniancloud/rustfs/cpu"
 	"github.com/tasmaniancloud/rustfs/iam"
+	"github.com/tasmaniancloud/rustfs/metrics"
 	"github.com/tasmaniancloud/rustfs/s3api"
 	"github.com/tasmaniancloud/rustfs/sigv4"
 )
@@ -33,6 +34,9 @@ type Started struct {
 	CreatedCredentials bool
 	// Pin is the base64 SHA-256 SPKI pin of the served certificate.
 	Pin string
+	// AdminAddr is the admin listener's address (/metrics, /debug/pprof/),
+	// "" when it is off.
+	AdminAddr string
 }
 
 // Run builds the gateway described by cfg, serves until ctx is cancelled,
@@ -80,6 +84,11 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 			log.Warn("rustfs: close", "err", err)
 		}
 	}()
+	stopOps, err := startOps(cfg, st, log, &info)
+	if err != nil {
+		return err
+	}
+	defer stopOps()
 
 	var tlsConf *tls.Config
 	if cfg.InsecurePlaintext {
@@ -95,6 +104,9 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		return err
 	}
 	defer sched.Stop()
+	if err := st.metrics.RegisterMaint(func() metrics.MaintProgress { return maintProgress(sched) }); err != nil {
+		return fmt.Errorf("server: metrics: %w", err)
+	}
 	api := s3api.NewServer(s3api.Options{
 		Layer:    st.store,
 		Verifier: sigv4.NewVerifier(sigv4.Options{Region: cfg.Region, MaxSkew: cfg.MaxSkew, Creds: creds}),
@@ -108,6 +120,8 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		// client are limited; successful requests never are.
 		AuthFailBurst: cfg.AuthFailBurst,
 		AuthFailRate:  cfg.AuthFailRate,
+		Observer:      st.metrics,
+		Metrics:       st.metrics.Handler(),
 	})
 	ln, err := net.Listen("tcp", cfg.Address)
 	if err != nil {

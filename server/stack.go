@@ -10,6 +10,7 @@ import (
 
 	"github.com/tasmaniancloud/rustfs/dataplane"
 	"github.com/tasmaniancloud/rustfs/kdf"
+	"github.com/tasmaniancloud/rustfs/metrics"
 	"github.com/tasmaniancloud/rustfs/object"
 	"github.com/tasmaniancloud/rustfs/storage"
 	"github.com/tasmaniancloud/rustfs/storage/local"
@@ -23,6 +24,8 @@ type stack struct {
 	keys    *kdf.Service
 	engine  *dataplane.Engine
 	store   *object.Store
+	metrics *metrics.Metrics // instrumentation, see ops.go
+	stats   *dataplane.Stats
 }
 
 // newLogger builds the logger of cfg.
@@ -146,8 +149,9 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error
 	if err != nil {
 		return nil, err
 	}
-	st.engine, err = dataplane.New(st.backend, dataplane.Options{
-		Workers: cfg.Workers, InFlight: cfg.InFlight, ChunkSize: cfg.ChunkSize, K: k, M: m,
+	st.metrics, st.stats = metrics.New(), &dataplane.Stats{}
+	st.engine, err = dataplane.New(st.metrics.WrapBackend(st.backend), dataplane.Options{
+		Workers: cfg.Workers, InFlight: cfg.InFlight, ChunkSize: cfg.ChunkSize, K: k, M: m, Stats: st.stats,
 	})
 	if err != nil {
 		st.Close()

@@ -97,7 +97,7 @@ func BenchmarkScrubImpact(b *testing.B) {
 type adminBench struct {
 	endpoint string
 	hc       *http.Client
-	s        sigv4.Signer
+	s        *sigv4.Signer
 }
 
 func newAdmin(tb testing.TB, g *Gateway) *adminBench {
@@ -112,7 +112,7 @@ func newAdmin(tb testing.TB, g *Gateway) *adminBench {
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
 	}
 	return &adminBench{endpoint: g.Endpoint, hc: &http.Client{Transport: tr},
-		s: sigv4.Signer{Credentials: sigv4.ClientCredentials{AccessKey: g.AccessKey, SecretKey: g.SecretKey, Region: "us-east-1"}}}
+		s: sigv4.NewSigner(sigv4.ClientCredentials{AccessKey: g.AccessKey, SecretKey: g.SecretKey, Region: "us-east-1"})}
 }
 
 // heal sends POST or GET /rustfs/admin/v1/heal.

@@ -25,7 +25,7 @@ import (
 type adminClient struct {
 	endpoint string
 	http     *http.Client
-	signer   sigv4.Signer
+	signer   *sigv4.Signer
 }
 
 // adminFlags registers --endpoint, --ca-cert, --data, --credentials,
@@ -70,7 +70,7 @@ func adminFlags(fs *flag.FlagSet, getenv func(string) string) func() (*adminClie
 		return &adminClient{
 			endpoint: strings.TrimRight(*endpoint, "/"),
 			http:     &http.Client{Transport: tr, Timeout: 30 * time.Second},
-			signer:   sigv4.Signer{Credentials: sigv4.ClientCredentials{AccessKey: ak, SecretKey: sk, Region: *region}},
+			signer:   sigv4.NewSigner(sigv4.ClientCredentials{AccessKey: ak, SecretKey: sk, Region: *region}),
 		}, nil
 	}
 }

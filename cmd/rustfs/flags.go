@@ -167,6 +167,7 @@ func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.DurationVar(&c.ReadGrace, "read-grace", c.ReadGrace, "keep an overwritten or deleted object's data this long for reads already streaming it (0 = delete at once)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests may finish on SIGTERM")
 	maintFlags(fs, &c.Maint)
+	opsFlags(fs, c)
 	storageFlags(fs, c)
 }
 

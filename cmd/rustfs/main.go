@@ -4,6 +4,7 @@
 //
 //	rustfs server        serve S3 (flags or RUSTFS_* environment variables)
 //	rustfs keys rotate   re-sign manifests with the current signing key
+//	rustfs bench         S3 load generator (A/B against a second endpoint)
 //	rustfs cpu           show which CPU kernels run on this machine
 //	rustfs version       print the version
 package main
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdHeal(ctx, args[1:], stdout, stderr, getenv)
 	case "status":
 		return cmdStatus(ctx, args[1:], stdout, stderr, getenv)
+	case "bench":
+		return cmdBench(ctx, args[1:], stdout, stderr, getenv)
 	case "cpu":
 		return cmdCPU(stdout)
 	case "version", "--version", "-version":
@@ -65,6 +68,7 @@ commands:
   keys rotate   re-sign every manifest with the current signing key
   heal          run a full deep heal pass on a running server now
   status        OSD states and redundancy of a running server
+  bench         S3 load generator; --endpoint-b compares two servers (rustfs bench -h)
   cpu           print the CPU features and the kernels in use
   version       print the version
 
