@@ -31,6 +31,12 @@ type Options struct {
 	Layout []OSDSpec
 	// Fsync is FsyncAlways (the default when empty) or FsyncNever.
 	Fsync string
+	// ShardWrites is ShardWritesBuffered (the default when empty) or
+	// ShardWritesDirect (O_DIRECT, falling back per file where refused).
+	ShardWrites string
+	// Commit is CommitEach (the default when empty) or CommitGroup
+	// (concurrent shard commits share a filesystem sync; Linux only).
+	Commit string
 }
 
 // Backend is the local storage.Backend.
@@ -65,11 +71,20 @@ func Open(o Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	sio, err := newShardIO(o.ShardWrites, o.Commit, fsync)
+	if err != nil {
+		return nil, err
+	}
 	b := &Backend{dir: dir}
 	for _, s := range specs {
 		osd, err := openOSD(s, fsync)
 		if err != nil {
 			return nil, err
+		}
+		if sio != nil {
+			if err := sio.attach(osd); err != nil {
+				return nil, err
+			}
 		}
 		b.osds = append(b.osds, osd)
 	}

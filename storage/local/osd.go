@@ -19,6 +19,8 @@ import (
 type OSD struct {
 	id, rack, path string
 	fsync          bool
+	io             *shardIO   // tuned write path (tunedwriter.go); nil: plain
+	group          *syncGroup // shared commit sync; nil: per-shard fsyncs
 }
 
 var _ storage.OSD = (*OSD)(nil)
@@ -110,6 +112,9 @@ func (o *OSD) Create(ctx context.Context, name string) (storage.ShardWriter, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if o.io != nil {
+		return o.io.create(o, name)
 	}
 	f, err := os.CreateTemp(o.tmpDir(), name+".*")
 	if err != nil {
