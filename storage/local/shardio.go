@@ -3,7 +3,6 @@ package local
 import (
 	"fmt"
 	"os"
-	"sync"
 )
 
 // Shard write modes accepted by Options.ShardWrites.
@@ -35,11 +34,18 @@ const directAlign = 4096
 // write(2); large enough that the device sees big requests.
 const directBufSize = 1 << 20
 
+// directStart is where a direct writer switches to O_DIRECT: the first
+// MiB of every shard goes through the page cache, so small shards (small
+// objects) keep buffered writes, which on disks with a write cache are
+// faster and need no aligned block; large shards stream the rest direct.
+// It is a multiple of directAlign.
+const directStart = 1 << 20
+
 // shardIO is the write-path configuration the OSDs of one backend share.
 type shardIO struct {
 	direct bool
 	fsync  bool
-	bufs   sync.Pool // *[]byte of directBufSize, directAlign-aligned
+	bufs   chan *[]byte // free aligned blocks (a sync.Pool would be emptied by every GC)
 	groups map[uint64]*syncGroup
 }
 
@@ -69,16 +75,36 @@ func newShardIO(writes, commit string, fsync bool) (*shardIO, error) {
 	if !s.direct && s.groups == nil {
 		return nil, nil
 	}
-	s.bufs.New = func() any {
-		b := make([]byte, directBufSize+directAlign)
-		off := 0
-		if r := int(addrOf(b) % directAlign); r != 0 {
-			off = directAlign - r
-		}
-		b = b[off : off+directBufSize : off+directBufSize]
-		return &b
-	}
+	s.bufs = make(chan *[]byte, directFreeBlocks)
 	return s, nil
+}
+
+// directFreeBlocks is how many idle aligned blocks a backend keeps for
+// reuse; more writers than this allocate (and later drop) their own.
+const directFreeBlocks = 16
+
+// getBuf returns a free aligned block or a new one.
+func (s *shardIO) getBuf() *[]byte {
+	select {
+	case b := <-s.bufs:
+		return b
+	default:
+	}
+	b := make([]byte, directBufSize+directAlign)
+	off := 0
+	if r := int(addrOf(b) % directAlign); r != 0 {
+		off = directAlign - r
+	}
+	b = b[off : off+directBufSize : off+directBufSize]
+	return &b
+}
+
+// putBuf keeps b for reuse if there is room.
+func (s *shardIO) putBuf(b *[]byte) {
+	select {
+	case s.bufs <- b:
+	default:
+	}
 }
 
 // attach gives o its commit group (one per filesystem) and this config.
@@ -101,24 +127,15 @@ func (s *shardIO) attach(o *OSD) error {
 	return nil
 }
 
-// create starts a shard writer on o in this configuration.
+// create starts a shard writer on o in this configuration. The file starts
+// buffered; a direct writer switches to O_DIRECT once the shard reaches
+// directStart bytes (see tunedWriter.Write).
 func (s *shardIO) create(o *OSD, name string) (*tunedWriter, error) {
-	w := &tunedWriter{osd: o, name: name}
+	w := &tunedWriter{osd: o, name: name, wantDirect: s.direct}
 	var err error
 	for range 10 {
 		w.tmp = o.tmpDir() + string(os.PathSeparator) + name + "." + randSuffix()
-		if s.direct {
-			var ok bool
-			w.f, ok, err = openDirect(w.tmp)
-			if err == nil && ok {
-				w.direct = true
-				w.buf = s.bufs.Get().(*[]byte)
-				return w, nil
-			}
-		}
-		if err == nil {
-			w.f, err = os.OpenFile(w.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		}
+		w.f, err = os.OpenFile(w.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if !os.IsExist(err) {
 			break
 		}

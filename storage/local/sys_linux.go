@@ -13,29 +13,27 @@ import (
 // directSupported is whether this platform has O_DIRECT at all.
 const directSupported = true
 
-// openDirect creates path exclusively with O_DIRECT. It reports ok=false
-// (and no error) when the filesystem refuses O_DIRECT, so the caller can
-// fall back to a buffered file.
-func openDirect(path string) (f *os.File, ok bool, err error) {
-	f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_DIRECT, 0o600)
-	if err == nil {
-		return f, true, nil
+// setDirect turns O_DIRECT on for an open file; filesystems without
+// direct I/O refuse it (EINVAL).
+func setDirect(f *os.File) error {
+	fd := f.Fd()
+	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	if err != nil {
+		return err
 	}
-	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EOPNOTSUPP) {
-		return nil, false, nil
-	}
-	return nil, false, err
+	_, err = unix.FcntlInt(fd, unix.F_SETFL, fl|unix.O_DIRECT)
+	return err
 }
 
 // clearDirect turns O_DIRECT off on an open file (the fallback when the
 // first aligned write is refused after open accepted the flag).
 func clearDirect(f *os.File) error {
-	fd := int(f.Fd())
-	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	fd := f.Fd()
+	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
 	if err != nil {
 		return err
 	}
-	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl&^unix.O_DIRECT)
+	_, err = unix.FcntlInt(fd, unix.F_SETFL, fl&^unix.O_DIRECT)
 	return err
 }
 

@@ -9,7 +9,7 @@ import (
 
 const directSupported = false
 
-func openDirect(string) (*os.File, bool, error) { return nil, false, nil }
+func setDirect(*os.File) error { return errors.ErrUnsupported }
 
 func clearDirect(*os.File) error { return errors.ErrUnsupported }
 

@@ -24,11 +24,13 @@ type tunedWriter struct {
 	tmp    string
 	mu     sync.Mutex
 	f      *os.File // nil once committed or aborted
-	direct bool
-	buf    *[]byte // aligned block while direct
-	n      int     // bytes gathered in buf
-	size   int64   // bytes accepted so far
-	wrote  bool    // a block reached the file (no late fallback)
+	direct bool     // writing with O_DIRECT now
+	// wantDirect: switch to O_DIRECT at directStart bytes.
+	wantDirect bool
+	buf        *[]byte // aligned block while direct
+	n          int     // bytes gathered in buf
+	size       int64   // bytes accepted so far
+	wrote      bool    // a block reached the file (no late fallback)
 }
 
 // Write appends p to the shard.
@@ -38,15 +40,36 @@ func (w *tunedWriter) Write(p []byte) (int, error) {
 	if w.f == nil {
 		return 0, errWriterDone
 	}
+	done := 0
 	if !w.direct {
-		n, err := w.f.Write(p)
+		q := p
+		switchAt := -1
+		if w.wantDirect && w.size+int64(len(p)) >= directStart {
+			switchAt = int(directStart - w.size)
+			q = p[:switchAt]
+		}
+		n, err := w.f.Write(q)
 		w.size += int64(n)
 		if err != nil {
 			return n, fmt.Errorf("local: OSD %s: write %s: %w", w.osd.id, w.name, err)
 		}
-		return n, nil
+		if switchAt < 0 {
+			return n, nil
+		}
+		w.wantDirect = false
+		if setDirect(w.f) != nil { // no direct I/O here: stay buffered
+			m, err := w.f.Write(p[n:])
+			w.size += int64(m)
+			if err != nil {
+				return n + m, fmt.Errorf("local: OSD %s: write %s: %w", w.osd.id, w.name, err)
+			}
+			return len(p), nil
+		}
+		w.direct = true
+		w.buf = w.osd.io.getBuf()
+		done = n
 	}
-	done := 0
+	start := done
 	for done < len(p) {
 		c := copy((*w.buf)[w.n:], p[done:])
 		w.n += c
@@ -63,7 +86,7 @@ func (w *tunedWriter) Write(p []byte) (int, error) {
 			}
 		}
 	}
-	w.size += int64(len(p))
+	w.size += int64(len(p) - start)
 	return len(p), nil
 }
 
@@ -115,7 +138,7 @@ func (w *tunedWriter) finish() error {
 // release returns the aligned block to the pool.
 func (w *tunedWriter) release() {
 	if w.buf != nil {
-		w.osd.io.bufs.Put(w.buf)
+		w.osd.io.putBuf(w.buf)
 		w.buf = nil
 	}
 }

@@ -77,15 +77,13 @@ func readShard(t *testing.T, o storage.OSD, name string) []byte {
 
 // canDirect reports whether dir's filesystem accepts O_DIRECT.
 func canDirect(t *testing.T, dir string) bool {
-	f, ok, err := openDirect(dir + "/probe")
+	f, err := os.CreateTemp(dir, "probe")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok {
-		f.Close()
-		os.Remove(dir + "/probe")
-	}
-	return ok
+	defer os.Remove(f.Name())
+	defer f.Close()
+	return setDirect(f) == nil
 }
 
 // TestDirectRoundTrip writes lengths around the alignment and the block
@@ -112,11 +110,18 @@ func TestDirectRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tw := w.(*tunedWriter); tw.direct != direct {
-				t.Fatalf("writer direct = %v, filesystem O_DIRECT = %v", tw.direct, direct)
+			for p := data; len(p) > 0; p = p[min(step, len(p)):] {
+				if k, err := w.Write(p[:min(step, len(p))]); err != nil || k != min(step, len(p)) {
+					t.Fatalf("write: %d, %v", k, err)
+				}
 			}
-			w.Abort()
-			writeShard(t, o, name, data, step)
+			want := direct && n >= directStart
+			if tw := w.(*tunedWriter); tw.direct != want {
+				t.Fatalf("len %d: writer direct = %v, want %v (filesystem O_DIRECT %v)", n, tw.direct, want, direct)
+			}
+			if err := w.Commit(); err != nil {
+				t.Fatal(err)
+			}
 			if got := readShard(t, o, name); !bytes.Equal(got, data) {
 				t.Fatalf("len %d step %d: read back %d bytes, differ", n, step, len(got))
 			}
@@ -151,6 +156,13 @@ func TestDirectFallbackWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	tw := w.(*tunedWriter)
+	head := bytes.Repeat([]byte{3}, directStart)
+	if _, err := w.Write(head); err != nil {
+		t.Fatal(err)
+	}
+	if !tw.direct || tw.n != 0 {
+		t.Fatalf("after %d bytes: direct %v, %d gathered", directStart, tw.direct, tw.n)
+	}
 	orig := tw.buf
 	mis := make([]byte, directBufSize+directAlign+1)
 	off := (directAlign - int(addrOf(mis)%directAlign)) + 1
@@ -169,7 +181,7 @@ func TestDirectFallbackWrite(t *testing.T) {
 	if _, err := w.Write(data[:100]); err != nil {
 		t.Fatal(err)
 	}
-	data = append(data, data[:100]...)
+	data = append(append(head, data...), data[:100]...)
 	tw.buf = orig // give the pool back an aligned block
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
