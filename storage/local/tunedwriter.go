@@ -27,10 +27,16 @@ type tunedWriter struct {
 	direct bool     // writing with O_DIRECT now
 	// wantDirect: switch to O_DIRECT at directStart bytes.
 	wantDirect bool
-	buf        *[]byte // aligned block while direct
-	n          int     // bytes gathered in buf
-	size       int64   // bytes accepted so far
-	wrote      bool    // a block reached the file (no late fallback)
+	buf        *[]byte // aligned block being filled while direct
+	spare      *[]byte // second block, possibly being written by the flusher
+	off        int64   // file offset of the next direct block
+	jobs       chan flushJob
+	results    chan error
+	pending    bool  // a block is with the flusher
+	asyncErr   error // a flusher write failed
+	n          int   // bytes gathered in buf
+	size       int64 // bytes accepted so far
+	wrote      bool  // a block reached the file (no late fallback)
 }
 
 // Write appends p to the shard.
@@ -67,6 +73,7 @@ func (w *tunedWriter) Write(p []byte) (int, error) {
 		}
 		w.direct = true
 		w.buf = w.osd.io.getBuf()
+		w.off = w.size
 		done = n
 	}
 	start := done
@@ -75,7 +82,7 @@ func (w *tunedWriter) Write(p []byte) (int, error) {
 		w.n += c
 		done += c
 		if w.n == len(*w.buf) {
-			if err := w.flush(w.n); err != nil {
+			if err := w.flush(w.n, true); err != nil {
 				return done - c, fmt.Errorf("local: OSD %s: write %s: %w", w.osd.id, w.name, err)
 			}
 			if !w.direct { // fell back: the rest goes straight to the file
@@ -90,19 +97,41 @@ func (w *tunedWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// flush writes the first k bytes of the block (k aligned) and keeps the
-// rest of the gathered bytes at the front. If the filesystem refuses the
-// aligned write, the file falls back to buffered writes.
-func (w *tunedWriter) flush(k int) error {
+// flush writes the first k bytes of the block (k aligned, at w.off) and
+// keeps the rest of the gathered bytes at the front. Once a direct write
+// has succeeded, full blocks are handed to a flusher goroutine and the
+// writer goes on filling a second block, so the device write overlaps the
+// next MiB of the stream (two blocks per shard at most). If the filesystem
+// refuses the first aligned write, the file falls back to buffered writes.
+func (w *tunedWriter) flush(k int, async bool) error {
+	if err := w.wait(); err != nil {
+		return err
+	}
 	b := *w.buf
-	_, err := w.f.Write(b[:k])
+	if async && w.wrote && k == w.n {
+		if w.jobs == nil {
+			w.jobs = make(chan flushJob, 1)
+			w.results = make(chan error, 1)
+			go flusher(w.f, w.jobs, w.results)
+		}
+		if w.spare == nil {
+			w.spare = w.osd.io.getBuf()
+		}
+		w.jobs <- flushJob{b: b[:k], off: w.off}
+		w.pending = true
+		w.buf, w.spare = w.spare, w.buf
+		w.off += int64(k)
+		w.n = 0
+		return nil
+	}
+	_, err := w.f.WriteAt(b[:k], w.off)
 	if err != nil && directRefused(err) && !w.wrote {
 		if cerr := clearDirect(w.f); cerr != nil {
 			return errors.Join(err, cerr)
 		}
 		w.direct = false
-		// Everything gathered goes out now, in order; later writes go
-		// straight to the file.
+		// Everything gathered goes out now, in order, at the file position
+		// (no direct write moved it); later writes go straight to the file.
 		if _, err = w.f.Write(b[:w.n]); err == nil {
 			w.wrote, w.n = true, 0
 		}
@@ -112,13 +141,53 @@ func (w *tunedWriter) flush(k int) error {
 		return err
 	}
 	w.wrote = true
+	w.off += int64(k)
 	w.n = copy(b, b[k:w.n])
 	return nil
+}
+
+// flushJob is one block for the flusher goroutine.
+type flushJob struct {
+	b   []byte
+	off int64
+}
+
+// flusher writes blocks in order until jobs is closed.
+func flusher(f *os.File, jobs <-chan flushJob, results chan<- error) {
+	for j := range jobs {
+		_, err := f.WriteAt(j.b, j.off)
+		results <- err
+	}
+}
+
+// wait collects the block in flight, if any; a failed block fails every
+// later call.
+func (w *tunedWriter) wait() error {
+	if w.pending {
+		w.pending = false
+		if err := <-w.results; err != nil && w.asyncErr == nil {
+			w.asyncErr = err
+		}
+	}
+	return w.asyncErr
+}
+
+// stop waits for the block in flight and ends the flusher goroutine.
+func (w *tunedWriter) stop() error {
+	err := w.wait()
+	if w.jobs != nil {
+		close(w.jobs)
+		w.jobs = nil
+	}
+	return err
 }
 
 // finish writes the gathered tail: padded to the alignment with zeros,
 // then cut back to the real size.
 func (w *tunedWriter) finish() error {
+	if err := w.stop(); err != nil {
+		return err
+	}
 	if !w.direct || w.n == 0 {
 		return nil
 	}
@@ -126,7 +195,7 @@ func (w *tunedWriter) finish() error {
 	k := (n + directAlign - 1) &^ (directAlign - 1)
 	clear((*w.buf)[n:k])
 	w.n = k
-	if err := w.flush(k); err != nil {
+	if err := w.flush(k, false); err != nil {
 		return err
 	}
 	if k != n {
@@ -135,11 +204,14 @@ func (w *tunedWriter) finish() error {
 	return nil
 }
 
-// release returns the aligned block to the pool.
+// release returns the aligned blocks to the free list; the flusher has
+// stopped (finish or Abort).
 func (w *tunedWriter) release() {
-	if w.buf != nil {
-		w.osd.io.putBuf(w.buf)
-		w.buf = nil
+	for _, b := range []**[]byte{&w.buf, &w.spare} {
+		if *b != nil {
+			w.osd.io.putBuf(*b)
+			*b = nil
+		}
 	}
 }
 
@@ -221,6 +293,7 @@ func (w *tunedWriter) Abort() error {
 	}
 	f := w.f
 	w.f = nil
+	w.stop() // the shard is discarded: a failed block does not matter
 	w.release()
 	cerr := f.Close()
 	if err := os.Remove(w.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -273,3 +273,26 @@ func TestGroupCommitFailure(t *testing.T) {
 		t.Fatalf("unsynced shard visible: %v", err)
 	}
 }
+
+// TestDirectAbortInFlight aborts a direct writer with blocks handed to its
+// flusher: Abort waits for them, and nothing is left behind.
+func TestDirectAbortInFlight(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
+	o := b.LocalOSDs()[3]
+	w, err := o.Create(t.Context(), "00inflight")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(make([]byte, directStart+3*directBufSize+10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if tw := w.(*tunedWriter); tw.jobs != nil || tw.pending || tw.buf != nil || tw.spare != nil {
+		t.Fatal("Abort left the flusher or its blocks behind")
+	}
+	if names, err := readDirNames(o.tmpDir()); err != nil || len(names) != 0 {
+		t.Fatalf("tmp dir after abort: %v %v", names, err)
+	}
+}
