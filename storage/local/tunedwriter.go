@@ -243,8 +243,13 @@ func (w *tunedWriter) commit(f *os.File) error {
 		return err
 	}
 	group := o.group
-	if o.fsync && group == nil {
+	switch {
+	case o.fsync && group == nil:
 		if err := f.Sync(); err != nil {
+			return err
+		}
+	case o.fsync:
+		if err := writeData(f); err != nil {
 			return err
 		}
 	}
