@@ -17,7 +17,11 @@ import (
 // writes in an aligned 1 MiB block and writes whole blocks; the unaligned
 // tail is written padded to the alignment and the file is then truncated
 // to its real length. With group commit it renames first and then waits
-// for a filesystem sync that started after the rename.
+// for a filesystem sync that started after the rename: the shard can be
+// opened under its name while Commit waits (a window no reader uses, since
+// shards are found through manifests written after Commit returns, and
+// the same window every committed shard has until its manifest lands); if
+// the sync fails, Commit removes the name again and reports the error.
 type tunedWriter struct {
 	osd    *OSD
 	name   string
