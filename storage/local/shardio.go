@@ -47,12 +47,15 @@ type shardIO struct {
 	fsync  bool
 	bufs   chan *[]byte // free aligned blocks (a sync.Pool would be emptied by every GC)
 	groups map[uint64]*syncGroup
+	// enableDirect turns O_DIRECT on for a file (setDirect; tests replace
+	// it to take the refusal path on filesystems that accept O_DIRECT).
+	enableDirect func(*os.File) error
 }
 
 // newShardIO parses the modes; it returns nil when the plain path of
 // shardWriter applies (buffered writes, per-shard syncs).
 func newShardIO(writes, commit string, fsync bool) (*shardIO, error) {
-	s := &shardIO{fsync: fsync}
+	s := &shardIO{fsync: fsync, enableDirect: setDirect}
 	switch writes {
 	case "", ShardWritesBuffered:
 	case ShardWritesDirect:

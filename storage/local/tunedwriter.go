@@ -67,7 +67,7 @@ func (w *tunedWriter) Write(p []byte) (int, error) {
 			return n, nil
 		}
 		w.wantDirect = false
-		if setDirect(w.f) != nil { // no direct I/O here: stay buffered
+		if w.osd.io.enableDirect(w.f) != nil { // no direct I/O here: stay buffered
 			m, err := w.f.Write(p[n:])
 			w.size += int64(m)
 			if err != nil {

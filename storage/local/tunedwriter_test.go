@@ -1,3 +1,5 @@
+//go:build linux
+
 package local
 
 import (
@@ -7,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/tasmaniancloud/rustfs/storage"
@@ -129,16 +132,34 @@ func TestDirectRoundTrip(t *testing.T) {
 	}
 }
 
-// TestDirectFallbackOpen covers a filesystem that refuses O_DIRECT at open:
-// the writer is buffered and the shard still round-trips.
+// TestDirectFallbackOpen covers a filesystem that refuses O_DIRECT (tmpfs
+// before Linux 6.6, some FUSE): the writer stays buffered past directStart
+// and the shard round-trips.
 func TestDirectFallbackOpen(t *testing.T) {
 	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
 	osd := b.LocalOSDs()[0]
-	osd.io.direct = false // what newShardIO leaves when openDirect reports !ok
-	data := bytes.Repeat([]byte("abc"), 5000)
-	writeShard(t, osd, "00fallback", data, 777)
-	if got := readShard(t, osd, "00fallback"); !bytes.Equal(got, data) {
-		t.Fatal("fallback round trip differs")
+	osd.io.enableDirect = func(*os.File) error { return syscall.EINVAL }
+	data := bytes.Repeat([]byte("abcdefg"), (directStart+3*directBufSize)/7)
+	for _, step := range []int{262212, directStart + 5} {
+		name := fmt.Sprintf("00fallback%d", step)
+		w, err := osd.Create(t.Context(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p := data; len(p) > 0; p = p[min(step, len(p)):] {
+			if _, err := w.Write(p[:min(step, len(p))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tw := w.(*tunedWriter); tw.direct || tw.buf != nil {
+			t.Fatal("writer went direct although O_DIRECT was refused")
+		}
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if got := readShard(t, osd, name); !bytes.Equal(got, data) {
+			t.Fatalf("step %d: fallback round trip differs", step)
+		}
 	}
 }
 
