@@ -65,7 +65,7 @@ func BenchmarkDiskPut(b *testing.B) {
 					}
 				}
 				gb := float64(c.size*int64(c.streams)*int64(b.N)) / 1e9
-				b.ReportMetric((processCPU() - cpu0).Seconds()/gb, "cpu-s/GB")
+				b.ReportMetric((processCPU()-cpu0).Seconds()/gb, "cpu-s/GB")
 				b.ReportMetric(float64(c.streams*b.N)/time.Since(t0).Seconds(), "obj/s")
 			})
 		}
