@@ -84,6 +84,19 @@ type Config struct {
 	// ReadGrace keeps an overwritten or deleted object's data for GETs that
 	// are already streaming it (0 deletes at once).
 	ReadGrace time.Duration
+	// ShardTimeout bounds each shard operation; a shard past it is treated
+	// as unavailable (default 10s, negative disables).
+	ShardTimeout time.Duration
+	// WriteQuorum is how many of the k+m shards must commit before a PUT
+	// is acknowledged (0: k+1).
+	WriteQuorum int
+	// MaxDown is how many local OSDs may be unusable at start; the server
+	// then serves degraded and heals once they return (default 2).
+	MaxDown int
+	// ShardWrites is "buffered" (default) or "direct" (O_DIRECT) for the
+	// local backend's shard files; Commit is "each" (default: fsync per
+	// shard) or "group" (concurrent commits share one syncfs).
+	ShardWrites, Commit string
 	// Backend names the storage backend ("local" by default).
 	Backend string
 	// OpenBackend opens a non-local backend; cmd/rustfs sets it from its
@@ -128,6 +141,8 @@ func DefaultConfig() Config {
 		Keyring:         "local",
 		MultipartExpiry: 168 * time.Hour,
 		ReadGrace:       5 * time.Minute,
+		ShardTimeout:    10 * time.Second,
+		MaxDown:         2,
 		Backend:         "local",
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",

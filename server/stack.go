@@ -43,7 +43,11 @@ func newLogger(cfg Config) (*slog.Logger, error) {
 // OpenLocal opens the embedded local backend of cfg: metadata and, unless
 // cfg.OSDs says otherwise, six OSDs in three racks under cfg.DataDir.
 func OpenLocal(_ context.Context, cfg Config) (storage.Backend, error) {
-	o := local.Options{Dir: cfg.DataDir, Fsync: cfg.Fsync}
+	o := local.Options{Dir: cfg.DataDir, Fsync: cfg.Fsync, MaxDown: cfg.MaxDown,
+		ShardWrites: cfg.ShardWrites, Commit: cfg.Commit, Logger: cfg.Logger}
+	if cfg.MaxDown == 0 {
+		o.MaxDown = -1 // local.Options reads 0 as its default of 2
+	}
 	if cfg.OSDs != "" {
 		layout, err := local.ParseLayout(cfg.OSDs)
 		if err != nil {
@@ -108,6 +112,9 @@ func openKeys(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error)
 	if err = os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("server: data directory: %w", err)
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = log // the backend reports OSD state changes here
+	}
 	if st.backend, err = openBackend(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("server: open %s backend: %w", cfg.Backend, err)
 	}
@@ -152,6 +159,7 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error
 	st.metrics, st.stats = metrics.New(), &dataplane.Stats{}
 	st.engine, err = dataplane.New(st.metrics.WrapBackend(st.backend), dataplane.Options{
 		Workers: cfg.Workers, InFlight: cfg.InFlight, ChunkSize: cfg.ChunkSize, K: k, M: m, Stats: st.stats,
+		WriteQuorum: cfg.WriteQuorum, ShardTimeout: cfg.ShardTimeout,
 	})
 	if err != nil {
 		st.Close()

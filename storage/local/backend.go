@@ -44,6 +44,12 @@ type Options struct {
 	// Logger receives OSD state changes and metadata repairs (default
 	// slog.Default()).
 	Logger *slog.Logger
+	// ShardWrites is ShardWritesBuffered (the default when empty) or
+	// ShardWritesDirect (O_DIRECT, falling back per file where refused).
+	ShardWrites string
+	// Commit is CommitEach (the default when empty) or CommitGroup
+	// (concurrent shard commits share a filesystem sync; Linux only).
+	Commit string
 }
 
 // Backend is the local storage.Backend.
@@ -105,9 +111,16 @@ func Open(o Options) (*Backend, error) {
 		log = slog.Default()
 	}
 	b := &Backend{dir: dir, log: log, every: probe, stop: make(chan struct{})}
+	sio, err := newShardIO(o.ShardWrites, o.Commit, fsync)
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range specs {
 		o := newOSD(s, fsync)
 		o.onDown = b.startProber
+		if sio != nil {
+			sio.attach(o)
+		}
 		b.osds = append(b.osds, o)
 	}
 	if b.meta, err = newMeta(filepath.Join(dir, "meta"), b.osds, fsync, log); err != nil {

@@ -38,6 +38,9 @@ type OSD struct {
 	onDown func()
 	// fault, when set (tests only), injects an error into an operation.
 	fault func(op string) error
+
+	io             *shardIO   // tuned write path (tunedwriter.go); nil: plain
+	group          *syncGroup // shared commit sync; nil: per-shard fsyncs
 }
 
 var _ storage.OSD = (*OSD)(nil)
@@ -95,6 +98,9 @@ func (o *OSD) Create(ctx context.Context, name string) (storage.ShardWriter, err
 		// Writers should have skipped it; fail fast rather than fill a
 		// disk that reported ENOSPC or EIO a moment ago.
 		return nil, o.unavailable()
+	}
+	if o.io != nil {
+		return o.io.create(o, name)
 	}
 	err := o.inject("create")
 	var f *os.File

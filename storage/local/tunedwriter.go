@@ -1,0 +1,325 @@
+package local
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"unsafe"
+)
+
+// tunedWriter is the shard writer of the tuned write path (Options
+// ShardWrites "direct" and/or Commit "group"). With O_DIRECT it gathers
+// writes in an aligned 1 MiB block and writes whole blocks; the unaligned
+// tail is written padded to the alignment and the file is then truncated
+// to its real length. With group commit it renames first and then waits
+// for a filesystem sync that started after the rename: the shard can be
+// opened under its name while Commit waits (a window no reader uses, since
+// shards are found through manifests written after Commit returns, and
+// the same window every committed shard has until its manifest lands); if
+// the sync fails, Commit removes the name again and reports the error.
+type tunedWriter struct {
+	osd    *OSD
+	name   string
+	tmp    string
+	mu     sync.Mutex
+	f      *os.File // nil once committed or aborted
+	direct bool     // writing with O_DIRECT now
+	// wantDirect: switch to O_DIRECT at directStart bytes.
+	wantDirect bool
+	buf        *[]byte // aligned block being filled while direct
+	spare      *[]byte // second block, possibly being written by the flusher
+	off        int64   // file offset of the next direct block
+	jobs       chan flushJob
+	results    chan error
+	pending    bool  // a block is with the flusher
+	asyncErr   error // a flusher write failed
+	n          int   // bytes gathered in buf
+	size       int64 // bytes accepted so far
+	wrote      bool  // a block reached the file (no late fallback)
+}
+
+// Write appends p to the shard.
+func (w *tunedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return 0, errWriterDone
+	}
+	done := 0
+	if !w.direct {
+		q := p
+		switchAt := -1
+		if w.wantDirect && w.size+int64(len(p)) >= directStart {
+			switchAt = int(directStart - w.size)
+			q = p[:switchAt]
+		}
+		n, err := w.f.Write(q)
+		w.size += int64(n)
+		if err != nil {
+			return n, fmt.Errorf("local: OSD %s: write %s: %w", w.osd.id, w.name, w.osd.check(err))
+		}
+		if switchAt < 0 {
+			return n, nil
+		}
+		w.wantDirect = false
+		if w.osd.io.enableDirect(w.f) != nil { // no direct I/O here: stay buffered
+			m, err := w.f.Write(p[n:])
+			w.size += int64(m)
+			if err != nil {
+				return n + m, fmt.Errorf("local: OSD %s: write %s: %w", w.osd.id, w.name, w.osd.check(err))
+			}
+			return len(p), nil
+		}
+		w.direct = true
+		w.buf = w.osd.io.getBuf()
+		w.off = w.size
+		done = n
+	}
+	start := done
+	for done < len(p) {
+		c := copy((*w.buf)[w.n:], p[done:])
+		w.n += c
+		done += c
+		if w.n == len(*w.buf) {
+			if err := w.flush(w.n, true); err != nil {
+				return done - c, fmt.Errorf("local: OSD %s: write %s: %w", w.osd.id, w.name, w.osd.check(err))
+			}
+			if !w.direct { // fell back: the rest goes straight to the file
+				if _, err := w.f.Write(p[done:]); err != nil {
+					return done, fmt.Errorf("local: OSD %s: write %s: %w", w.osd.id, w.name, w.osd.check(err))
+				}
+				break
+			}
+		}
+	}
+	w.size += int64(len(p) - start)
+	return len(p), nil
+}
+
+// flush writes the first k bytes of the block (k aligned, at w.off) and
+// keeps the rest of the gathered bytes at the front. Once a direct write
+// has succeeded, full blocks are handed to a flusher goroutine and the
+// writer goes on filling a second block, so the device write overlaps the
+// next MiB of the stream (two blocks per shard at most). If the filesystem
+// refuses the first aligned write, the file falls back to buffered writes.
+func (w *tunedWriter) flush(k int, async bool) error {
+	if err := w.wait(); err != nil {
+		return err
+	}
+	b := *w.buf
+	if async && w.wrote && k == w.n {
+		if w.jobs == nil {
+			w.jobs = make(chan flushJob, 1)
+			w.results = make(chan error, 1)
+			go flusher(w.f, w.jobs, w.results)
+		}
+		if w.spare == nil {
+			w.spare = w.osd.io.getBuf()
+		}
+		w.jobs <- flushJob{b: b[:k], off: w.off}
+		w.pending = true
+		w.buf, w.spare = w.spare, w.buf
+		w.off += int64(k)
+		w.n = 0
+		return nil
+	}
+	_, err := w.f.WriteAt(b[:k], w.off)
+	if err != nil && directRefused(err) && !w.wrote {
+		if cerr := clearDirect(w.f); cerr != nil {
+			return errors.Join(err, cerr)
+		}
+		w.direct = false
+		// Everything gathered goes out now, in order, at the file position
+		// (no direct write moved it); later writes go straight to the file.
+		if _, err = w.f.Write(b[:w.n]); err == nil {
+			w.wrote, w.n = true, 0
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	w.wrote = true
+	w.off += int64(k)
+	w.n = copy(b, b[k:w.n])
+	return nil
+}
+
+// flushJob is one block for the flusher goroutine.
+type flushJob struct {
+	b   []byte
+	off int64
+}
+
+// flusher writes blocks in order until jobs is closed.
+func flusher(f *os.File, jobs <-chan flushJob, results chan<- error) {
+	for j := range jobs {
+		_, err := f.WriteAt(j.b, j.off)
+		results <- err
+	}
+}
+
+// wait collects the block in flight, if any; a failed block fails every
+// later call.
+func (w *tunedWriter) wait() error {
+	if w.pending {
+		w.pending = false
+		if err := <-w.results; err != nil && w.asyncErr == nil {
+			w.asyncErr = err
+		}
+	}
+	return w.asyncErr
+}
+
+// stop waits for the block in flight and ends the flusher goroutine.
+func (w *tunedWriter) stop() error {
+	err := w.wait()
+	if w.jobs != nil {
+		close(w.jobs)
+		w.jobs = nil
+	}
+	return err
+}
+
+// finish writes the gathered tail: padded to the alignment with zeros,
+// then cut back to the real size.
+func (w *tunedWriter) finish() error {
+	if err := w.stop(); err != nil {
+		return err
+	}
+	if !w.direct || w.n == 0 {
+		return nil
+	}
+	n := w.n
+	k := (n + directAlign - 1) &^ (directAlign - 1)
+	clear((*w.buf)[n:k])
+	w.n = k
+	if err := w.flush(k, false); err != nil {
+		return err
+	}
+	if k != n {
+		return w.f.Truncate(w.size)
+	}
+	return nil
+}
+
+// release returns the aligned blocks to the free list; the flusher has
+// stopped (finish or Abort).
+func (w *tunedWriter) release() {
+	for _, b := range []**[]byte{&w.buf, &w.spare} {
+		if *b != nil {
+			w.osd.io.putBuf(*b)
+			*b = nil
+		}
+	}
+}
+
+// Commit makes the shard durable (per the fsync policy) and visible under
+// its name. On failure nothing is left under the name and the writer is
+// finished.
+func (w *tunedWriter) Commit() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return errWriterDone
+	}
+	f := w.f
+	defer func() {
+		w.f = nil // finished either way; finish still writes through w.f
+		w.release()
+	}()
+	if err := w.commit(f); err != nil {
+		f.Close()
+		os.Remove(w.tmp)
+		return fmt.Errorf("local: OSD %s: commit %s: %w", w.osd.id, w.name, w.osd.check(err))
+	}
+	return nil
+}
+
+func (w *tunedWriter) commit(f *os.File) error {
+	o := w.osd
+	if err := w.finish(); err != nil {
+		return err
+	}
+	group := o.group
+	switch {
+	case o.fsync && group == nil:
+		if err := f.Sync(); err != nil {
+			return err
+		}
+	case o.fsync:
+		if err := writeData(f); err != nil {
+			return err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	final := o.ShardPath(w.name)
+	dir := filepath.Dir(final)
+	err := os.Rename(w.tmp, final)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		if o.fsync && group == nil {
+			if err := syncDir(o.shardsDir()); err != nil {
+				return err
+			}
+		}
+		err = os.Rename(w.tmp, final)
+	}
+	if err != nil {
+		return err
+	}
+	if !o.fsync {
+		return nil
+	}
+	if group != nil {
+		err = group.Sync() // covers the data, the inode and both directories
+	} else {
+		err = syncDir(dir)
+	}
+	if err != nil {
+		// Not acknowledged: take the name back so the shard is not
+		// mistaken for a committed one.
+		os.Remove(final)
+	}
+	return err
+}
+
+// Abort discards the shard; after Commit, or a second time, it does nothing.
+func (w *tunedWriter) Abort() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return nil
+	}
+	f := w.f
+	w.f = nil
+	w.stop() // the shard is discarded: a failed block does not matter
+	w.release()
+	cerr := f.Close()
+	if err := os.Remove(w.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("local: OSD %s: abort %s: %w", w.osd.id, w.name, w.osd.check(err))
+	}
+	if cerr != nil {
+		return fmt.Errorf("local: OSD %s: abort %s: %w", w.osd.id, w.name, cerr)
+	}
+	return nil
+}
+
+// randSuffix names a temporary file uniquely.
+func randSuffix() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// addrOf is the address of b's first byte, for alignment.
+func addrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(&b[0])) }

@@ -1,0 +1,319 @@
+//go:build linux
+
+package local
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/tasmaniancloud/rustfs/storage"
+	"github.com/tasmaniancloud/rustfs/storage/storagetest"
+)
+
+func TestConformanceTuned(t *testing.T) {
+	for _, mode := range []Options{
+		{ShardWrites: ShardWritesDirect},
+		{Commit: CommitGroup},
+		{ShardWrites: ShardWritesDirect, Commit: CommitGroup},
+	} {
+		t.Run(mode.ShardWrites+"/"+mode.Commit, func(t *testing.T) {
+			storagetest.Run(t, func(t *testing.T) storage.Backend {
+				mode.Dir = t.TempDir()
+				b, err := Open(mode)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			})
+		})
+	}
+}
+
+func TestTunedOptionsRejected(t *testing.T) {
+	for _, o := range []Options{{ShardWrites: "odirect"}, {Commit: "batch"}} {
+		o.Dir = t.TempDir()
+		if _, err := Open(o); err == nil {
+			t.Errorf("Open(%+v) accepted a bad mode", o)
+		}
+	}
+}
+
+// writeShard writes data in steps of step bytes and commits it.
+func writeShard(t *testing.T, o storage.OSD, name string, data []byte, step int) {
+	t.Helper()
+	w, err := o.Create(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := data; len(p) > 0; {
+		n := min(step, len(p))
+		if k, err := w.Write(p[:n]); err != nil || k != n {
+			t.Fatalf("write %d: %d, %v", n, k, err)
+		}
+		p = p[n:]
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readShard reads committed shard name whole.
+func readShard(t *testing.T, o storage.OSD, name string) []byte {
+	t.Helper()
+	r, err := o.Open(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got := make([]byte, r.Size())
+	if _, err := r.ReadAt(got, 0); err != nil && len(got) > 0 {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// canDirect reports whether dir's filesystem accepts O_DIRECT.
+func canDirect(t *testing.T, dir string) bool {
+	f, err := os.CreateTemp(dir, "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	return setDirect(f) == nil
+}
+
+// TestDirectRoundTrip writes lengths around the alignment and the block
+// size in several write step sizes (including the engine's 256 KiB piece
+// + 4-byte trailer shape) and reads them back exactly.
+func TestDirectRoundTrip(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
+	o := b.OSDs()[0]
+	direct := canDirect(t, b.LocalOSDs()[0].tmpDir())
+	rng := rand.New(rand.NewPCG(1, 2))
+	lengths := []int{0, 1, 4095, 4096, 4097, directBufSize - 1, directBufSize, directBufSize + 1,
+		4*(262208+4) + 7, 3*directBufSize + 4096*3 + 5}
+	for _, n := range lengths {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		for _, step := range []int{1 << 30, 262212, 4096, 1000} {
+			if step == 1000 && n > 2*directBufSize {
+				continue // keep the test fast
+			}
+			name := fmt.Sprintf("%032x.%d", n, step)
+			w, err := o.Create(t.Context(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for p := data; len(p) > 0; p = p[min(step, len(p)):] {
+				if k, err := w.Write(p[:min(step, len(p))]); err != nil || k != min(step, len(p)) {
+					t.Fatalf("write: %d, %v", k, err)
+				}
+			}
+			want := direct && n >= directStart
+			if tw := w.(*tunedWriter); tw.direct != want {
+				t.Fatalf("len %d: writer direct = %v, want %v (filesystem O_DIRECT %v)", n, tw.direct, want, direct)
+			}
+			if err := w.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if got := readShard(t, o, name); !bytes.Equal(got, data) {
+				t.Fatalf("len %d step %d: read back %d bytes, differ", n, step, len(got))
+			}
+		}
+	}
+}
+
+// TestDirectFallbackOpen covers a filesystem that refuses O_DIRECT (tmpfs
+// before Linux 6.6, some FUSE): the writer stays buffered past directStart
+// and the shard round-trips.
+func TestDirectFallbackOpen(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
+	osd := b.LocalOSDs()[0]
+	osd.io.enableDirect = func(*os.File) error { return syscall.EINVAL }
+	data := bytes.Repeat([]byte("abcdefg"), (directStart+3*directBufSize)/7)
+	for _, step := range []int{262212, directStart + 5} {
+		name := fmt.Sprintf("00fallback%d", step)
+		w, err := osd.Create(t.Context(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p := data; len(p) > 0; p = p[min(step, len(p)):] {
+			if _, err := w.Write(p[:min(step, len(p))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tw := w.(*tunedWriter); tw.direct || tw.buf != nil {
+			t.Fatal("writer went direct although O_DIRECT was refused")
+		}
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if got := readShard(t, osd, name); !bytes.Equal(got, data) {
+			t.Fatalf("step %d: fallback round trip differs", step)
+		}
+	}
+}
+
+// TestDirectFallbackWrite covers a file that accepted O_DIRECT at open but
+// refuses the first write (here: a misaligned buffer): the writer turns
+// O_DIRECT off and carries on buffered.
+func TestDirectFallbackWrite(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
+	osd := b.LocalOSDs()[0]
+	if !canDirect(t, osd.tmpDir()) {
+		t.Skip("filesystem refuses O_DIRECT")
+	}
+	w, err := osd.Create(t.Context(), "00misaligned")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := w.(*tunedWriter)
+	head := bytes.Repeat([]byte{3}, directStart)
+	if _, err := w.Write(head); err != nil {
+		t.Fatal(err)
+	}
+	if !tw.direct || tw.n != 0 {
+		t.Fatalf("after %d bytes: direct %v, %d gathered", directStart, tw.direct, tw.n)
+	}
+	orig := tw.buf
+	mis := make([]byte, directBufSize+directAlign+1)
+	off := (directAlign - int(addrOf(mis)%directAlign)) + 1
+	buf := mis[off : off+directBufSize]
+	tw.buf = &buf
+	data := bytes.Repeat([]byte{7, 1, 9}, directBufSize/3+1000)
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if tw.direct {
+		t.Fatal("misaligned O_DIRECT write did not fall back")
+	}
+	if tw.n != 0 {
+		t.Fatalf("%d gathered bytes left after the fallback", tw.n)
+	}
+	if _, err := w.Write(data[:100]); err != nil {
+		t.Fatal(err)
+	}
+	data = append(append(head, data...), data[:100]...)
+	tw.buf = orig // give the pool back an aligned block
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readShard(t, osd, "00misaligned"); !bytes.Equal(got, data) {
+		t.Fatal("round trip after fallback differs")
+	}
+}
+
+func TestTunedAbortAndReuse(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect, Commit: CommitGroup})
+	o := b.LocalOSDs()[1]
+	w, err := o.Create(t.Context(), "00aborted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(make([]byte, 5000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Abort(); err != nil {
+		t.Fatalf("second Abort: %v", err)
+	}
+	if err := w.Commit(); err == nil {
+		t.Fatal("Commit after Abort succeeded")
+	}
+	if _, err := w.Write([]byte{1}); err == nil {
+		t.Fatal("Write after Abort succeeded")
+	}
+	if _, err := o.Open(t.Context(), "00aborted"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("aborted shard visible: %v", err)
+	}
+	names, err := readDirNames(o.tmpDir())
+	if err != nil || len(names) != 0 {
+		t.Fatalf("tmp dir after abort: %v %v", names, err)
+	}
+}
+
+// TestGroupCommitConcurrent commits many shards at once on every OSD of
+// one filesystem: each is readable, and they shared syncs.
+func TestGroupCommitConcurrent(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect, Commit: CommitGroup})
+	osds := b.LocalOSDs()
+	const n = 24
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			o := osds[i%len(osds)]
+			data := bytes.Repeat([]byte{byte(i)}, 10000+i)
+			writeShard(t, o, fmt.Sprintf("%02x-shard", i), data, 4096)
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		want := bytes.Repeat([]byte{byte(i)}, 10000+i)
+		if got := readShard(t, osds[i%len(osds)], fmt.Sprintf("%02x-shard", i)); !bytes.Equal(got, want) {
+			t.Fatalf("shard %d differs", i)
+		}
+	}
+	g := osds[0].group
+	for _, o := range osds {
+		if o.group != g {
+			t.Fatal("OSDs on one filesystem got different commit groups")
+		}
+	}
+	if c := g.count(); c == 0 || c > n {
+		t.Fatalf("%d commits ran %d syncs", n, c)
+	}
+}
+
+// TestGroupCommitFailure: a failed sync is reported and the shard does not
+// stay visible under its name.
+func TestGroupCommitFailure(t *testing.T) {
+	b := openTest(t, Options{Commit: CommitGroup})
+	o := b.LocalOSDs()[2]
+	boom := errors.New("disk gone")
+	o.group = newSyncGroup(func() error { return boom })
+	w, err := o.Create(t.Context(), "00failed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("data"))
+	if err := w.Commit(); !errors.Is(err, boom) {
+		t.Fatalf("Commit = %v, want %v", err, boom)
+	}
+	if _, err := o.Open(t.Context(), "00failed"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("unsynced shard visible: %v", err)
+	}
+}
+
+// TestDirectAbortInFlight aborts a direct writer with blocks handed to its
+// flusher: Abort waits for them, and nothing is left behind.
+func TestDirectAbortInFlight(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
+	o := b.LocalOSDs()[3]
+	w, err := o.Create(t.Context(), "00inflight")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(make([]byte, directStart+3*directBufSize+10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if tw := w.(*tunedWriter); tw.jobs != nil || tw.pending || tw.buf != nil || tw.spare != nil {
+		t.Fatal("Abort left the flusher or its blocks behind")
+	}
+	if names, err := readDirNames(o.tmpDir()); err != nil || len(names) != 0 {
+		t.Fatalf("tmp dir after abort: %v %v", names, err)
+	}
+}
