@@ -23,16 +23,16 @@ type Op uint8
 // Operations. OSD operations apply to OSDs, Meta operations to the
 // metadata store.
 const (
-	OpCreate Op = iota // OSD.Create
-	OpWrite            // ShardWriter.Write
-	OpCommit           // ShardWriter.Commit
-	OpOpen             // OSD.Open
-	OpRead             // ShardReader.ReadAt
-	OpRemove           // OSD.Remove
-	OpMetaGet          // Meta.Get
-	OpMetaPut          // Meta.Put
-	OpMetaDelete       // Meta.Delete
-	OpMetaList         // Meta.List
+	OpCreate     Op = iota // OSD.Create
+	OpWrite                // ShardWriter.Write
+	OpCommit               // ShardWriter.Commit
+	OpOpen                 // OSD.Open
+	OpRead                 // ShardReader.ReadAt
+	OpRemove               // OSD.Remove
+	OpMetaGet              // Meta.Get
+	OpMetaPut              // Meta.Put
+	OpMetaDelete           // Meta.Delete
+	OpMetaList             // Meta.List
 	numOps
 )
 
