@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -45,6 +46,9 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir()}
 	e.keyPath = filepath.Join(e.dir, "keys", "root.key")
+	if err := os.MkdirAll(filepath.Dir(e.keyPath), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if err := e.open(); err != nil {
 		t.Fatalf("open stack: %v", err)
 	}

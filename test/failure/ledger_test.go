@@ -110,6 +110,18 @@ type getter func(ctx context.Context, bucket, key string) readResult
 // in-doubt key is pinned to what was found.
 func (l *ledger) verify(t *testing.T, ctx context.Context, what string, get getter) {
 	t.Helper()
+	failures := 0
+	report := func(format string, args ...any) {
+		failures++
+		if failures <= 3 {
+			t.Errorf(format, args...)
+		}
+	}
+	defer func() {
+		if failures > 3 {
+			t.Errorf("%s: %d more failed reads", what, failures-3)
+		}
+	}()
 	for _, k := range l.keys() {
 		l.mu.Lock()
 		w := l.objs[k]
@@ -120,11 +132,11 @@ func (l *ledger) verify(t *testing.T, ctx context.Context, what string, get gett
 			if w.present && !w.absentOK {
 				l.st.lostBytes.Add(maxSize(w.sizes))
 			}
-			t.Errorf("%s: read %s/%s: %v", what, k[0], k[1], r.err)
+			report("%s: read %s/%s: %v", what, k[0], k[1], r.err)
 		case r.missing:
 			if !w.absentOK {
 				l.st.lostBytes.Add(maxSize(w.sizes))
-				t.Errorf("%s: acknowledged object %s/%s is gone", what, k[0], k[1])
+				report("%s: acknowledged object %s/%s is gone", what, k[0], k[1])
 				continue
 			}
 			l.mu.Lock()
@@ -135,7 +147,7 @@ func (l *ledger) verify(t *testing.T, ctx context.Context, what string, get gett
 			i := indexOf(w.sums, r.sum)
 			if i < 0 {
 				l.st.wrongBytes.Add(r.n)
-				t.Errorf("%s: %s/%s served %d bytes that are none of the acknowledged contents", what, k[0], k[1], r.n)
+				report("%s: %s/%s served %d bytes that are none of the acknowledged contents", what, k[0], k[1], r.n)
 				continue
 			}
 			l.mu.Lock()

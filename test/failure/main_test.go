@@ -26,9 +26,9 @@ const minFaults = 1000
 
 // stats are the suite's totals, printed as the summary line.
 type stats struct {
-	written, faults, verified  atomic.Int64
-	lostBytes, wrongBytes      atomic.Int64
-	garbageBytes               atomic.Int64
+	written, faults, verified atomic.Int64
+	lostBytes, wrongBytes     atomic.Int64
+	garbageBytes              atomic.Int64
 }
 
 func (s *stats) line(seed uint64) string {
