@@ -129,3 +129,6 @@ func key(prefix string, i int) string { return fmt.Sprintf("%s/%05d", prefix, i)
 
 // bucketFor turns a class name into a bucket name.
 func bucketFor(name string) string { return "f-" + strings.ReplaceAll(name, "_", "-") }
+
+// newRand returns a random source seeded from seed.
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) }
