@@ -55,7 +55,7 @@ type server struct {
 func (s *server) start() {
 	t := s.tr.t
 	t.Helper()
-	p, err := gateway.StartProcess(s.bin, gateway.Options{Dir: s.dir, ChunkSize: chunkSize, Fsync: "always"})
+	p, err := gateway.StartProcess(s.bin, gateway.Options{Dir: s.dir, ChunkSize: chunkSize})
 	if err != nil {
 		t.Fatalf("start rustfs: %v", err)
 	}
