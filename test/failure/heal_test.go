@@ -65,7 +65,28 @@ func (e *env) heal(ctx context.Context) (object.HealResult, error) {
 	add(&total, r)
 	r, err = e.healAll(ctx)
 	add(&total, r)
+	if err == nil && total.Unrecoverable == 0 {
+		err = markFilled(e.lb)
+	}
 	return total, err
+}
+
+// markFilled ends the refill of replaced OSDs after a clean full pass, as
+// the scheduler does (local.Backend.MarkFilled, a no-op for other OSDs).
+// It is called by name so the suite builds while the OSD identity work is
+// in flight; without it there is nothing to mark.
+func markFilled(lb *local.Backend) error {
+	m := reflect.ValueOf(lb).MethodByName("MarkFilled")
+	if !m.IsValid() || m.Type().NumIn() != 1 || m.Type().In(0).Kind() != reflect.String {
+		return nil
+	}
+	for _, o := range lb.LocalOSDs() {
+		out := m.Call([]reflect.Value{reflect.ValueOf(o.ID())})
+		if err, ok := out[len(out)-1].Interface().(error); ok && err != nil {
+			return fmt.Errorf("MarkFilled %s: %w", o.ID(), err)
+		}
+	}
+	return nil
 }
 
 // healQueued drains only the durable heal queue.
