@@ -289,6 +289,7 @@ func kill9Heal(tr *trial, bin string) {
 	for round := range scale(3, 10) {
 		osd := filepath.Join(s.dir, fmt.Sprintf("osd%d", tr.rng.IntN(fullShards)))
 		removeShards(osd)
+		tr.fault(1)
 		s.start()
 		healed := make(chan error, 1)
 		go func() { healed <- s.heal(ctx) }()
