@@ -84,6 +84,7 @@ var classes = []class{
 	{"foreign-shard", func(tr *trial) { shardCorruption(tr, corruptForeign) }},
 	{"metadata-records", metaRecords},
 	{"replaced-empty-osd", replacedOSD},
+	{"beyond-tolerance", beyondTolerance},
 	{"kill9", kill9},
 }
 
