@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -297,35 +296,4 @@ func listAll(ctx context.Context, m storage.Meta, ns string) ([]storage.Entry, e
 		}
 		after = page[len(page)-1].Key
 	}
-}
-
-// finish is the end of every in-process class: heal, read everything
-// back, collect garbage with grace 0 and measure what is left.
-func (e *env) finish(ctx context.Context, l *ledger, st *stats) {
-	t := e.t
-	t.Helper()
-	if _, err := e.heal(ctx); err != nil {
-		t.Errorf("heal: %v", err)
-	}
-	l.verify(t, ctx, "after heal", storeGetter(func() *object.Store { return e.store }))
-	if err := e.collect(ctx); err != nil {
-		t.Errorf("garbage collection: %v", err)
-	}
-	n, what, err := garbage(ctx, e.lb)
-	if err != nil {
-		t.Errorf("measure garbage: %v", err)
-		return
-	}
-	st.garbageBytes.Add(n)
-	if n != 0 {
-		t.Errorf("%d garbage bytes left after GC with grace 0: %s", n, what)
-	}
-	// GC must not have touched anything acknowledged.
-	l.verify(t, ctx, "after GC", storeGetter(func() *object.Store { return e.store }))
-}
-
-// isFile reports whether p exists as a regular file.
-func isFile(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
 }
