@@ -66,11 +66,11 @@ type record struct {
 }
 
 // metaRecords damages every kind of metadata record (manifests, bucket,
-// upload and part records) by bit flips and truncation, in one replica
+// upload and part records, the OSD identities) by bit flips and truncation, in one replica
 // (which must be invisible to clients and repaired by the scrub) and, for
 // manifests, in every replica (which must affect that key alone).
 func metaRecords(tr *trial) {
-	for _, kind := range []string{"manifest", "bucket", "upload", "part"} {
+	for _, kind := range []string{"manifest", "bucket", "upload", "part", "osds"} {
 		for _, how := range []corruption{corruptFlip, corruptTruncate} {
 			name := fmt.Sprintf("%s-%s-one-replica", kind, howName(how))
 			tr.t.Run(name, func(t *testing.T) { metaOneReplica(tr.sub(t), kind, how) })
@@ -143,6 +143,8 @@ func newMetaFixture(tr *trial, ctx context.Context, e *env, bucket string) *meta
 		"bucket":   {"bucket", "buckets", bucket},
 		"upload":   {"upload", "mpu/" + bucket, f.upKey + "\x00" + f.uploadID},
 		"part":     {"part", "part/" + f.uploadID, "00001"},
+		// The OSD identities (docs/DURABILITY.md, sys/osds).
+		"osds": {"osds", "sys", "osds"},
 	}
 	return f
 }
