@@ -268,8 +268,9 @@ func enospcClass(tr *trial) {
 	finishClass(tr, e)
 }
 
-// hungIO hangs one OSD's reads (or opens, or writes) until released: the
-// per-shard deadline must move GET and PUT past it.
+// hungIO hangs one OSD's reads (or opens, or writes) until released, or
+// slows them past the deadline: the per-shard deadline must move GET and
+// PUT past it.
 func hungIO(tr *trial) {
 	t := tr.t
 	if _, ok := engineOptions(); !ok {
@@ -280,7 +281,7 @@ func hungIO(tr *trial) {
 	defer cancel()
 	b := bucketFor("hung")
 	tr.mkBucket(ctx, e, b)
-	n := scale(8, 30)
+	n := scale(16, 40)
 	for i := range n {
 		if err := tr.put(ctx, e, b, key("o", i), tr.payload(chunkSize+tr.rng.IntN(3*chunkSize))); err != nil {
 			t.Fatalf("PUT: %v", err)
@@ -292,7 +293,12 @@ func hungIO(tr *trial) {
 		o := e.fb.FaultOSDs()[tr.rng.IntN(fullShards)]
 		before := o.Total()
 		op := ops[i%len(ops)]
-		o.Set(op, faultinject.Rule{Kind: faultinject.Hang})
+		rule := faultinject.Rule{Kind: faultinject.Hang}
+		if (i/len(ops))%2 == 1 {
+			// A disk slower than the deadline counts as unavailable too.
+			rule = faultinject.Rule{Kind: faultinject.Slow, Delay: 4 * shardTimeout}
+		}
+		o.Set(op, rule)
 		data := tr.payload(tr.size())
 		done := make(chan struct{})
 		go func() {
