@@ -75,6 +75,14 @@ func (s *server) kill() {
 	s.tr.fault(1)
 }
 
+// release stops a server a failed test left running.
+func (s *server) release() {
+	if s.p != nil {
+		_ = s.p.Close()
+		s.p = nil
+	}
+}
+
 // stop stops the server cleanly.
 func (s *server) stop() {
 	if s.p == nil {
@@ -119,6 +127,7 @@ func kill9Op(tr *trial, bin, op string) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	s := &server{tr: tr, bin: bin, dir: t.TempDir()}
+	t.Cleanup(s.release)
 	b := "kill9-" + strings.ToLower(op)
 	s.start()
 	if _, err := s.c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
@@ -281,6 +290,7 @@ func kill9Heal(tr *trial, bin string) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	s := &server{tr: tr, bin: bin, dir: t.TempDir()}
+	t.Cleanup(s.release)
 	b := "kill9-heal"
 	s.start()
 	if _, err := s.c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
