@@ -21,9 +21,12 @@ import (
 const chunkSize = dataplane.MinChunkSize
 
 // shardTimeout is the per-shard I/O deadline (docs/DURABILITY.md,
-// dataplane.Options.ShardTimeout) the in-process stack runs with, so a hung
-// disk costs a GET well under a second.
-const shardTimeout = 300 * time.Millisecond
+// dataplane.Options.ShardTimeout) the in-process stack runs with: short, so
+// a hung disk costs a request about a second, yet long enough that a
+// healthy shard on a loaded two-core machine never misses it (at 300 ms a
+// second, merely slow shard occasionally did, and a PUT then fell below
+// its quorum).
+const shardTimeout = time.Second
 
 // env is one in-process stack: the local backend in a temporary data
 // directory wrapped by faultinject, the real engine (64 KiB chunks), the

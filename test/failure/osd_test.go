@@ -287,7 +287,7 @@ func hungIO(tr *trial) {
 			t.Fatalf("PUT: %v", err)
 		}
 	}
-	bound := 20*shardTimeout + 5*time.Second
+	bound := 10*shardTimeout + 5*time.Second
 	ops := []faultinject.Op{faultinject.OpRead, faultinject.OpOpen, faultinject.OpWrite, faultinject.OpCommit}
 	for i := range n {
 		o := e.fb.FaultOSDs()[tr.rng.IntN(fullShards)]
@@ -296,7 +296,7 @@ func hungIO(tr *trial) {
 		rule := faultinject.Rule{Kind: faultinject.Hang}
 		if (i/len(ops))%2 == 1 {
 			// A disk slower than the deadline counts as unavailable too.
-			rule = faultinject.Rule{Kind: faultinject.Slow, Delay: 4 * shardTimeout}
+			rule = faultinject.Rule{Kind: faultinject.Slow, Delay: 2 * shardTimeout}
 		}
 		o.Set(op, rule)
 		data := tr.payload(tr.size())
