@@ -12,7 +12,7 @@ BIN        := bin/rustfs
 export CGO_ENABLED ?= 1
 
 .PHONY: all build build-ceph run test test-unit test-race test-ceph deps ceph-up ceph-down softhsm-up \
-        bench fuzz soak vet fmt clean
+        bench fuzz soak vet fmt clean test-failure test-failure-long
 
 all: build
 
@@ -56,6 +56,13 @@ test-race:
 
 test-ceph:
 	@bash scripts/run-tests.sh ceph
+
+# The failure-injection suite (issue 10): short mode (also part of `make test`) and the long mode.
+test-failure:
+	$(GO) test -timeout 15m -v -run TestFailure ./test/failure/
+
+test-failure-long:
+	$(GO) test -timeout 90m -v -run TestFailure ./test/failure/ -failure.long
 
 # bench: one table of the engine ratios, plus the RADOS benchmarks when a Ceph cluster is up
 # (make ceph-up); about 2.5 minutes. Every benchmark: go test -run '^$$' -bench . ./...
