@@ -25,6 +25,16 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil
 		}
+		if errors.Is(err, storage.ErrCorrupt) {
+			// No copy of the manifest survives, so its shards cannot be
+			// named: removing the key is what the owner needs, and orphan
+			// GC reclaims the shards once nothing references them.
+			s.log.Warn("deleting an object whose manifest is unrecoverable", "bucket", bucket, "key", key, "err", err)
+			if err := s.meta.Delete(ctx, ns, key, storage.Cond{}); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return fmt.Errorf("object: delete %s/%s: %w", bucket, key, err)
+			}
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("object: delete %s/%s: %w", bucket, key, err)
 		}

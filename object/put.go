@@ -124,6 +124,11 @@ func (s *Store) signAndSwap(ctx context.Context, m *manifest.Manifest) (storage.
 		switch {
 		case errors.Is(err, storage.ErrNotFound):
 			old, cond = nil, storage.Cond{IfAbsent: true}
+		case errors.Is(err, storage.ErrCorrupt):
+			// Overwriting a key whose every manifest copy is damaged
+			// repairs it; the old shards are left to orphan GC.
+			s.log.Warn("overwriting an object whose manifest is unrecoverable", "bucket", m.Bucket, "key", m.Key, "err", err)
+			old, cond = nil, storage.Cond{}
 		case err != nil:
 			return 0, fmt.Errorf("object: commit %s/%s: %w", m.Bucket, m.Key, err)
 		}

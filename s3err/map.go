@@ -79,6 +79,7 @@ var sentinels = []sentinel{
 	{manifest.ErrUnsupportedVersion, InternalError, ""},
 	{storage.ErrPlacement, ServiceUnavailable, "Too few storage devices are available to place the object. Please retry."},
 
+	{storage.ErrCorrupt, IntegrityCheckFailed, "The stored metadata of this key is damaged beyond repair; DELETE or overwrite the key."},
 	{storage.ErrUnavailable, ServiceUnavailable, "The storage backend did not answer in time. Please retry."},
 	{storage.ErrPrecondition, OperationAborted, ""},
 	{storage.ErrInvalid, InvalidArgument, "The request names a key or value the storage backend cannot hold."},

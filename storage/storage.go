@@ -27,6 +27,9 @@ var (
 	ErrPrecondition = errors.New("storage: precondition failed")
 	// ErrUnavailable reports a backend that did not answer in bounded time.
 	ErrUnavailable = errors.New("storage: backend unavailable")
+	// ErrCorrupt reports a metadata value with no valid copy left: the key
+	// alone is affected, and an unconditional Put or Delete of it works.
+	ErrCorrupt = errors.New("storage: no valid copy of the value")
 )
 
 // OSD is one failure unit (a disk, a RADOS pool pinned to a rack) that holds

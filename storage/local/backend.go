@@ -118,9 +118,6 @@ func Open(o Options) (*Backend, error) {
 	for _, s := range specs {
 		o := newOSD(s, fsync)
 		o.onDown = b.startProber
-		if sio != nil {
-			sio.attach(o)
-		}
 		b.osds = append(b.osds, o)
 	}
 	if b.meta, err = newMeta(filepath.Join(dir, "meta"), b.osds, fsync, log); err != nil {
@@ -129,6 +126,13 @@ func Open(o Options) (*Backend, error) {
 	if err := b.identifyAll(maxDown); err != nil {
 		b.Close()
 		return nil, err
+	}
+	if sio != nil {
+		// After identifyAll: the OSD directories exist now, so each one's
+		// filesystem (its commit group) can be found.
+		for _, o := range b.osds {
+			sio.attach(o)
+		}
 	}
 	return b, nil
 }

@@ -39,8 +39,8 @@ type OSD struct {
 	// fault, when set (tests only), injects an error into an operation.
 	fault func(op string) error
 
-	io             *shardIO   // tuned write path (tunedwriter.go); nil: plain
-	group          *syncGroup // shared commit sync; nil: per-shard fsyncs
+	io    *shardIO   // tuned write path (tunedwriter.go); nil: plain
+	group *syncGroup // shared commit sync; nil: per-shard fsyncs
 }
 
 var _ storage.OSD = (*OSD)(nil)

@@ -2,7 +2,6 @@ package local
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 
@@ -34,7 +33,8 @@ const (
 // ErrCorrupt reports a metadata value none of whose copies is valid (each
 // fails to parse or its CRC): the key alone is affected, and an
 // unconditional Put or Delete of it still works.
-var ErrCorrupt = errors.New("local: corrupt metadata file")
+// It wraps storage.ErrCorrupt, which is what backend-neutral callers test.
+var ErrCorrupt = fmt.Errorf("local: corrupt metadata file: %w", storage.ErrCorrupt)
 
 // errCorrupt is ErrCorrupt under the name the package uses.
 var errCorrupt = ErrCorrupt
