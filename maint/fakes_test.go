@@ -106,7 +106,7 @@ func (f *fakeObjects) HealObject(ctx context.Context, bucket, key string, o obje
 	res := object.HealResult{Checked: 1}
 	if obj.lost {
 		res.Unrecoverable = 1
-		res.ByRedundancy = map[int]object.Count{obj.healthy: {Objects: 1, Bytes: obj.size}}
+		res.ByRedundancy = map[object.ShardHealth]object.Count{{Healthy: obj.healthy, Shards: 6}: {Objects: 1, Bytes: obj.size}}
 		return res, nil
 	}
 	if miss := 6 - obj.healthy; miss > 0 {
@@ -120,7 +120,7 @@ func (f *fakeObjects) HealObject(ctx context.Context, bucket, key string, o obje
 		obj.healthy = 6
 		f.mu.Unlock()
 	}
-	res.ByRedundancy = map[int]object.Count{6: {Objects: 1, Bytes: obj.size}}
+	res.ByRedundancy = map[object.ShardHealth]object.Count{{Healthy: 6, Shards: 6}: {Objects: 1, Bytes: obj.size}}
 	return res, nil
 }
 

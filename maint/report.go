@@ -1,7 +1,6 @@
 package maint
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/tasmaniancloud/rustfs/object"
@@ -36,7 +35,7 @@ type Progress struct {
 }
 
 // Report is a finished pass: its final progress and how many objects and
-// bytes sit at each number of healthy shards ("6" = 6 of 6 on 4+2).
+// bytes sit at each number of healthy shards ("6/6" on intact 4+2, "2/3" on 3x missing a copy).
 type Report struct {
 	Progress
 	ByRedundancy map[string]Count `json:"by_redundancy"`
@@ -52,7 +51,7 @@ func (r *Report) add(h object.HealResult) {
 		if r.ByRedundancy == nil {
 			r.ByRedundancy = map[string]Count{}
 		}
-		k := strconv.Itoa(n)
+		k := n.String()
 		v := r.ByRedundancy[k]
 		v.Objects += c.Objects
 		v.Bytes += c.Bytes

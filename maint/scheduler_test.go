@@ -40,8 +40,8 @@ func TestRunPassRepairsAndReports(t *testing.T) {
 	if rep.Checked != 3 || rep.ShardsRepaired != 2 || rep.BytesRewritten != 4000 || rep.Unrecoverable != 1 || !rep.Done || rep.Phase != "done" {
 		t.Fatalf("report %+v", rep.Progress)
 	}
-	want := map[string]Count{"6": {2, 12000}, "3": {1, 400}}
-	if len(rep.ByRedundancy) != 2 || rep.ByRedundancy["6"] != want["6"] || rep.ByRedundancy["3"] != want["3"] {
+	want := map[string]Count{"6/6": {2, 12000}, "3/6": {1, 400}}
+	if len(rep.ByRedundancy) != 2 || rep.ByRedundancy["6/6"] != want["6/6"] || rep.ByRedundancy["3/6"] != want["3/6"] {
 		t.Fatalf("histogram %v, want %v", rep.ByRedundancy, want)
 	}
 	if len(seen) == 0 || !seen[len(seen)-1].Done {
@@ -56,7 +56,7 @@ func TestRunPassRepairsAndReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stored Report
-	if err := json.Unmarshal(b, &stored); err != nil || stored.ByRedundancy["6"] != want["6"] || stored.ID != rep.ID {
+	if err := json.Unmarshal(b, &stored); err != nil || stored.ByRedundancy["6/6"] != want["6/6"] || stored.ID != rep.ID {
 		t.Fatalf("stored stats %s (%v)", b, err)
 	}
 	st := s.Status()

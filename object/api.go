@@ -181,6 +181,16 @@ type BucketInfo struct {
 	Created time.Time
 	Owner   string
 	Region  string
+	// Redundancy is the layout of the bucket's new objects.
+	Redundancy Redundancy
+}
+
+// CreateBucketInput describes a bucket to create.
+type CreateBucketInput struct {
+	Bucket, Owner, Region string
+	// Redundancy is the bucket's data layout; zero takes the store's
+	// default (Options.Redundancy).
+	Redundancy Redundancy
 }
 
 // Upload describes a multipart upload in progress.
@@ -237,6 +247,7 @@ type CompleteOptions struct {
 type Layer interface {
 	ListBuckets(ctx context.Context, owner string) ([]BucketInfo, error)
 	CreateBucket(ctx context.Context, bucket, owner, region string) error
+	CreateBucketWith(ctx context.Context, in CreateBucketInput) error
 	HeadBucket(ctx context.Context, bucket string) (BucketInfo, error)
 	DeleteBucket(ctx context.Context, bucket string) error
 

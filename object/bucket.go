@@ -13,10 +13,28 @@ import (
 // owner returns ErrBucketAlreadyOwned, by anyone else ErrBucketExists; the
 // create is a conditional Meta put, so two racing gateways cannot both win.
 func (s *Store) CreateBucket(ctx context.Context, bucket, owner, region string) error {
+	return s.CreateBucketWith(ctx, CreateBucketInput{Bucket: bucket, Owner: owner, Region: region})
+}
+
+// CreateBucketWith is CreateBucket with a choice of data layout. The
+// layout (in.Redundancy, or the store's default) is recorded in the bucket
+// and fixed for its lifetime; one the cluster cannot place under the rack
+// rule is ErrInvalidArgument.
+func (s *Store) CreateBucketWith(ctx context.Context, in CreateBucketInput) error {
+	bucket, owner := in.Bucket, in.Owner
 	if err := checkBucketName(bucket); err != nil {
 		return err
 	}
-	rec := bucketRecord{V: recordV1, Name: bucket, Owner: owner, Region: region, Created: s.now().UnixNano()}
+	red := in.Redundancy
+	if red.IsZero() {
+		red = s.red
+	}
+	if !red.IsZero() {
+		if err := checkRedundancy(s.backend.OSDs(), red); err != nil {
+			return fmt.Errorf("object: create bucket %q: %w", bucket, err)
+		}
+	}
+	rec := bucketRecord{V: recordV1, Name: bucket, Owner: owner, Region: in.Region, Created: s.now().UnixNano(), K: red.K, M: red.M}
 	raw, err := json.Marshal(&rec)
 	if err != nil {
 		return fmt.Errorf("object: create bucket %q: %w", bucket, err)
@@ -38,13 +56,19 @@ func (s *Store) CreateBucket(ctx context.Context, bucket, owner, region string) 
 	return nil
 }
 
-// HeadBucket returns the bucket's record or ErrNoSuchBucket.
+// HeadBucket returns the bucket's record or ErrNoSuchBucket. Its
+// Redundancy is the layout the bucket's new objects take.
 func (s *Store) HeadBucket(ctx context.Context, bucket string) (BucketInfo, error) {
 	rec, _, err := s.bucket(ctx, bucket)
 	if err != nil {
 		return BucketInfo{}, err
 	}
-	return rec.info(), nil
+	info := rec.info()
+	if info.Redundancy = s.layoutOf(rec); info.Redundancy.IsZero() {
+		eo := s.engine.Options()
+		info.Redundancy = Redundancy{K: eo.K, M: eo.M}
+	}
+	return info, nil
 }
 
 // ListBuckets returns the buckets owned by owner ("" lists every bucket),

@@ -65,7 +65,7 @@ func (s *Store) CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey
 	err = s.streamSource(ctx, m, ver, Range{Start: 0, Length: m.Size}, func(r io.Reader) error {
 		in.Body = r
 		var werr error
-		res, werr = s.writeData(ctx, dataSpec{in: &in, key: key, md5: !s.fast})
+		res, werr = s.writeData(ctx, dataSpec{in: &in, key: key, md5: !s.fast, red: s.layoutOf(bk)})
 		return werr
 	})
 	if err != nil {

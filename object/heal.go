@@ -37,10 +37,19 @@ type HealResult struct {
 	ShardsRepaired int
 	Unrecoverable  int
 	BytesRewritten int64
-	// ByRedundancy counts the objects checked by healthy shards per stream
-	// (the worst part of an object counts), after repair.
-	ByRedundancy map[int]Count
+	// ByRedundancy counts the objects checked by healthy shards of their
+	// worst stream (the part with the least margin above k), after repair.
+	ByRedundancy map[ShardHealth]Count
 }
+
+// ShardHealth is how many of a stream's shards are healthy: 6 of 6 for an
+// intact 4+2 object, 2 of 3 for a 3x object that lost a copy.
+type ShardHealth struct {
+	Healthy, Shards int
+}
+
+// String formats h as "healthy/shards".
+func (h ShardHealth) String() string { return strconv.Itoa(h.Healthy) + "/" + strconv.Itoa(h.Shards) }
 
 // GCResult sums up a garbage collection.
 type GCResult struct {
@@ -57,7 +66,7 @@ func (h *HealResult) add(r HealResult) {
 	h.BytesRewritten += r.BytesRewritten
 	for k, c := range r.ByRedundancy {
 		if h.ByRedundancy == nil {
-			h.ByRedundancy = make(map[int]Count)
+			h.ByRedundancy = make(map[ShardHealth]Count)
 		}
 		cur := h.ByRedundancy[k]
 		cur.Objects += c.Objects
@@ -68,10 +77,10 @@ func (h *HealResult) add(r HealResult) {
 
 // count records one checked object (or upload) of size bytes whose worst
 // stream has healthy shards.
-func (h *HealResult) count(healthy int, size int64) {
+func (h *HealResult) count(healthy ShardHealth, size int64) {
 	h.Checked++
 	if h.ByRedundancy == nil {
-		h.ByRedundancy = make(map[int]Count)
+		h.ByRedundancy = make(map[ShardHealth]Count)
 	}
 	c := h.ByRedundancy[healthy]
 	c.Objects++
@@ -164,7 +173,8 @@ func (s *Store) healObjectOnce(ctx context.Context, bucket, key string, o HealOp
 	if err != nil {
 		return res, false, err
 	}
-	worst, lost, changed, whole := -1, false, false, true
+	var worst worstStream
+	lost, changed, whole := false, false, true
 	for i := range m.Parts {
 		p := &m.Parts[i]
 		h, err := s.healStream(ctx, layoutOf(p), o, "bucket", bucket, "key", key, "part", p.Number)
@@ -178,9 +188,7 @@ func (s *Store) healObjectOnce(ctx context.Context, bucket, key string, o HealOp
 		if h.changed {
 			p.OSDs, changed = h.layout.OSDs, true
 		}
-		if worst < 0 || h.healthy < worst {
-			worst = h.healthy
-		}
+		worst.see(h)
 	}
 	if changed {
 		if err := s.keys.SignManifest(ctx, m); err != nil {
@@ -198,7 +206,7 @@ func (s *Store) healObjectOnce(ctx context.Context, bucket, key string, o HealOp
 	if lost {
 		res.Unrecoverable++
 	}
-	res.count(max(worst, 0), m.Size)
+	res.count(worst.h, m.Size)
 	return res, whole && !lost, nil
 }
 
@@ -209,7 +217,8 @@ func (s *Store) healUpload(ctx context.Context, bucket, key, uploadID string, o 
 	if _, _, err := s.loadUpload(ctx, bucket, key, uploadID, false); err != nil {
 		return res, err
 	}
-	worst, lost := -1, false
+	var worst worstStream
+	lost := false
 	var size int64
 	err := s.eachEntry(ctx, nsParts(uploadID), func(e storage.Entry) error {
 		n, err := strconv.Atoi(e.Key)
@@ -227,9 +236,7 @@ func (s *Store) healUpload(ctx context.Context, bucket, key, uploadID string, o 
 		}
 		size += sz
 		lost = lost || h.lost
-		if worst < 0 || h.healthy < worst {
-			worst = h.healthy
-		}
+		worst.see(h)
 		return nil
 	})
 	if err != nil {
@@ -238,8 +245,8 @@ func (s *Store) healUpload(ctx context.Context, bucket, key, uploadID string, o 
 	if lost {
 		res.Unrecoverable++
 	}
-	if worst >= 0 {
-		res.count(worst, size)
+	if worst.seen {
+		res.count(worst.h, size)
 	}
 	return res, nil
 }
@@ -325,7 +332,7 @@ func (s *Store) healRecord(ctx context.Context, key string, o HealOptions) (Heal
 		case err != nil:
 			return r, false, err
 		}
-		r.count(h.healthy, size)
+		r.count(ShardHealth{h.healthy, len(h.layout.OSDs)}, size)
 		if h.lost {
 			r.Unrecoverable++
 		}
@@ -356,4 +363,19 @@ func (s *Store) WalkObjects(ctx context.Context, fn func(bucket, key string) err
 			return fn(b.Key, e.Key)
 		})
 	})
+}
+
+// worstStream tracks the stream of an object with the least margin of
+// healthy shards above k.
+type worstStream struct {
+	h      ShardHealth
+	margin int
+	seen   bool
+}
+
+func (w *worstStream) see(h streamHeal) {
+	margin := h.healthy - h.layout.K
+	if !w.seen || margin < w.margin {
+		w.h, w.margin, w.seen = ShardHealth{h.healthy, len(h.layout.OSDs)}, margin, true
+	}
 }

@@ -69,7 +69,7 @@ func TestHealQueuedRepairsDegradedWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Checked != 1 || res.ShardsRepaired != 1 || res.BytesRewritten == 0 || res.Unrecoverable != 0 || res.ByRedundancy[6].Objects != 1 {
+	if res.Checked != 1 || res.ShardsRepaired != 1 || res.BytesRewritten == 0 || res.Unrecoverable != 0 || res.ByRedundancy[ShardHealth{6, 6}].Objects != 1 {
 		t.Fatalf("HealQueued = %+v", res)
 	}
 	if got := healKeys(t, e.s); len(got) != 0 {
@@ -93,7 +93,7 @@ func TestHealObjectUnrecoverableDeletesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Unrecoverable != 1 || res.ShardsRepaired != 0 || res.ByRedundancy[3].Objects != 1 {
+	if res.Unrecoverable != 1 || res.ShardsRepaired != 0 || res.ByRedundancy[ShardHealth{3, 6}].Objects != 1 {
 		t.Fatalf("HealObject = %+v", res)
 	}
 	e.wantShards(3)

@@ -67,6 +67,8 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key string, m
 		Owner: bk.Owner, Initiator: owner, Initiated: s.now().UnixNano(),
 		Meta: meta, Algo: algo, Type: typ, Envelope: env,
 	}
+	lay := s.layoutOf(bk)
+	rec.K, rec.M = lay.K, lay.M
 	raw, err := json.Marshal(&rec)
 	if err != nil {
 		return Upload{}, fmt.Errorf("object: create upload %s/%s: %w", bucket, key, err)

@@ -30,7 +30,8 @@ func (s *Store) storePart(ctx context.Context, rec *uploadRecord, n int, in *Put
 		return PartInfo{}, mapEngineErr(fmt.Sprintf("upload %s: open key", rec.UploadID), err)
 	}
 	defer key.Destroy()
-	res, err := s.writeData(ctx, dataSpec{in: in, key: key, part: uint32(n), md5: true, uploadAlgo: rec.Algo, maxSize: MaxPartSize})
+	res, err := s.writeData(ctx, dataSpec{in: in, key: key, part: uint32(n), md5: true, uploadAlgo: rec.Algo, maxSize: MaxPartSize,
+		red: Redundancy{K: rec.K, M: rec.M}})
 	if err != nil {
 		return PartInfo{}, fmt.Errorf("object: upload %s part %d: %w", rec.UploadID, n, err)
 	}

@@ -45,7 +45,7 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 		return ObjectInfo{}, fmt.Errorf("object: put %s/%s: new key: %w", in.Bucket, in.Key, err)
 	}
 	defer key.Destroy()
-	res, err := s.writeData(ctx, dataSpec{in: &in, key: key, md5: !s.fast})
+	res, err := s.writeData(ctx, dataSpec{in: &in, key: key, md5: !s.fast, red: s.layoutOf(bk)})
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("object: put %s/%s: %w", in.Bucket, in.Key, err)
 	}

@@ -40,10 +40,15 @@ type bucketRecord struct {
 	Owner   string `json:"owner"`
 	Region  string `json:"region,omitempty"`
 	Created int64  `json:"created"` // unix ns
+	// K and M are the bucket's data layout, fixed at creation; zero (a
+	// bucket created before layouts were chosen) means the store default.
+	K int `json:"k,omitempty"`
+	M int `json:"m,omitempty"`
 }
 
 func (r *bucketRecord) info() BucketInfo {
-	return BucketInfo{Name: r.Name, Owner: r.Owner, Region: r.Region, Created: time.Unix(0, r.Created).UTC()}
+	return BucketInfo{Name: r.Name, Owner: r.Owner, Region: r.Region, Created: time.Unix(0, r.Created).UTC(),
+		Redundancy: Redundancy{K: r.K, M: r.M}}
 }
 
 // uploadRecord is the value stored under "mpu/<bucket>"/<key>\x00<id>. It
@@ -64,6 +69,10 @@ type uploadRecord struct {
 	State     string            `json:"state,omitempty"`
 	Claimed   int64             `json:"claimed,omitempty"` // unix ns of the completion claim
 	Parts     string            `json:"parts,omitempty"`   // hash of the claiming Complete's part list
+	// K and M are the bucket's layout when the upload began, so every part
+	// of one upload is stored alike; zero: the store default.
+	K int `json:"k,omitempty"`
+	M int `json:"m,omitempty"`
 }
 
 func (r *uploadRecord) info() Upload {

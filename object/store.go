@@ -53,6 +53,10 @@ type Options struct {
 	// once. Deletions waiting out the grace are durable sys/gc records that
 	// RunGC carries out.
 	ReadGrace time.Duration
+	// Redundancy is the layout of buckets created without one of their own
+	// (zero: the engine's default, 4+2). Each bucket records its layout at
+	// creation, so changing this default never changes existing buckets.
+	Redundancy Redundancy
 }
 
 // keyService is what the layer needs from package kdf. *kdf.Service
@@ -83,6 +87,8 @@ type Store struct {
 	minPart int64
 	// grace is Options.ReadGrace: the delay of every sys/gc record.
 	grace time.Duration
+	// red is Options.Redundancy: the layout of new buckets.
+	red Redundancy
 }
 
 var _ Layer = (*Store)(nil)
@@ -110,6 +116,15 @@ func newStore(o Options, keys keyService) (*Store, error) {
 		now:     o.Now,
 		minPart: MinPartSize,
 		grace:   o.ReadGrace,
+		red:     o.Redundancy,
+	}
+	if !o.Redundancy.IsZero() {
+		if _, err := ParseRedundancy(o.Redundancy.String()); err != nil {
+			return nil, fmt.Errorf("object: Options.Redundancy: %w", err)
+		}
+		if err := checkRedundancy(o.Backend.OSDs(), o.Redundancy); err != nil {
+			return nil, fmt.Errorf("object: Options.Redundancy: %w", err)
+		}
 	}
 	switch o.ETag {
 	case "", ETagMD5:

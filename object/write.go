@@ -28,6 +28,8 @@ type dataSpec struct {
 	// every part so the object checksum can be built at completion.
 	uploadAlgo string
 	maxSize    int64
+	// red is the bucket's layout (zero: the engine's default).
+	red Redundancy
 }
 
 // dataResult is what a verified stream produced.
@@ -117,7 +119,7 @@ func (s *Store) writeData(ctx context.Context, spec dataSpec) (dataResult, error
 	}
 	res, err := s.engine.Put(ctx, dataplane.PutRequest{
 		Key: spec.key, Part: spec.part, Body: body, Size: in.Size,
-		MaxSize: spec.maxSize, Hashes: hashes,
+		MaxSize: spec.maxSize, Hashes: hashes, K: spec.red.K, M: spec.red.M,
 	})
 	if err != nil {
 		return dataResult{}, mapEngineErr("write", err)

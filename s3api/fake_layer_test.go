@@ -94,6 +94,11 @@ func (m *memLayer) ListBuckets(ctx context.Context, owner string) ([]object.Buck
 }
 
 func (m *memLayer) CreateBucket(ctx context.Context, bucket, owner, region string) error {
+	return m.CreateBucketWith(ctx, object.CreateBucketInput{Bucket: bucket, Owner: owner, Region: region})
+}
+
+func (m *memLayer) CreateBucketWith(ctx context.Context, in object.CreateBucketInput) error {
+	bucket, owner, region := in.Bucket, in.Owner, in.Region
 	if err := m.injected("CreateBucket"); err != nil {
 		return err
 	}
@@ -109,7 +114,7 @@ func (m *memLayer) CreateBucket(ctx context.Context, bucket, owner, region strin
 		return object.ErrBucketExists
 	}
 	m.buckets[bucket] = &memBucket{
-		info:    object.BucketInfo{Name: bucket, Created: m.now, Owner: owner, Region: region},
+		info:    object.BucketInfo{Name: bucket, Created: m.now, Owner: owner, Region: region, Redundancy: in.Redundancy},
 		objects: map[string]*memObject{},
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tasmaniancloud/rustfs/object"
 	"github.com/tasmaniancloud/rustfs/s3err"
 )
 
@@ -79,7 +80,13 @@ func (r *request) createBucket() error {
 		return s3err.Newf(s3err.IllegalLocationConstraintException,
 			"The %s location constraint is incompatible for the region specific endpoint this request was sent to (%s).", loc, r.s.region)
 	}
-	if err := r.s.o.Layer.CreateBucket(r.s.base, r.bucket, r.principal.Account, r.s.region); err != nil {
+	in := object.CreateBucketInput{Bucket: r.bucket, Owner: r.principal.Account, Region: r.s.region}
+	if v, ok := r.hdr.get(redundancyHeader); ok {
+		if in.Redundancy, err = object.ParseRedundancy(v); err != nil {
+			return err
+		}
+	}
+	if err := r.s.o.Layer.CreateBucketWith(r.s.base, in); err != nil {
 		return err
 	}
 	r.setHeader("Location", "/"+r.bucket)
@@ -124,13 +131,24 @@ func (r *request) bucketRegion() (string, error) {
 	return info.Region, nil
 }
 
+// redundancyHeader chooses a bucket's data layout at creation ("4+2",
+// "3x"; see object.ParseRedundancy) and reports it on HEAD.
+const redundancyHeader = "x-rustfs-redundancy"
+
 // headBucket serves HEAD /bucket.
 func (r *request) headBucket() error {
-	region, err := r.bucketRegion()
+	info, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket)
 	if err != nil {
 		return err
 	}
+	region := info.Region
+	if region == "" {
+		region = r.s.region
+	}
 	r.setHeader("x-amz-bucket-region", region)
+	if !info.Redundancy.IsZero() {
+		r.setHeader(redundancyHeader, info.Redundancy.String())
+	}
 	r.writeEmpty(http.StatusOK)
 	return nil
 }

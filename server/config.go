@@ -90,6 +90,11 @@ type Config struct {
 	// WriteQuorum is how many of the k+m shards must commit before a PUT
 	// is acknowledged (0: k+1).
 	WriteQuorum int
+	// Redundancy is the data layout of buckets created without an
+	// x-rustfs-redundancy header: "4+2" (erasure coding, the default when
+	// empty) or "3x" (three copies in three racks); see
+	// object.ParseRedundancy.
+	Redundancy string
 	// MaxDown is how many local OSDs may be unusable at start; the server
 	// then serves degraded and heals once they return (default 2).
 	MaxDown int

@@ -165,9 +165,17 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error
 		st.Close()
 		return nil, err
 	}
+	var red object.Redundancy
+	if cfg.Redundancy != "" {
+		if red, err = object.ParseRedundancy(cfg.Redundancy); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("server: --redundancy: %w", err)
+		}
+	}
 	st.store, err = object.New(object.Options{
 		Backend: st.backend, Engine: st.engine, Keys: st.keys,
 		ETag: cfg.ETag, MultipartExpiry: cfg.MultipartExpiry, ReadGrace: cfg.ReadGrace, Logger: log,
+		Redundancy: red,
 	})
 	if err != nil {
 		st.Close()

@@ -166,6 +166,7 @@ func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.DurationVar(&c.MultipartExpiry, "multipart-expiry", c.MultipartExpiry, "abort multipart uploads older than this (0 = never)")
 	fs.DurationVar(&c.ShardTimeout, "shard-timeout", c.ShardTimeout, "treat a shard operation slower than this as a failed shard (negative = no deadline)")
 	fs.IntVar(&c.WriteQuorum, "write-quorum", c.WriteQuorum, "shards that must commit before a PUT is acknowledged (0 = k+1)")
+	fs.StringVar(&c.Redundancy, "redundancy", c.Redundancy, "data layout of new buckets without an x-rustfs-redundancy header: 4+2 (erasure coding, default) or 3x (three copies in three racks)")
 	fs.IntVar(&c.MaxDown, "max-down", c.MaxDown, "local OSDs that may be unusable at start; the server serves degraded and heals when they return")
 	fs.StringVar(&c.ShardWrites, "shard-writes", c.ShardWrites, "local shard file writes: buffered (default) or direct (O_DIRECT)")
 	fs.StringVar(&c.Commit, "commit", c.Commit, "local shard commits: each (fsync per shard, default) or group (concurrent commits share a syncfs)")

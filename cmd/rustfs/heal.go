@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -123,19 +124,24 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if st.LastPass == nil {
 		fmt.Fprintln(stdout, "redundancy: no full pass has run yet")
 	} else {
-		n := len(st.OSDs)
 		fmt.Fprintf(stdout, "redundancy (pass %s, %s):\n", st.LastPass.ID, st.LastPass.Started.Format(time.RFC3339))
-		keys := make([]int, 0, len(st.LastPass.ByRedundancy))
+		keys := make([]string, 0, len(st.LastPass.ByRedundancy))
 		for k := range st.LastPass.ByRedundancy {
-			if v, err := strconv.Atoi(k); err == nil {
-				keys = append(keys, v)
-			}
+			keys = append(keys, k)
 		}
-		sort.Sort(sort.Reverse(sort.IntSlice(keys)))
+		// Healthiest first: fewest missing shards, then the wider layout.
+		sort.Slice(keys, func(i, j int) bool {
+			mi, ni := missingShards(keys[i])
+			mj, nj := missingShards(keys[j])
+			if mi != mj {
+				return mi < mj
+			}
+			return ni > nj
+		})
 		fmt.Fprintln(tw, "SHARDS\tOBJECTS\tBYTES")
 		for _, k := range keys {
-			cnt := st.LastPass.ByRedundancy[strconv.Itoa(k)]
-			fmt.Fprintf(tw, "%d/%d\t%d\t%d\n", k, max(n, k), cnt.Objects, cnt.Bytes)
+			cnt := st.LastPass.ByRedundancy[k]
+			fmt.Fprintf(tw, "%s\t%d\t%d\n", k, cnt.Objects, cnt.Bytes)
 		}
 		tw.Flush()
 	}
@@ -145,4 +151,16 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		st.Heal.Passes, st.Heal.Checked, st.Heal.ShardsRepaired, st.Heal.BytesRewritten, st.Heal.Unrecoverable)
 	fmt.Fprintf(stdout, "scrub: enabled %v, %d B/s, running %v\n", st.Scrub.Enabled, st.Scrub.RateBytesPerSec, st.Scrub.Running)
 	return 0
+}
+
+// missingShards reads a "healthy/shards" histogram key and returns the
+// missing shards and the layout width (0, 0 for a key it cannot read).
+func missingShards(k string) (missing, shards int) {
+	hs, ns, _ := strings.Cut(k, "/")
+	h, err1 := strconv.Atoi(hs)
+	n, err2 := strconv.Atoi(ns)
+	if err1 != nil || err2 != nil {
+		return 0, 0
+	}
+	return n - h, n
 }

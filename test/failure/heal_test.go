@@ -97,7 +97,7 @@ func add(total *object.HealResult, r object.HealResult) {
 	total.BytesRewritten += r.BytesRewritten
 	for k, c := range r.ByRedundancy {
 		if total.ByRedundancy == nil {
-			total.ByRedundancy = map[int]object.Count{}
+			total.ByRedundancy = map[object.ShardHealth]object.Count{}
 		}
 		t := total.ByRedundancy[k]
 		t.Objects += c.Objects
@@ -126,8 +126,8 @@ func (e *env) checkRedundant(ctx context.Context, l *ledger) error {
 				k[0], k[1], r.ShardsRepaired, r.Unrecoverable)
 		}
 		for n, c := range r.ByRedundancy {
-			if n != fullShards && c.Objects > 0 {
-				return fmt.Errorf("%s/%s has %d of %d shards after heal", k[0], k[1], n, fullShards)
+			if n.Healthy != n.Shards && c.Objects > 0 {
+				return fmt.Errorf("%s/%s has %s shards after heal", k[0], k[1], n)
 			}
 		}
 	}

@@ -19,6 +19,9 @@ type trial struct {
 	rng  *rand.Rand
 	seed uint64
 	l    *ledger
+	// red is the layout of the trial's buckets (zero: the store default,
+	// 4+2).
+	red object.Redundancy
 }
 
 // fault counts n injected faults.
@@ -57,7 +60,7 @@ const owner = "failure-suite"
 // mkBucket creates bucket or fails the class.
 func (tr *trial) mkBucket(ctx context.Context, e *env, bucket string) {
 	tr.t.Helper()
-	if err := e.store.CreateBucket(ctx, bucket, owner, "us-east-1"); err != nil {
+	if err := e.store.CreateBucketWith(ctx, object.CreateBucketInput{Bucket: bucket, Owner: owner, Region: "us-east-1", Redundancy: tr.red}); err != nil {
 		tr.t.Fatalf("create bucket %s: %v", bucket, err)
 	}
 }
@@ -86,6 +89,18 @@ var classes = []class{
 	{"replaced-empty-osd", replacedOSD},
 	{"beyond-tolerance", beyondTolerance},
 	{"kill9", kill9},
+	// 3x replication keeps the same promise under the same faults.
+	{"3x-outage-then-rack-loss", replicated(outageThenRackLoss)},
+	{"3x-shard-bitflip", replicated(func(tr *trial) { shardCorruption(tr, corruptFlip) })},
+	{"3x-replaced-empty-osd", replicated(replacedOSD)},
+}
+
+// replicated runs a class with its buckets stored 3x instead of 4+2.
+func replicated(run func(tr *trial)) func(tr *trial) {
+	return func(tr *trial) {
+		tr.red = object.Redundancy3x
+		run(tr)
+	}
 }
 
 // TestFailure runs every fault class as its own subtest and prints the
