@@ -29,6 +29,10 @@ type testEnv struct {
 	dir     string // backend data directory (what a thief would steal)
 	keyPath string // root key file
 	s       *Store
+	// fsync and chunk override the fast test defaults (FsyncNever,
+	// testChunk) for benchmarks that report real figures.
+	fsync string
+	chunk int
 }
 
 // TestMain silences the process-wide default logger: kdf.OpenLocal warns
@@ -53,12 +57,20 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 func (e *testEnv) open(mods ...func(*Options)) *Store {
 	t := e.t
 	t.Helper()
-	b, err := local.Open(local.Options{Dir: e.dir, Fsync: local.FsyncNever})
+	fsync := e.fsync
+	if fsync == "" {
+		fsync = local.FsyncNever
+	}
+	b, err := local.Open(local.Options{Dir: e.dir, Fsync: fsync})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	eng, err := dataplane.New(b, dataplane.Options{ChunkSize: testChunk})
+	chunk := e.chunk
+	if chunk == 0 {
+		chunk = testChunk
+	}
+	eng, err := dataplane.New(b, dataplane.Options{ChunkSize: chunk})
 	if err != nil {
 		t.Fatal(err)
 	}
