@@ -238,7 +238,6 @@ func TestNotImplementedAndMethods(t *testing.T) {
 		{path: "/bkt/k", query: "acl"},
 		{path: "/bkt/k", query: "tagging"},
 		{path: "/bkt", query: "policy"},
-		{path: "/bkt", query: "versions"},
 		{path: "/bkt", query: "lifecycle"},
 		{path: "/bkt/k", query: "versionId=3HL4kqtJlcpXroDTDmJ"},
 		{method: http.MethodPut, path: "/bkt", query: "versioning", body: []byte("<VersioningConfiguration/>")},
