@@ -245,7 +245,7 @@ func TestNotImplementedAndMethods(t *testing.T) {
 		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"x-amz-server-side-encryption-customer-algorithm", "AES256"}}},
 		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"x-amz-server-side-encryption", "aws:kms"}}},
 		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"x-amz-acl", "public-read"}}},
-		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"If-None-Match", "*"}}},
+		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"If-None-Match", `"abc"`}}},
 		{method: http.MethodPost, path: "/bkt/k", body: []byte("x")},
 		{method: http.MethodPost, path: "/bkt", body: []byte("x")},
 		{path: "/bkt/k", hdr: [][2]string{{"x-amz-server-side-encryption-customer-key", "x"}}},
