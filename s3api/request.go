@@ -6,6 +6,7 @@ import (
 
 	"github.com/tasmaniancloud/rustfs/iam"
 	"github.com/tasmaniancloud/rustfs/object"
+	"github.com/tasmaniancloud/rustfs/s3err"
 	"github.com/tasmaniancloud/rustfs/sigv4"
 	"github.com/valyala/fasthttp"
 )
@@ -17,6 +18,8 @@ type request struct {
 	ctx *fasthttp.RequestCtx
 
 	id       string // x-amz-request-id
+	// refused is the client error answered, for the debug request line.
+	refused *s3err.Error
 	method   string
 	rawPath  string // as on the request line, still percent-encoded
 	rawQuery string
