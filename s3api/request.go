@@ -17,9 +17,9 @@ type request struct {
 	s   *Server
 	ctx *fasthttp.RequestCtx
 
-	id       string // x-amz-request-id
+	id string // x-amz-request-id
 	// refused is the client error answered, for the debug request line.
-	refused *s3err.Error
+	refused  *s3err.Error
 	method   string
 	rawPath  string // as on the request line, still percent-encoded
 	rawQuery string
