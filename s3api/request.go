@@ -17,9 +17,7 @@ type request struct {
 	s   *Server
 	ctx *fasthttp.RequestCtx
 
-	id string // x-amz-request-id
-	// refused is the client error answered, for the debug request line.
-	refused  *s3err.Error
+	id       string // x-amz-request-id
 	method   string
 	rawPath  string // as on the request line, still percent-encoded
 	rawQuery string
@@ -39,6 +37,9 @@ type request struct {
 	// validators).
 	objectSize  int64
 	notModified *object.ObjectInfo
+
+	// refused is the client error answered, for the debug request line.
+	refused *s3err.Error
 }
 
 // newRequest parses the request line and headers of ctx.
