@@ -214,7 +214,7 @@ func scalar(raw json.RawMessage) (string, error) {
 		return t, nil
 	}
 	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
+	if err := json.Unmarshal(raw, &n); err != nil || n == "" {
 		return "", fmt.Errorf("value must be a string, number or boolean, not %.40s", t)
 	}
 	return n.String(), nil
