@@ -379,14 +379,18 @@ func (c *condition) match(rv string, pv *condValue, ec *evalCtx) bool {
 		}
 		return rv == want
 	case opStringLike, opArnLike:
-		if c.op == opArnLike && !strings.HasPrefix(rv, "arn:") {
-			return false
-		}
+		p, esc := pv.raw, false
 		if pv.vars {
-			p, ok := resolve(pv.raw, ec, true)
-			return ok && globMatch(p, rv, false, true)
+			var ok bool
+			if p, ok = resolve(pv.raw, ec, true); !ok {
+				return false
+			}
+			esc = true
 		}
-		return globMatch(pv.raw, rv, false, false)
+		if c.op == opArnLike {
+			return arnMatch(p, rv, esc)
+		}
+		return globMatch(p, rv, false, esc)
 	case opNumericEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
 		n, err := strconv.ParseFloat(strings.TrimSpace(rv), 64)
 		if err != nil || math.IsNaN(n) {
@@ -442,4 +446,23 @@ func compare(rel baseOp, c int) bool {
 		return c >= 0
 	}
 	return false
+}
+
+// arnMatch matches an ARN against an ARN pattern field by field, as AWS's
+// Arn operators do: the first five colon-separated fields (arn, partition,
+// service, region, account) each match on their own, so a '*' there never
+// spans a colon; the resource field is the rest of the string.
+func arnMatch(p, s string, escaped bool) bool {
+	if p == "*" {
+		return true // a bare "*" matches any value, ARN or not
+	}
+	for range 5 {
+		pf, prest, ok1 := strings.Cut(p, ":")
+		sf, srest, ok2 := strings.Cut(s, ":")
+		if !ok1 || !ok2 || !globMatch(pf, sf, false, escaped) {
+			return false
+		}
+		p, s = prest, srest
+	}
+	return globMatch(p, s, false, escaped)
 }

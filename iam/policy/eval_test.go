@@ -267,8 +267,12 @@ func TestEvaluate(t *testing.T) {
 			bucket: doc(`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*","Condition":{"ArnNotEquals":{"aws:PrincipalArn":"` + alice + `"}}}`),
 			who:    bob, action: "s3:GetObject", resource: getB, want: Deny},
 		{name: "ArnNotLike deny anonymous", bucket: doc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}`,
-			`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*"}}}`),
+			`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:*"}}}`),
 			action: "s3:GetObject", resource: getB, want: Deny},
+
+		{name: "ArnLike: * does not span fields", identity: []string{cond(`"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*"}`)}, who: alice, action: "s3:GetObject", resource: getB, want: ImplicitDeny},
+		{name: "ArnLike: not an ARN", identity: []string{cond(`"ArnLike":{"aws:SourceArn":"arn:*"}`)}, who: alice, action: "s3:GetObject", resource: getB, ctx: map[string]string{"aws:SourceArn": "hello"}, want: ImplicitDeny},
+		{name: "ArnLike: resource field may hold colons", identity: []string{cond(`"ArnLike":{"aws:SourceArn":"arn:aws:logs:*:*:log-group:/x:*"}`)}, who: alice, action: "s3:GetObject", resource: getB, ctx: map[string]string{"aws:SourceArn": "arn:aws:logs:eu:1:log-group:/x:stream"}, want: Allow},
 
 		// Set qualifiers.
 		{name: "ForAllValues empty set is true", identity: []string{cond(`"ForAllValues:StringEquals":{"s3:RequestObjectTagKeys":["team","env"]}`)}, who: alice, action: "s3:PutObject", resource: getB, want: Allow},
