@@ -28,7 +28,9 @@
 // and in String and Arn condition values of "2012-10-17" policies only, as
 // AWS does.
 //
-// The root account and bucket-owner rules of S3 are the caller's: this
-// package only evaluates the policies it is given. Parsed policies are
-// immutable and safe for concurrent use; so are Evaluator and Cache.
+// Evaluator only evaluates the policies it is given. Authorizer puts it
+// behind iam.Authorizer and adds the root account's rules; the S3 layer
+// passes the request's condition keys with WithRequestContext. Cache
+// memoises decisions for the hot path. Parsed policies are immutable and
+// safe for concurrent use; so are Evaluator, Cache and Authorizer.
 package policy
