@@ -50,6 +50,41 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 	b.Run("uncached", func(b *testing.B) { run(b, &Evaluator{}) })
 	b.Run("cached", func(b *testing.B) { run(b, &Evaluator{Cache: NewCache(0)}) })
+	b.Run("cached-parallel", func(b *testing.B) {
+		ev := &Evaluator{Cache: NewCache(0)}
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if !ev.Evaluate(req, ids, bp).Allowed() {
+					b.Error("denied")
+					return
+				}
+			}
+		})
+	})
+	// A large identity policy (25 statements with conditions), where the
+	// cache pays most.
+	var stmts []string
+	for i := range 25 {
+		stmts = append(stmts, `{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::photos/team`+strconv.Itoa(i)+`/*",`+
+			`"Condition":{"StringLike":{"aws:UserAgent":"aws-sdk-*"},"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}}`)
+	}
+	stmts = append(stmts, allowAll("s3:PutObject", "arn:aws:s3:::photos/uploads/*"))
+	big, err := ParseIdentity("user/alice/big", []byte(doc(stmts...)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bigIDs := []*Policy{big, ids[1]}
+	runBig := func(b *testing.B, ev *Evaluator) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !ev.Evaluate(req, bigIDs, bp).Allowed() {
+				b.Fatal("denied")
+			}
+		}
+	}
+	b.Run("uncached-26stmt", func(b *testing.B) { runBig(b, &Evaluator{}) })
+	b.Run("cached-26stmt", func(b *testing.B) { runBig(b, &Evaluator{Cache: NewCache(0)}) })
 	// Every request a new object: each one a miss that also fills the cache.
 	b.Run("cached-miss", func(b *testing.B) {
 		ev := &Evaluator{Cache: NewCache(1 << 12)}
