@@ -72,9 +72,9 @@ type Request struct {
 	ResourceAccount string
 	// Context holds the condition keys the request supplies (aws:SourceIp,
 	// s3:prefix, …). aws:PrincipalArn, aws:PrincipalAccount,
-	// aws:PrincipalType, aws:username and aws:userid come from Principal,
-	// aws:CurrentTime and aws:EpochTime from the evaluator's clock, unless
-	// Context sets them.
+	// aws:PrincipalType, aws:username and aws:userid come from Principal
+	// (Context only fills those Principal leaves empty); aws:CurrentTime
+	// and aws:EpochTime from the evaluator's clock unless Context sets them.
 	Context Context
 }
 
@@ -266,42 +266,44 @@ func (ec *evalCtx) crossAccount() bool {
 }
 
 // get returns the values of a lower-case condition key; none when absent.
+// The principal's keys come from Request.Principal first, so a context
+// filled from request headers can never claim another identity; the clock
+// keys come from the context first, so a simulation can set the time.
 func (ec *evalCtx) get(key string) []string {
+	var derived *[1]string
+	switch key {
+	case "aws:principalarn":
+		derived = &ec.arn
+	case "aws:principalaccount":
+		derived = &ec.acct
+	case "aws:principaltype":
+		derived = &ec.ptype
+	case "aws:username":
+		derived = &ec.user
+	case "aws:userid":
+		derived = &ec.userid
+	}
+	if derived != nil && derived[0] != "" {
+		return derived[:]
+	}
 	if v, ok := ec.req.Context.get(key); ok {
 		return v
 	}
-	one := func(a *[1]string) []string {
-		if a[0] == "" {
-			return nil
-		}
-		return a[:]
+	if key != "aws:currenttime" && key != "aws:epochtime" {
+		return nil
 	}
-	switch key {
-	case "aws:principalarn":
-		return one(&ec.arn)
-	case "aws:principalaccount":
-		return one(&ec.acct)
-	case "aws:principaltype":
-		return one(&ec.ptype)
-	case "aws:username":
-		return one(&ec.user)
-	case "aws:userid":
-		return one(&ec.userid)
-	case "aws:currenttime", "aws:epochtime":
-		if !ec.timeDone {
-			now := time.Now
-			if ec.now != nil {
-				now = ec.now
-			}
-			t := now().UTC()
-			ec.curTime[0] = t.Format(time.RFC3339)
-			ec.epoch[0] = strconv.FormatInt(t.Unix(), 10)
-			ec.timeDone = true
+	if !ec.timeDone {
+		now := time.Now
+		if ec.now != nil {
+			now = ec.now
 		}
-		if key == "aws:currenttime" {
-			return ec.curTime[:]
-		}
-		return ec.epoch[:]
+		t := now().UTC()
+		ec.curTime[0] = t.Format(time.RFC3339)
+		ec.epoch[0] = strconv.FormatInt(t.Unix(), 10)
+		ec.timeDone = true
 	}
-	return nil
+	if key == "aws:currenttime" {
+		return ec.curTime[:]
+	}
+	return ec.epoch[:]
 }

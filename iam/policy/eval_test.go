@@ -274,6 +274,10 @@ func TestEvaluate(t *testing.T) {
 		{name: "ArnLike: not an ARN", identity: []string{cond(`"ArnLike":{"aws:SourceArn":"arn:*"}`)}, who: alice, action: "s3:GetObject", resource: getB, ctx: map[string]string{"aws:SourceArn": "hello"}, want: ImplicitDeny},
 		{name: "ArnLike: resource field may hold colons", identity: []string{cond(`"ArnLike":{"aws:SourceArn":"arn:aws:logs:*:*:log-group:/x:*"}`)}, who: alice, action: "s3:GetObject", resource: getB, ctx: map[string]string{"aws:SourceArn": "arn:aws:logs:eu:1:log-group:/x:stream"}, want: Allow},
 
+		{name: "derived aws:PrincipalAccount", identity: []string{cond(`"StringEquals":{"aws:PrincipalAccount":"` + acct + `","aws:PrincipalType":"User"}`)}, who: alice, action: "s3:GetObject", resource: getB, want: Allow},
+		{name: "context cannot override the principal", identity: []string{cond(`"StringEquals":{"aws:username":"mallory"}`)}, who: alice, action: "s3:GetObject", resource: getB, ctx: map[string]string{"aws:username": "mallory", "aws:PrincipalArn": "arn:aws:iam::1:user/mallory"}, want: ImplicitDeny},
+		{name: "anonymous has no aws:username", bucket: doc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"Null":{"aws:username":"true"},"StringEquals":{"aws:PrincipalType":"Anonymous"}}}`), action: "s3:GetObject", resource: getB, want: Allow},
+
 		// Set qualifiers.
 		{name: "ForAllValues empty set is true", identity: []string{cond(`"ForAllValues:StringEquals":{"s3:RequestObjectTagKeys":["team","env"]}`)}, who: alice, action: "s3:PutObject", resource: getB, want: Allow},
 		{name: "ForAllValues subset", identity: []string{cond(`"ForAllValues:StringEquals":{"s3:RequestObjectTagKeys":["team","env"]}`)}, who: alice, action: "s3:PutObject", resource: getB, multi: map[string][]string{"s3:RequestObjectTagKeys": {"env", "team"}}, want: Allow},

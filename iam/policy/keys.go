@@ -22,14 +22,14 @@ const (
 	KeyPrincipalType    = "aws:PrincipalType"    // "User", "Account" or "Anonymous"
 
 	// S3 keys, set by the S3 layer where the operation has them.
-	KeyPrefix             = "s3:prefix"               // ListObjects prefix (also when empty)
-	KeyDelimiter          = "s3:delimiter"            // ListObjects delimiter
-	KeyMaxKeys            = "s3:max-keys"             // ListObjects max-keys
-	KeyContentSHA256      = "s3:x-amz-content-sha256" // payload hash header (UNSIGNED-PAYLOAD, STREAMING-…)
-	KeySignatureVersion   = "s3:signatureversion"     // "AWS4-HMAC-SHA256"
-	KeyAuthType           = "s3:authType"             // "REST-HEADER", "REST-QUERY-STRING" or "POST"
-	KeySignatureAge       = "s3:signatureAge"         // milliseconds since the signature's date
-	KeyACL                = "s3:x-amz-acl"            // canned ACL header
-	KeyServerSideEncrypt  = "s3:x-amz-server-side-encryption"
-	KeyRequestObjectTagKs = "s3:RequestObjectTagKeys" // multi-valued: tag keys of the request
+	KeyPrefix               = "s3:prefix"               // ListObjects prefix (also when empty)
+	KeyDelimiter            = "s3:delimiter"            // ListObjects delimiter
+	KeyMaxKeys              = "s3:max-keys"             // ListObjects max-keys
+	KeyContentSHA256        = "s3:x-amz-content-sha256" // payload hash header (UNSIGNED-PAYLOAD, STREAMING-…)
+	KeySignatureVersion     = "s3:signatureversion"     // "AWS4-HMAC-SHA256"
+	KeyAuthType             = "s3:authType"             // "REST-HEADER", "REST-QUERY-STRING" or "POST"
+	KeySignatureAge         = "s3:signatureAge"         // milliseconds since the signature's date
+	KeyACL                  = "s3:x-amz-acl"            // canned ACL header
+	KeyServerSideEncryption = "s3:x-amz-server-side-encryption"
+	KeyRequestObjectTagKeys = "s3:RequestObjectTagKeys" // multi-valued: tag keys of the request
 )
