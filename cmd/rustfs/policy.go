@@ -37,6 +37,9 @@ func cmdPolicySimulate(args []string, stdout, stderr io.Writer, now func() time.
 	owner := fs.String("bucket-owner", "", "account owning the bucket; when another account's principal asks, both policies must allow")
 	fs.Var(repeatFlag{&ctxPairs}, "context", "condition key `KEY=VALUE` (repeatable; a key given twice is multi-valued)")
 	if err := fs.Parse(expandPolicyFiles(args)); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {
