@@ -60,10 +60,14 @@ func (a *Authorizer) Authorize(ctx context.Context, r iam.Request) error {
 	if d.Allowed() {
 		return nil
 	}
-	if len(d.Statements) > 0 {
-		return fmt.Errorf("%w: %s on %s denied by %s", iam.ErrAccessDenied, r.Action, ResourceARN(r.Bucket, r.Key), d.Statements[0])
+	res := "*"
+	if r.Bucket != "" {
+		res = ResourceARN(r.Bucket, r.Key)
 	}
-	return fmt.Errorf("%w: no policy allows %s on %s", iam.ErrAccessDenied, r.Action, ResourceARN(r.Bucket, r.Key))
+	if len(d.Statements) > 0 {
+		return fmt.Errorf("%w: %s on %s denied by %s", iam.ErrAccessDenied, r.Action, res, d.Statements[0])
+	}
+	return fmt.Errorf("%w: no policy allows %s on %s", iam.ErrAccessDenied, r.Action, res)
 }
 
 // Decide returns the full decision for r (for the audit log's policy

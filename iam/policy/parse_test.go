@@ -62,6 +62,7 @@ func TestParseMalformed(t *testing.T) {
 		{name: "bucket: other bucket", bucket: true, doc: bucketStmt(`{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::other/*"}`), want: "does not name bucket"},
 		{name: "bucket: not S3", bucket: true, doc: bucketStmt(`{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:iam::1:user/x"}`), want: "not an S3 ARN"},
 		{name: "bucket: too big", bucket: true, doc: big, want: "limit is 20480"},
+		{name: "identity: padded", doc: doc(allowAll("s3:*", "*")) + strings.Repeat(" ", 8*MaxIdentityPolicySize), want: "bytes, the limit is"},
 		{name: "identity: too big", doc: doc(allowAll("s3:*", "arn:aws:s3:::b/"+strings.Repeat("k", MaxIdentityPolicySize))), want: "limit is 6144"},
 	}
 	for _, c := range cases {

@@ -109,6 +109,11 @@ func parse(name string, doc []byte, kind Kind, bucket string) (*Policy, error) {
 		return nil, malformed("bucket policy is %d bytes, the limit is %d", len(doc), MaxBucketPolicySize)
 	}
 	if kind == IdentityPolicy {
+		// AWS does not count white space; a bound on the raw size still
+		// keeps a padded document from costing unbounded parse work.
+		if len(doc) > 8*MaxIdentityPolicySize {
+			return nil, malformed("identity policy is %d bytes, the limit is %d", len(doc), 8*MaxIdentityPolicySize)
+		}
 		if n := nonSpace(doc); n > MaxIdentityPolicySize {
 			return nil, malformed("identity policy has %d characters, the limit is %d", n, MaxIdentityPolicySize)
 		}
