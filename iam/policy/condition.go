@@ -371,6 +371,7 @@ func (c *condition) match(rv string, pv *condValue, ec *evalCtx) bool {
 		if pv.vars {
 			var ok bool
 			if want, ok = resolve(pv.raw, ec, false); !ok {
+				ec.unresolved = true
 				return false
 			}
 		}
@@ -383,6 +384,7 @@ func (c *condition) match(rv string, pv *condValue, ec *evalCtx) bool {
 		if pv.vars {
 			var ok bool
 			if p, ok = resolve(pv.raw, ec, true); !ok {
+				ec.unresolved = true
 				return false
 			}
 			esc = true

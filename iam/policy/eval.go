@@ -194,22 +194,42 @@ func (st *Statement) applies(ec *evalCtx, vars bool) bool {
 	if in == st.notAction {
 		return false
 	}
-	in = false
+	in, unresolved := false, false
 	for _, r := range st.resources {
 		m, ok := r.match(ec, vars)
 		if !ok {
-			return false // an unresolvable variable: the element does not match
+			// A variable without a value: this entry matches nothing.
+			unresolved = true
+			continue
 		}
 		if m {
 			in = true
 			break
 		}
 	}
+	if st.notResource && !in && unresolved {
+		// Whether the resource is excluded cannot be known: fail closed,
+		// applying a Deny and not an Allow.
+		return st.Effect == Deny && st.conditionsHold(ec)
+	}
 	if in == st.notResource {
 		return false
 	}
+	return st.conditionsHold(ec)
+}
+
+// conditionsHold reports whether every condition holds. A condition whose
+// policy value names a variable without a value cannot be decided: it
+// fails closed, holding for a Deny and not for an Allow, so a negated
+// operator never turns a missing variable into a grant.
+func (st *Statement) conditionsHold(ec *evalCtx) bool {
 	for i := range st.conditions {
-		if !st.conditions[i].eval(ec) {
+		ec.unresolved = false
+		ok := st.conditions[i].eval(ec)
+		if ec.unresolved {
+			ok = st.Effect == Deny
+		}
+		if !ok {
 			return false
 		}
 	}
@@ -241,6 +261,7 @@ type evalCtx struct {
 
 	arn, acct, ptype, user, userid [1]string
 	timeDone                       bool
+	unresolved                     bool // a condition met a variable without a value
 	curTime, epoch                 [1]string
 }
 
