@@ -26,7 +26,9 @@
 // …IfExists forms and ForAllValues, which are true, and Null, which tests
 // presence. Policy variables (${aws:username}) are substituted in Resource
 // and in String and Arn condition values of "2012-10-17" policies only, as
-// AWS does.
+// AWS does. A variable with no value (and no ${key, 'default'}) matches
+// nothing; where that leaves a statement undecidable (in NotResource or a
+// condition) it fails closed: a Deny applies, an Allow does not.
 //
 // Evaluator only evaluates the policies it is given. Authorizer puts it
 // behind iam.Authorizer and adds the root account's rules; the S3 layer
