@@ -52,7 +52,9 @@ func printBanner(w io.Writer, cfg Config, s Started, envFile string) {
 	fmt.Fprintf(&b, "%s/health/ready\n", s.Endpoint)
 	b.WriteString("\nPresigned URLs from the aws CLI v1 need SigV4 (v2 uses it already):\n")
 	b.WriteString("  aws configure set default.s3.signature_version s3v4\n")
-	if cfg.Keyring == "local" {
+	if cfg.Keyring == "local" && cfg.unsealed != nil {
+		fmt.Fprintf(&b, "\nRoot of trust: the sealed local keyring %s, rebuilt from key shares and held in memory only.\n", cfg.unsealed.ID())
+	} else if cfg.Keyring == "local" {
 		key := localKeyPath(cfg)
 		fmt.Fprintf(&b, "\nRoot of trust: the local secret %s (two checksummed copies beside it).\n", key)
 		b.WriteString("Whoever holds it and a copy of the OSD disks can read every object: keep it on other storage\n")

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tasmaniancloud/rustfs/kdf"
 	"github.com/tasmaniancloud/rustfs/s3api"
 	"github.com/tasmaniancloud/rustfs/storage"
 )
@@ -78,6 +79,11 @@ type Config struct {
 	// OldKeyringFiles are retired local root secrets still accepted for
 	// reads while `rustfs keys rotate` re-signs manifests.
 	OldKeyringFiles []string
+	// UnsealShares are key share files (from `rustfs keys init`) applied at
+	// start when the local keyring is sealed (see sealed.go).
+	UnsealShares []string
+	// unsealed is the in-memory keyring rebuilt from shares, set by RunWith.
+	unsealed kdf.Keyring
 	// MultipartExpiry aborts multipart uploads older than this (0 = never;
 	// default 168h).
 	MultipartExpiry time.Duration

@@ -75,8 +75,18 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 	if err != nil {
 		return err
 	}
+	// A sealed keyring (sealed.go) waits here for its key shares.
+	if cfg.unsealed, err = unsealKeyring(ctx, &cfg, creds, log); err != nil {
+		if errors.Is(err, errStopped) {
+			return nil
+		}
+		return err
+	}
 	st, err := openStack(ctx, cfg, log)
 	if err != nil {
+		if cfg.unsealed != nil {
+			cfg.unsealed.Close()
+		}
 		return err
 	}
 	defer func() {

@@ -86,6 +86,12 @@ func localKeyPath(cfg Config) string {
 func openKeyring(cfg Config, log *slog.Logger) (kdf.Keyring, error) {
 	switch cfg.Keyring {
 	case "local":
+		if cfg.unsealed != nil {
+			return cfg.unsealed, nil
+		}
+		if err := refuseSealed(cfg); err != nil {
+			return nil, err
+		}
 		path := localKeyPath(cfg)
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("server: keyring directory: %w", err)

@@ -152,6 +152,7 @@ func storageFlags(fs *flag.FlagSet, c *server.Config) {
 
 // serverFlags registers every `rustfs server` flag on fs, bound to c.
 func serverFlags(fs *flag.FlagSet, c *server.Config) {
+	fs.Var(listFlag{&c.UnsealShares}, "unseal-share", "key share file applied at start when the local keyring is sealed (repeatable)")
 	fs.StringVar(&c.Address, "address", c.Address, "listen address")
 	fs.StringVar(&c.Region, "region", c.Region, "S3 region")
 	fs.Var(listFlag{&c.Domains}, "domain", "domain for virtual-hosted-style requests (<bucket>.<domain>); repeatable or comma separated")

@@ -4,6 +4,8 @@
 //
 //	rustfs server        serve S3 (flags or RUSTFS_* environment variables)
 //	rustfs keys rotate   re-sign manifests with the current signing key
+//	rustfs keys init     root-key ceremony: split a new root into signed shares
+//	rustfs unseal        send key shares to a sealed server
 //	rustfs policy simulate  decide a request against policy files
 //	rustfs bench         S3 load generator (A/B against a second endpoint)
 //	rustfs cpu           show which CPU kernels run on this machine
@@ -37,11 +39,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "server":
 		return cmdServer(ctx, args[1:], stdout, stderr, getenv)
 	case "keys":
-		if len(args) < 2 || args[1] != "rotate" {
-			fmt.Fprintln(stderr, "usage: rustfs keys rotate [flags]")
-			return 2
+		switch {
+		case len(args) >= 2 && args[1] == "rotate":
+			return cmdKeysRotate(ctx, args[2:], stdout, stderr, getenv)
+		case len(args) >= 2 && args[1] == "init":
+			return cmdKeysInit(args[2:], stdout, stderr, getenv)
 		}
-		return cmdKeysRotate(ctx, args[2:], stdout, stderr, getenv)
+		fmt.Fprintln(stderr, "usage: rustfs keys rotate|init [flags]")
+		return 2
+	case "unseal":
+		return cmdUnseal(ctx, args[1:], stdout, stderr, getenv)
 	case "heal":
 		return cmdHeal(ctx, args[1:], stdout, stderr, getenv)
 	case "status":
@@ -69,6 +76,8 @@ func usage(w io.Writer) {
 commands:
   server        serve the S3 API (rustfs server -h lists the flags)
   keys rotate   re-sign every manifest with the current signing key
+  keys init     split a new local root key into signed shares (--shares N --threshold M --out DIR)
+  unseal        send key share files to a sealed server (rustfs unseal -h)
   heal          run a full deep heal pass on a running server now
   status        OSD states and redundancy of a running server
   policy simulate  decide a request against policy files (Allow: exit 0, Deny: 1)
