@@ -147,7 +147,10 @@ func (c *adminClient) unseal(ctx context.Context, req server.UnsealRequest) (*se
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") && json.Unmarshal(raw, &out) == nil {
 		return &out, nil
 	}
-	if res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusMethodNotAllowed {
+	// A server that is not sealed answers with the S3 server's admin API,
+	// which has no unseal endpoint.
+	if res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusMethodNotAllowed ||
+		bytes.Contains(raw, []byte("No admin endpoint")) {
 		return nil, fmt.Errorf("%s: the server is not sealed (%s)", c.endpoint, res.Status)
 	}
 	return nil, fmt.Errorf("%s: %s", res.Status, strings.TrimSpace(string(raw)))
