@@ -18,11 +18,11 @@ const maxListKeys = 1000
 type keyEncoding struct{ name string }
 
 // apply encodes s when url encoding was requested.
-func (e keyEncoding) apply(s string) string {
+func (e keyEncoding) apply(s string) keyText {
 	if e.name == "" {
-		return s
+		return keyText(s)
 	}
-	return urlEncodeKey(s)
+	return keyText(urlEncodeKey(s))
 }
 
 // encodingType reads encoding-type; only "url" exists.
