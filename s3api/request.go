@@ -36,6 +36,9 @@ type request struct {
 	// validators).
 	objectSize  int64
 	notModified *object.ObjectInfo
+
+	// errCode is the S3 error code answered, for the audit log.
+	errCode string
 }
 
 // newRequest parses the request line and headers of ctx.
