@@ -65,8 +65,10 @@ func (s *Server) audit(r *request, op string, status int, start time.Time) {
 // authorizer is iam.RootOnly, so "allow:root" is the only allow.
 func decision(r *request, op string) string {
 	switch {
-	case op == "SlowDown" && r.ident == nil:
+	case r.ident == nil && r.errCode == s3err.SlowDown:
 		return "deny:throttled"
+	case r.ident == nil && r.errCode == s3err.EntityTooLarge:
+		return "deny:size" // a refused 100-continue, before authentication
 	case r.ident == nil:
 		return "deny:auth"
 	case r.ident.Anonymous:
