@@ -219,3 +219,20 @@ func TestEscapeKeyText(t *testing.T) {
 		}
 	}
 }
+
+// TestListV2EmptyContinuationToken: an empty continuation-token lists from
+// the start and is echoed back (S3 and the s3-tests suite agree).
+func TestListV2EmptyContinuationToken(t *testing.T) {
+	e := newTestEnv(t, nil)
+	e.mkBucket("bkt")
+	e.put("/bkt/a", []byte("a"))
+	got := e.do(req{path: "/bkt", query: "list-type=2&continuation-token="})
+	mustStatus(t, got, 200, "")
+	if !strings.Contains(string(got.body), "<ContinuationToken></ContinuationToken>") || !strings.Contains(string(got.body), "<Key>a</Key>") {
+		t.Fatalf("listing with an empty token: %s", got.body)
+	}
+	if plain := e.do(req{path: "/bkt", query: "list-type=2"}); strings.Contains(string(plain.body), "ContinuationToken") {
+		t.Fatalf("listing without a token echoes one: %s", plain.body)
+	}
+	mustStatus(t, e.do(req{path: "/bkt", query: "list-type=2&continuation-token=%21%21"}), 400, "InvalidArgument")
+}

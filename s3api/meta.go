@@ -55,19 +55,19 @@ func (r *request) objectMeta() (object.ObjectMeta, error) {
 }
 
 // stripAWSChunked removes the "aws-chunked" coding from a Content-Encoding
-// list.
+// list and keeps everything else byte for byte ("aws-chunked,deflate, gzip"
+// is stored as "deflate, gzip", as S3 does).
 func stripAWSChunked(v string) string {
 	if !strings.Contains(strings.ToLower(v), "aws-chunked") {
 		return v
 	}
 	var keep []string
 	for _, c := range strings.Split(v, ",") {
-		c = strings.TrimSpace(c)
-		if c != "" && !strings.EqualFold(c, "aws-chunked") {
+		if t := strings.TrimSpace(c); t != "" && !strings.EqualFold(t, "aws-chunked") {
 			keep = append(keep, c)
 		}
 	}
-	return strings.Join(keep, ",")
+	return strings.TrimLeft(strings.Join(keep, ","), " \t")
 }
 
 // checkWriteHeaders refuses headers asking for features this gateway does

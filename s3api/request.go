@@ -6,6 +6,7 @@ import (
 
 	"github.com/tasmaniancloud/rustfs/iam"
 	"github.com/tasmaniancloud/rustfs/object"
+	"github.com/tasmaniancloud/rustfs/s3err"
 	"github.com/tasmaniancloud/rustfs/sigv4"
 	"github.com/valyala/fasthttp"
 )
@@ -39,6 +40,9 @@ type request struct {
 
 	// errCode is the S3 error code answered, for the audit log.
 	errCode string
+
+	// refused is the client error answered, for the debug request line.
+	refused *s3err.Error
 }
 
 // newRequest parses the request line and headers of ctx.

@@ -68,3 +68,20 @@ func TestCompleteDeclaredChecksumAndSize(t *testing.T) {
 		hdr:  [][2]string{{"x-amz-checksum-crc32", checksumOf("crc32", []byte("data"))}, {"x-amz-mp-object-size", "4"}},
 		body: completeXML([2]string{"1", up.hdr.Get("ETag")})}), 200, "")
 }
+
+func TestStripAWSChunked(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                           "",
+		"gzip":                       "gzip",
+		"deflate, gzip":              "deflate, gzip",
+		"aws-chunked":                "",
+		"aws-chunked,deflate, gzip":  "deflate, gzip",
+		"AWS-Chunked, gzip":          "gzip",
+		"deflate, aws-chunked,  br":  "deflate,  br",
+		"x-custom;q=1 , aws-chunked": "x-custom;q=1 ",
+	} {
+		if got := stripAWSChunked(in); got != want {
+			t.Errorf("stripAWSChunked(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -83,7 +83,7 @@ type listBucketResultV2 struct {
 	EncodingType          string         `xml:"EncodingType,omitempty"`
 	KeyCount              int            `xml:"KeyCount"`
 	IsTruncated           bool           `xml:"IsTruncated"`
-	ContinuationToken     string         `xml:"ContinuationToken,omitempty"`
+	ContinuationToken     *string        `xml:"ContinuationToken,omitempty"`
 	NextContinuationToken string         `xml:"NextContinuationToken,omitempty"`
 	StartAfter            keyText        `xml:"StartAfter,omitempty"`
 	Contents              []objectItem   `xml:"Contents"`
