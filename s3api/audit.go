@@ -41,8 +41,13 @@ func (s *Server) audit(r *request, op string, status int, start time.Time) {
 	if n, ok := r.contentLength(); ok && n > 0 {
 		rec.BytesIn = n
 	}
-	if r.method != http.MethodHead {
-		rec.BytesOut = max(int64(r.ctx.Response.Header.ContentLength()), 0)
+	if resp := &r.ctx.Response; r.method != http.MethodHead {
+		rec.BytesOut = max(int64(resp.Header.ContentLength()), 0)
+		if rec.BytesOut == 0 && !resp.IsBodyStream() {
+			// A body set in memory (error documents, XML results) gets its
+			// Content-Length only when fasthttp writes it.
+			rec.BytesOut = int64(len(resp.Body()))
+		}
 	}
 	if r.ident != nil && !r.ident.Anonymous {
 		rec.AccessKey = r.ident.AccessKey

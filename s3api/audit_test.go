@@ -76,6 +76,9 @@ func TestAuditOneRecordPerRequest(t *testing.T) {
 	if r := recs[1]; r.Bucket != "bkt" || r.Key != "obj" || r.BytesIn != 5 || r.UserAgent != "audit-test/1" || r.AccessKey != testAK {
 		t.Errorf("PutObject record %+v", r)
 	}
+	if r := recs[3]; r.BytesOut == 0 {
+		t.Errorf("error document not counted in bytesOut: %+v", r)
+	}
 	if r := recs[2]; r.AccessKey != testAK || r.Principal != "" {
 		t.Errorf("failed auth must name the claimed key only: %+v", r)
 	}
