@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -72,13 +74,20 @@ func openAudit(ctx context.Context, cfg Config, st *stack, log *slog.Logger) (s3
 		if spool == "" {
 			spool = filepath.Join(cfg.DataDir, "audit-spool")
 		}
-		siem, err := audit.NewSIEM(audit.SIEMOptions{URL: cfg.AuditSIEMURL, SpoolDir: spool,
-			Client: &http.Client{Timeout: cfg.AuditSIEMTimeout}, Logger: log})
+		o := audit.SIEMOptions{URL: cfg.AuditSIEMURL, SpoolDir: spool, Logger: log}
+		if o.Client, err = siemClient(cfg); err == nil {
+			if cfg.AuditSIEMAuth != "" {
+				o.Header = http.Header{"Authorization": {cfg.AuditSIEMAuth}}
+			}
+			var siem *audit.SIEMSink
+			if siem, err = audit.NewSIEM(o); err == nil {
+				sinks = append(sinks, siem)
+			}
+		}
 		if err != nil {
 			closeSinks()
-			return nil, nil, fmt.Errorf("server: %w", err)
+			return nil, nil, fmt.Errorf("server: audit SIEM: %w", err)
 		}
-		sinks = append(sinks, siem)
 	}
 	l, err := audit.New(audit.Options{
 		GatewayID:          cfg.GatewayID,
@@ -103,4 +112,25 @@ func openAudit(ctx context.Context, cfg Config, st *stack, log *slog.Logger) (s3
 			log.Warn("audit: records dropped during this run", "count", n)
 		}
 	}, nil
+}
+
+// siemClient is the HTTP client of the SIEM sink: cfg's timeout, and
+// cfg.AuditSIEMCA as the only trusted roots when set.
+func siemClient(cfg Config) (*http.Client, error) {
+	c := &http.Client{Timeout: cfg.AuditSIEMTimeout}
+	if cfg.AuditSIEMCA == "" {
+		return c, nil
+	}
+	pem, err := os.ReadFile(cfg.AuditSIEMCA)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no certificate in %s", cfg.AuditSIEMCA)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	c.Transport = tr
+	return c, nil
 }

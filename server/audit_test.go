@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,10 +20,15 @@ import (
 // TestRunAuditOutputs: with --audit-log and --audit-siem-url the file and
 // the SIEM both get every request, SlowDown included, in chain order; the
 // file verifies against <data>/audit.pub; a restart continues the chain.
+// The SIEM speaks HTTPS with its own CA and wants a bearer token.
 func TestRunAuditOutputs(t *testing.T) {
 	var mu sync.Mutex
 	var siem [][]byte
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer siem-token" {
+			http.Error(w, "who are you", http.StatusUnauthorized)
+			return
+		}
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		siem = append(siem, bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))...)
@@ -34,6 +40,12 @@ func TestRunAuditOutputs(t *testing.T) {
 	cfg.AuthFailBurst, cfg.AuthFailRate = 2, 1e-6
 	cfg.AuditLog = filepath.Join(t.TempDir(), "audit.log")
 	cfg.AuditSIEMURL = srv.URL
+	cfg.AuditSIEMAuth = "Bearer siem-token"
+	cfg.AuditSIEMCA = filepath.Join(t.TempDir(), "siem-ca.pem")
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(cfg.AuditSIEMCA, ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg.GatewayID = "gw-test"
 	hc := &http.Client{Timeout: 30 * time.Second}
 	get := func(s Started, n int) {

@@ -136,6 +136,10 @@ type Config struct {
 	// AuditSIEMURL, when set, receives the audit lines as JSON-lines POSTs;
 	// undelivered lines wait in AuditSpoolDir (default DataDir/audit-spool).
 	AuditSIEMURL, AuditSpoolDir string
+	// AuditSIEMCA is a PEM bundle the SIEM's certificate must chain to
+	// (default the system roots); AuditSIEMAuth, when set, is sent as the
+	// Authorization header ("Bearer …", "Splunk …").
+	AuditSIEMCA, AuditSIEMAuth string
 	// AuditSIEMTimeout bounds one POST to the SIEM (default 10s).
 	AuditSIEMTimeout time.Duration
 	// AuditStdout writes the access log: one info line per request.

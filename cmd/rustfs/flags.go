@@ -178,6 +178,8 @@ func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.AuditLog, "audit-log", c.AuditLog, "audit log file: one hash-chained JSON line per request, signed checkpoints (check with rustfs audit verify)")
 	fs.Var(sizeFlag{&c.AuditLogMaxSize}, "audit-log-max-size", "rotate the audit log at this size into FILE.000001, … (0 = never)")
 	fs.StringVar(&c.AuditSIEMURL, "audit-siem-url", c.AuditSIEMURL, "also POST the audit log as JSON lines to this HTTP(S) endpoint")
+	fs.StringVar(&c.AuditSIEMCA, "audit-siem-ca", c.AuditSIEMCA, "PEM CA bundle the SIEM endpoint's certificate must chain to (default system roots)")
+	fs.StringVar(&c.AuditSIEMAuth, "audit-siem-auth", c.AuditSIEMAuth, "Authorization header value for the SIEM (prefer RUSTFS_AUDIT_SIEM_AUTH: flags show in ps)")
 	fs.StringVar(&c.AuditSpoolDir, "audit-spool-dir", c.AuditSpoolDir, "spool of audit lines the SIEM has not taken yet (default <data>/audit-spool)")
 	fs.BoolVar(&c.AuditStdout, "audit-stdout", c.AuditStdout, "write the access log: one info line per request")
 	fs.DurationVar(&c.AuditCheckpointInterval, "audit-checkpoint-interval", c.AuditCheckpointInterval, "how often the audit chain head is signed (default 10s)")
