@@ -30,6 +30,10 @@ type SIEMOptions struct {
 	Header http.Header
 	// BatchLines bounds one POST (default 500).
 	BatchLines int
+	// SegmentBytes closes a spool segment once it holds this much (default
+	// 4 MiB), so a long outage leaves many bounded files rather than one
+	// the sender would have to read whole.
+	SegmentBytes int64
 	// FlushInterval is the longest a line waits before it is sent
 	// (default 1s).
 	FlushInterval time.Duration
@@ -51,6 +55,9 @@ func (o SIEMOptions) withDefaults() (SIEMOptions, error) {
 	}
 	if o.BatchLines <= 0 {
 		o.BatchLines = 500
+	}
+	if o.SegmentBytes <= 0 {
+		o.SegmentBytes = 4 << 20
 	}
 	if o.FlushInterval <= 0 {
 		o.FlushInterval = time.Second
@@ -82,7 +89,8 @@ type SIEMSink struct {
 	mu      sync.Mutex
 	active  *os.File
 	w       *bufio.Writer
-	lines   int // in the active segment
+	lines   int   // in the active segment
+	bytes   int64 // in the active segment
 	nextSeg uint64
 
 	kick    chan struct{}
@@ -159,6 +167,10 @@ func (s *SIEMSink) Write(line []byte, _ *Record) error {
 		return fmt.Errorf("audit: spool: %w", err)
 	}
 	s.lines++
+	s.bytes += int64(len(line))
+	if s.bytes >= s.o.SegmentBytes {
+		return s.sealLocked()
+	}
 	return nil
 }
 
@@ -186,6 +198,10 @@ func (s *SIEMSink) Flush() error {
 func (s *SIEMSink) seal() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.sealLocked()
+}
+
+func (s *SIEMSink) sealLocked() error {
 	if s.active == nil {
 		return nil
 	}
@@ -193,7 +209,7 @@ func (s *SIEMSink) seal() error {
 	if e := s.active.Close(); err == nil {
 		err = e
 	}
-	s.active, s.lines = nil, 0
+	s.active, s.lines, s.bytes = nil, 0, 0
 	if err != nil {
 		return fmt.Errorf("audit: spool: %w", err)
 	}

@@ -55,7 +55,7 @@ func seqs(t *testing.T, lines [][]byte) []uint64 {
 }
 
 func newTestSIEM(t *testing.T, url, spool string) *SIEMSink {
-	s, err := NewSIEM(SIEMOptions{URL: url, SpoolDir: spool, BatchLines: 7, FlushInterval: 10 * time.Millisecond,
+	s, err := NewSIEM(SIEMOptions{URL: url, SpoolDir: spool, BatchLines: 7, SegmentBytes: 4 << 10, FlushInterval: 10 * time.Millisecond,
 		MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, CloseTimeout: 2 * time.Second, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
