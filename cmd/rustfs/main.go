@@ -6,6 +6,7 @@
 //	rustfs keys rotate   re-sign manifests with the current signing key
 //	rustfs keys init     root-key ceremony: split a new root into signed shares
 //	rustfs unseal        send key shares to a sealed server
+//	rustfs audit verify check an audit log's hash chain and signatures
 //	rustfs policy simulate  decide a request against policy files
 //	rustfs bench         S3 load generator (A/B against a second endpoint)
 //	rustfs cpu           show which CPU kernels run on this machine
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return 2
 	case "unseal":
 		return cmdUnseal(ctx, args[1:], stdout, stderr, getenv)
+	case "audit":
+		return cmdAudit(args[1:], stdout, stderr, getenv)
 	case "heal":
 		return cmdHeal(ctx, args[1:], stdout, stderr, getenv)
 	case "status":
@@ -78,6 +81,7 @@ commands:
   keys rotate   re-sign every manifest with the current signing key
   keys init     split a new local root key into signed shares (--shares N --threshold M --out DIR)
   unseal        send key share files to a sealed server (rustfs unseal -h)
+  audit verify  check an audit log: hash chain, checkpoint signatures (exit 1 names the first bad record)
   heal          run a full deep heal pass on a running server now
   status        OSD states and redundancy of a running server
   policy simulate  decide a request against policy files (Allow: exit 0, Deny: 1)
