@@ -18,7 +18,7 @@ const maxListBuckets = 10000
 // listBuckets serves GET / (ListBuckets), with the optional prefix,
 // max-buckets and continuation-token parameters.
 func (r *request) listBuckets() error {
-	buckets, err := r.s.o.Layer.ListBuckets(r.s.base, r.principal.Account)
+	buckets, err := r.s.o.Layer.ListBuckets(r.cx, r.principal.Account)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (r *request) createBucket() error {
 			return err
 		}
 	}
-	if err := r.s.o.Layer.CreateBucketWith(r.s.base, in); err != nil {
+	if err := r.s.o.Layer.CreateBucketWith(r.cx, in); err != nil {
 		return err
 	}
 	r.setHeader("Location", "/"+r.bucket)
@@ -121,7 +121,7 @@ func (r *request) checkBucketCreateHeaders() error {
 // bucketRegion returns the region r.bucket lives in: the one it records,
 // else the server's.
 func (r *request) bucketRegion() (string, error) {
-	info, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket)
+	info, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket)
 	if err != nil {
 		return "", err
 	}
@@ -137,7 +137,7 @@ const redundancyHeader = "x-rustfs-redundancy"
 
 // headBucket serves HEAD /bucket.
 func (r *request) headBucket() error {
-	info, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket)
+	info, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (r *request) headBucket() error {
 
 // deleteBucket serves DELETE /bucket (204 on success).
 func (r *request) deleteBucket() error {
-	if err := r.s.o.Layer.DeleteBucket(r.s.base, r.bucket); err != nil {
+	if err := r.s.o.Layer.DeleteBucket(r.cx, r.bucket); err != nil {
 		return err
 	}
 	r.writeEmpty(http.StatusNoContent)
@@ -178,7 +178,7 @@ func (r *request) getBucketLocation() error {
 // getBucketVersioning serves GET /bucket?versioning: versioning has never
 // been enabled on any bucket here, which S3 reports as an empty document.
 func (r *request) getBucketVersioning() error {
-	if _, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket); err != nil {
+	if _, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket); err != nil {
 		return err
 	}
 	return r.writeXML(http.StatusOK, versioningConfiguration{Xmlns: s3NS})
