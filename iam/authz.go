@@ -20,6 +20,7 @@ const (
 	GetBucketLocation          Action = "s3:GetBucketLocation"
 	GetBucketVersioning        Action = "s3:GetBucketVersioning"
 	ListBucketMultipartUploads Action = "s3:ListBucketMultipartUploads"
+	ListBucketVersions         Action = "s3:ListBucketVersions"
 	GetObject                  Action = "s3:GetObject"
 	PutObject                  Action = "s3:PutObject"
 	DeleteObject               Action = "s3:DeleteObject"

@@ -86,7 +86,27 @@ type PutInput struct {
 	ChecksumAlgorithm string
 	Meta              ObjectMeta
 	Owner             string // account id of the writer
+	// Cond makes the write conditional on what the key holds now
+	// (If-None-Match / If-Match).
+	Cond WriteCondition
 }
+
+// WriteCondition is a conditional write: PutObject or
+// CompleteMultipartUpload with If-None-Match: * or If-Match. It is checked
+// before any data is written and again, atomically, at the commit, so of
+// two racing create-only writes exactly one succeeds.
+type WriteCondition struct {
+	// IfNoneMatch writes only if the key holds no object (If-None-Match: *);
+	// otherwise ErrPreconditionFailed.
+	IfNoneMatch bool
+	// IfMatch writes only over an object with this ETag (without quotes;
+	// "*" matches any object): a different ETag is ErrPreconditionFailed,
+	// no object at all ErrNoSuchKey, as S3 answers.
+	IfMatch string
+}
+
+// IsZero reports whether c imposes nothing.
+func (c WriteCondition) IsZero() bool { return !c.IfNoneMatch && c.IfMatch == "" }
 
 // ObjectMeta is the user-visible metadata stored with an object.
 type ObjectMeta struct {
@@ -226,6 +246,8 @@ type CompletePart struct {
 // exactly as it was: it can be completed again correctly, or aborted. The
 // zero value declares nothing.
 type CompleteOptions struct {
+	// Cond makes the completion conditional on what the key holds now.
+	Cond WriteCondition
 	// Checksums holds x-amz-checksum-<algo> header values by lower-case
 	// algorithm (at most one): the base64 whole-object value for a
 	// FULL_OBJECT upload, or for a COMPOSITE one the checksum of the part

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tasmaniancloud/rustfs/storage"
 )
@@ -99,9 +100,11 @@ func (s *Store) ListBuckets(ctx context.Context, owner string) ([]BucketInfo, er
 	}
 }
 
-// DeleteBucket removes an empty bucket. A bucket holding any object or any
-// multipart upload in progress is ErrBucketNotEmpty. The delete is guarded
-// by the record's version so a concurrent re-create is not removed.
+// DeleteBucket removes a bucket that holds no object. Multipart uploads in
+// progress are aborted first, as S3 does; one being completed at that
+// moment (its object about to appear) makes it ErrBucketNotEmpty, as does
+// any object. The delete is guarded by the record's version so a
+// concurrent re-create is not removed.
 //
 // Meta has no multi-key transactions, so emptiness is checked both before
 // and after the record is removed: an object or upload that committed in
@@ -113,7 +116,13 @@ func (s *Store) DeleteBucket(ctx context.Context, bucket string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkEmpty(ctx, bucket); err != nil {
+	if err := s.checkEmpty(ctx, bucket, nsObjects(bucket)); err != nil {
+		return err
+	}
+	if err := s.abortUploads(ctx, bucket); err != nil {
+		return err
+	}
+	if err := s.checkEmpty(ctx, bucket, nsObjects(bucket), nsUploads(bucket)); err != nil {
 		return err
 	}
 	err = s.meta.Delete(ctx, nsBuckets, bucket, storage.Cond{IfVersion: ver})
@@ -125,7 +134,7 @@ func (s *Store) DeleteBucket(ctx context.Context, bucket string) error {
 	case err != nil:
 		return fmt.Errorf("object: delete bucket %q: %w", bucket, err)
 	}
-	if err := s.checkEmpty(ctx, bucket); err != nil {
+	if err := s.checkEmpty(ctx, bucket, nsObjects(bucket), nsUploads(bucket)); err != nil {
 		raw, merr := json.Marshal(rec)
 		if merr == nil {
 			_, merr = s.meta.Put(context.WithoutCancel(ctx), nsBuckets, bucket, raw, storage.Cond{IfAbsent: true})
@@ -139,8 +148,8 @@ func (s *Store) DeleteBucket(ctx context.Context, bucket string) error {
 }
 
 // checkEmpty returns ErrBucketNotEmpty if bucket holds any object or upload.
-func (s *Store) checkEmpty(ctx context.Context, bucket string) error {
-	for _, ns := range [...]string{nsObjects(bucket), nsUploads(bucket)} {
+func (s *Store) checkEmpty(ctx context.Context, bucket string, namespaces ...string) error {
+	for _, ns := range namespaces {
 		page, err := s.meta.List(ctx, ns, "", "", 1)
 		if err != nil {
 			return fmt.Errorf("object: delete bucket %q: %w", bucket, err)
@@ -170,4 +179,30 @@ func (s *Store) bucket(ctx context.Context, bucket string) (*bucketRecord, stora
 		return nil, 0, fmt.Errorf("object: bucket %q: %w", bucket, err)
 	}
 	return &rec, ver, nil
+}
+
+// abortUploads aborts every multipart upload of bucket. An upload a
+// completion holds is left (Abort refuses it) for checkEmpty to report.
+func (s *Store) abortUploads(ctx context.Context, bucket string) error {
+	after := ""
+	for {
+		page, err := s.meta.List(ctx, nsUploads(bucket), "", after, listPage)
+		if err != nil {
+			return fmt.Errorf("object: delete bucket %q: list uploads: %w", bucket, err)
+		}
+		for _, e := range page {
+			key, id, ok := strings.Cut(e.Key, "\x00")
+			if !ok {
+				continue
+			}
+			err := s.AbortMultipartUpload(ctx, bucket, key, id)
+			if err != nil && !errors.Is(err, ErrNoSuchUpload) {
+				return fmt.Errorf("object: delete bucket %q: abort upload %s: %w", bucket, id, err)
+			}
+		}
+		if len(page) < listPage {
+			return nil
+		}
+		after = page[len(page)-1].Key
+	}
 }

@@ -79,6 +79,11 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			return ObjectInfo{}, fmt.Errorf("object: complete upload %s is being completed with other parts: %w", uploadID, ErrNoSuchUpload)
 		}
 	}
+	// A failed condition leaves the upload as it was, so the client can
+	// complete it later (it is re-checked atomically at the commit).
+	if err := s.checkWriteCondition(ctx, bucket, key, opts.Cond); err != nil {
+		return ObjectInfo{}, err
+	}
 	orig := *rec
 	orig.State, orig.Claimed, orig.Parts = "", 0, ""
 	claim := *rec
@@ -113,7 +118,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			err = s.queueHeal(ctx, healObjectKey(m.Bucket, m.Key), "degraded part in completed object")
 		}
 		if err == nil {
-			_, err = s.signAndSwap(ctx, m)
+			_, err = s.signAndSwap(ctx, m, opts.Cond)
 		}
 	}
 	if errors.Is(err, errOutcomeUnknown) {

@@ -83,7 +83,7 @@ func (s *Store) CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey
 	}
 	setMeta(dst, meta)
 	setChecksums(dst, res.sums, ChecksumFullObject)
-	if err := s.commitObject(ctx, dst, res.layout); err != nil {
+	if err := s.commitObject(ctx, dst, WriteCondition{}, res.layout); err != nil {
 		return ObjectInfo{}, err
 	}
 	return manifestInfo(dst), nil

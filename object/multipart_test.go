@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -496,4 +497,33 @@ func TestExpireUploads(t *testing.T) {
 	go func() { e.s.RunUploadExpiry(rctx, time.Millisecond); close(done) }()
 	cancel()
 	<-done
+}
+
+// TestMultipartLongestKey: every key PutObject accepts can be uploaded in
+// parts too, up to MaxKeyLength bytes (the upload record's key is longer).
+func TestMultipartLongestKey(t *testing.T) {
+	e := newEnv(t)
+	smallParts(e.s)
+	e.bucket("long")
+	ctx := context.Background()
+	for _, n := range []int{960, 1000, MaxKeyLength} {
+		key := strings.Repeat("k", n-4) + "/é" + "x" // n bytes: 'é' is two
+		if len(key) != n {
+			t.Fatalf("key of %d bytes, want %d", len(key), n)
+		}
+		up, err := e.s.CreateMultipartUpload(ctx, "long", key, ObjectMeta{}, "", "alice")
+		if err != nil {
+			t.Fatalf("CreateMultipartUpload with a %d-byte key: %v", n, err)
+		}
+		data := randBytes(uint64(n), 3000)
+		p := uploadPart(t, e.s, "long", key, up.UploadID, 1, data)
+		if _, err := e.s.CompleteMultipartUpload(ctx, "long", key, up.UploadID, []CompletePart{{PartNumber: 1, ETag: p.ETag}}, CompleteOptions{}); err != nil {
+			t.Fatalf("Complete with a %d-byte key: %v", n, err)
+		}
+		if got := mustRead(t, e.s, "long", key); !bytes.Equal(got, data) {
+			t.Fatalf("%d-byte key reads other bytes", n)
+		}
+	}
+	_, err := e.s.CreateMultipartUpload(ctx, "long", strings.Repeat("k", MaxKeyLength+1), ObjectMeta{}, "", "alice")
+	wantErr(t, err, ErrKeyTooLong)
 }

@@ -44,7 +44,9 @@ func ValidBucketName(name string) bool {
 			return false
 		}
 	}
-	if strings.Contains(name, "..") {
+	// Each dot-separated label starts and ends with a letter or digit, as
+	// DNS labels do: "a..b", "foo-.bar" and "foo.-bar" are invalid in S3.
+	if strings.Contains(name, "..") || strings.Contains(name, "-.") || strings.Contains(name, ".-") {
 		return false
 	}
 	if looksLikeIPv4(name) {

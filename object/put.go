@@ -39,6 +39,9 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 	if err != nil {
 		return ObjectInfo{}, err
 	}
+	if err := s.checkWriteCondition(ctx, in.Bucket, in.Key, in.Cond); err != nil {
+		return ObjectInfo{}, err
+	}
 	kc := kdf.Context{Account: bk.Owner, Bucket: in.Bucket, Key: in.Key}
 	key, env, err := s.keys.NewObjectKey(ctx, kc)
 	if err != nil {
@@ -61,7 +64,7 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 	}
 	setMeta(m, in.Meta)
 	setChecksums(m, res.sums, ChecksumFullObject)
-	if err := s.commitObject(ctx, m, res.layout); err != nil {
+	if err := s.commitObject(ctx, m, in.Cond, res.layout); err != nil {
 		return ObjectInfo{}, err
 	}
 	return manifestInfo(m), nil
@@ -79,7 +82,7 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 // it meanwhile (its emptiness check ran before our commit), the object is
 // withdrawn and ErrNoSuchBucket returned. Together with DeleteBucket's
 // re-check after removing the record, no object outlives its bucket.
-func (s *Store) commitObject(ctx context.Context, m *manifest.Manifest, own ...dataplane.Layout) error {
+func (s *Store) commitObject(ctx context.Context, m *manifest.Manifest, wc WriteCondition, own ...dataplane.Layout) error {
 	if degraded(own...) {
 		// Invariant 2: the repair intent is durable before the answer. A
 		// failure fails the request and its data is garbage.
@@ -88,7 +91,7 @@ func (s *Store) commitObject(ctx context.Context, m *manifest.Manifest, own ...d
 			return fmt.Errorf("object: put %s/%s: %w", m.Bucket, m.Key, err)
 		}
 	}
-	ver, err := s.signAndSwap(ctx, m)
+	ver, err := s.signAndSwap(ctx, m, wc)
 	if err != nil {
 		s.discardUnlessUnknown(ctx, err, "commit failed", own...)
 		return err
@@ -105,8 +108,10 @@ func (s *Store) commitObject(ctx context.Context, m *manifest.Manifest, own ...d
 }
 
 // signAndSwap signs m and commits it over whatever manifest the key holds
-// (see commitObject), returning the committed version.
-func (s *Store) signAndSwap(ctx context.Context, m *manifest.Manifest) (storage.Version, error) {
+// (see commitObject), returning the committed version. wc is evaluated
+// against the manifest each attempt replaces, so the condition and the
+// swap are one atomic step.
+func (s *Store) signAndSwap(ctx context.Context, m *manifest.Manifest, wc WriteCondition) (storage.Version, error) {
 	if err := s.keys.SignManifest(ctx, m); err != nil {
 		return 0, fmt.Errorf("object: sign manifest %s/%s: %w", m.Bucket, m.Key, err)
 	}
@@ -121,6 +126,11 @@ func (s *Store) signAndSwap(ctx context.Context, m *manifest.Manifest) (storage.
 		}
 		old, ver, err := s.meta.Get(ctx, ns, m.Key)
 		cond := storage.Cond{IfVersion: ver}
+		if err == nil || errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrCorrupt) {
+			if cerr := wc.check(m.Bucket, m.Key, old, !errors.Is(err, storage.ErrNotFound)); cerr != nil {
+				return 0, cerr
+			}
+		}
 		switch {
 		case errors.Is(err, storage.ErrNotFound):
 			old, cond = nil, storage.Cond{IfAbsent: true}

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -96,4 +97,24 @@ func TestDeleteObjects(t *testing.T) {
 	mustStatus(t, e.do(req{method: http.MethodPost, path: "/bkt", query: "delete", body: body, hdr: [][2]string{md5Header(body)}}), 400, "MalformedXML")
 	big := make([]byte, maxDeleteBody+1)
 	mustStatus(t, e.do(req{method: http.MethodPost, path: "/bkt", query: "delete", body: big, hdr: [][2]string{md5Header(big)}}), 400, "MaxMessageLengthExceeded")
+}
+
+// TestDeleteObjectsControlCharacterKey: a key holding control characters,
+// sent raw in the document as boto3 does, is deleted; the answer stays
+// valid XML (encoding/xml writes U+FFFD for what XML cannot carry).
+func TestDeleteObjectsControlCharacterKey(t *testing.T) {
+	e := newTestEnv(t, nil)
+	e.mkBucket("bkt")
+	key := "ctl\x01\t\r\n&<x>"
+	e.put("/bkt/"+url.PathEscape(key), []byte("v"))
+	body := []byte("<Delete><Object><Key>ctl\x01\t\r\n&amp;&lt;x&gt;</Key></Object></Delete>")
+	got := e.do(req{method: http.MethodPost, path: "/bkt", query: "delete", body: body, hdr: [][2]string{md5Header(body)}})
+	mustStatus(t, got, 200, "")
+	var res deleteDocResult
+	if err := xml.Unmarshal(got.body, &res); err != nil || len(res.Deleted) != 1 || len(res.Error) != 0 {
+		t.Fatalf("result %q: %v", got.body, err)
+	}
+	if e.layer.buckets["bkt"].objects[key] != nil {
+		t.Fatal("the key is still there")
+	}
 }

@@ -33,7 +33,8 @@ type completeOutcome struct {
 // which the AWS SDKs check for). Fast completions answer normally, with
 // real error statuses.
 func (r *request) completeMultipartUpload() error {
-	if err := r.checkConditionalWrite(); err != nil {
+	cond, err := r.writeCondition()
+	if err != nil {
 		return err
 	}
 	uploadID := r.queryValue("uploadId")
@@ -47,6 +48,7 @@ func (r *request) completeMultipartUpload() error {
 	if err != nil {
 		return err
 	}
+	opts.Cond = cond
 	body, err := r.readSmallBody(maxCompleteBody)
 	if err != nil {
 		return err

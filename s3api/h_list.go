@@ -18,11 +18,11 @@ const maxListKeys = 1000
 type keyEncoding struct{ name string }
 
 // apply encodes s when url encoding was requested.
-func (e keyEncoding) apply(s string) string {
+func (e keyEncoding) apply(s string) keyText {
 	if e.name == "" {
-		return s
+		return keyText(s)
 	}
-	return urlEncodeKey(s)
+	return keyText(urlEncodeKey(s))
 }
 
 // encodingType reads encoding-type; only "url" exists.
@@ -143,7 +143,9 @@ func (r *request) listObjectsV2() error {
 	}
 	token, hasToken := r.query("continuation-token")
 	startAfter := r.queryValue("start-after")
-	if hasToken {
+	// An empty token means the start of the listing, as in S3 (SDKs send
+	// one when a caller passes ""); it is echoed back all the same.
+	if hasToken && token != "" {
 		if in.Marker, err = decodeToken(token); err != nil {
 			return err
 		}
@@ -160,7 +162,7 @@ func (r *request) listObjectsV2() error {
 		MaxKeys: maxKeys, EncodingType: enc.name,
 		KeyCount:          len(page.Objects) + len(page.CommonPrefixes),
 		IsTruncated:       page.IsTruncated,
-		ContinuationToken: token,
+		ContinuationToken: echoToken(token, hasToken),
 		StartAfter:        enc.apply(startAfter),
 		Contents:          objectItems(page.Objects, enc, r.queryValue("fetch-owner") == "true"),
 		CommonPrefixes:    prefixItems(page.CommonPrefixes, enc),
@@ -198,4 +200,13 @@ func (r *request) listObjectsV1() error {
 		res.NextMarker = enc.apply(page.NextMarker)
 	}
 	return r.writeXML(http.StatusOK, res)
+}
+
+// echoToken is the ContinuationToken element of a V2 listing: present
+// (even empty) exactly when the request carried the parameter.
+func echoToken(token string, present bool) *string {
+	if !present {
+		return nil
+	}
+	return &token
 }

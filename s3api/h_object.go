@@ -59,13 +59,15 @@ func (r *request) putObject() error {
 	if err := r.checkWriteHeaders(); err != nil {
 		return err
 	}
-	if err := r.checkConditionalWrite(); err != nil {
+	cond, err := r.writeCondition()
+	if err != nil {
 		return err
 	}
 	in, err := r.putInput()
 	if err != nil {
 		return err
 	}
+	in.Cond = cond
 	info, err := r.s.o.Layer.PutObject(r.cx, in)
 	if err != nil {
 		return err

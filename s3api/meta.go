@@ -55,19 +55,19 @@ func (r *request) objectMeta() (object.ObjectMeta, error) {
 }
 
 // stripAWSChunked removes the "aws-chunked" coding from a Content-Encoding
-// list.
+// list and keeps everything else byte for byte ("aws-chunked,deflate, gzip"
+// is stored as "deflate, gzip", as S3 does).
 func stripAWSChunked(v string) string {
 	if !strings.Contains(strings.ToLower(v), "aws-chunked") {
 		return v
 	}
 	var keep []string
 	for _, c := range strings.Split(v, ",") {
-		c = strings.TrimSpace(c)
-		if c != "" && !strings.EqualFold(c, "aws-chunked") {
+		if t := strings.TrimSpace(c); t != "" && !strings.EqualFold(t, "aws-chunked") {
 			keep = append(keep, c)
 		}
 	}
-	return strings.Join(keep, ",")
+	return strings.TrimLeft(strings.Join(keep, ","), " \t")
 }
 
 // checkWriteHeaders refuses headers asking for features this gateway does
@@ -108,16 +108,36 @@ func (r *request) checkWriteHeaders() error {
 	return nil
 }
 
-// checkConditionalWrite refuses If-Match/If-None-Match on writes: S3 now
-// honours them (create-only uploads); ignoring them would overwrite data
-// the client meant to protect.
+// checkConditionalWrite refuses If-Match/If-None-Match on writes that do
+// not take them (CopyObject, CreateMultipartUpload): ignoring them would
+// overwrite data the client meant to protect.
 func (r *request) checkConditionalWrite() error {
 	for _, n := range []string{"if-match", "if-none-match"} {
 		if _, ok := r.hdr.get(n); ok {
-			return s3err.Newf(s3err.NotImplemented, "Conditional writes (%s) are not implemented.", n)
+			return s3err.Newf(s3err.NotImplemented, "Conditional writes (%s) are not implemented for this operation.", n)
 		}
 	}
 	return nil
+}
+
+// writeCondition reads If-None-Match and If-Match of PutObject and
+// CompleteMultipartUpload. If-None-Match takes only "*", as in S3.
+func (r *request) writeCondition() (object.WriteCondition, error) {
+	var c object.WriteCondition
+	if v, ok := r.hdr.get("if-none-match"); ok {
+		if strings.TrimSpace(v) != "*" {
+			return c, s3err.Newf(s3err.NotImplemented, "If-None-Match on a write takes only \"*\".")
+		}
+		c.IfNoneMatch = true
+	}
+	if v, ok := r.hdr.get("if-match"); ok {
+		v = strings.Trim(strings.TrimSpace(v), `"`)
+		if v == "" {
+			return c, s3err.Newf(s3err.InvalidArgument, "If-Match needs an ETag.")
+		}
+		c.IfMatch = v
+	}
+	return c, nil
 }
 
 // checkSSEC refuses SSE-C headers on requests that read or upload parts.

@@ -117,14 +117,26 @@ func (r *request) sigRequest() *sigv4.Request {
 }
 
 // query returns the decoded value of query parameter name and whether it
-// was present (with or without a value: "?uploads" is present).
+// was present (with or without a value: "?uploads" is present). A repeated
+// parameter yields its least value in byte order: the first in SigV4's
+// canonical order (sorted by name, then value), so what is served never
+// depends on the order a client or proxy put the parameters in.
 func (r *request) query(name string) (string, bool) {
 	args := r.ctx.QueryArgs()
-	v := args.Peek(name)
-	if v == nil && !args.Has(name) {
-		return "", false
+	vals := args.PeekMulti(name)
+	switch len(vals) {
+	case 0:
+		return "", args.Has(name)
+	case 1:
+		return string(vals[0]), true
 	}
-	return string(v), true
+	least := vals[0]
+	for _, v := range vals[1:] {
+		if bytes.Compare(v, least) < 0 {
+			least = v
+		}
+	}
+	return string(least), true
 }
 
 // queryValue is query without the presence flag.

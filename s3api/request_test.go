@@ -52,7 +52,7 @@ func TestCompleteDeclaredChecksumAndSize(t *testing.T) {
 		{[2]string{"x-amz-checksum-crc32", checksumOf("crc32", []byte("other"))}, "BadDigest"},
 		{[2]string{"x-amz-mp-object-size", "99"}, "InvalidRequest"},
 		{[2]string{"x-amz-mp-object-size", "-1"}, "InvalidArgument"},
-		{[2]string{"If-None-Match", "*"}, "NotImplemented"},
+		{[2]string{"If-None-Match", `"an-etag"`}, "NotImplemented"}, // writes take only *
 	} {
 		id := createUpload(t, e, "/bkt/k", [2]string{"x-amz-checksum-algorithm", "CRC32"}, [2]string{"x-amz-checksum-type", "FULL_OBJECT"})
 		up := e.do(req{method: http.MethodPut, path: "/bkt/k", query: "partNumber=1&uploadId=" + id, body: []byte("data")})
@@ -67,4 +67,21 @@ func TestCompleteDeclaredChecksumAndSize(t *testing.T) {
 	mustStatus(t, e.do(req{method: http.MethodPost, path: "/bkt/k2", query: "uploadId=" + id,
 		hdr:  [][2]string{{"x-amz-checksum-crc32", checksumOf("crc32", []byte("data"))}, {"x-amz-mp-object-size", "4"}},
 		body: completeXML([2]string{"1", up.hdr.Get("ETag")})}), 200, "")
+}
+
+func TestStripAWSChunked(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                           "",
+		"gzip":                       "gzip",
+		"deflate, gzip":              "deflate, gzip",
+		"aws-chunked":                "",
+		"aws-chunked,deflate, gzip":  "deflate, gzip",
+		"AWS-Chunked, gzip":          "gzip",
+		"deflate, aws-chunked,  br":  "deflate,  br",
+		"x-custom;q=1 , aws-chunked": "x-custom;q=1 ",
+	} {
+		if got := stripAWSChunked(in); got != want {
+			t.Errorf("stripAWSChunked(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

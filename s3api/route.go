@@ -24,6 +24,7 @@ var (
 	opGetBucketLocation       = &operation{"GetBucketLocation", iam.GetBucketLocation, (*request).getBucketLocation}
 	opGetBucketVersioning     = &operation{"GetBucketVersioning", iam.GetBucketVersioning, (*request).getBucketVersioning}
 	opListMultipartUploads    = &operation{"ListMultipartUploads", iam.ListBucketMultipartUploads, (*request).listMultipartUploads}
+	opListObjectVersions      = &operation{"ListObjectVersions", iam.ListBucketVersions, (*request).listObjectVersions}
 	opListObjectsV2           = &operation{"ListObjectsV2", iam.ListBucket, (*request).listObjectsV2}
 	opListObjects             = &operation{"ListObjects", iam.ListBucket, (*request).listObjectsV1}
 	opHeadBucket              = &operation{"HeadBucket", iam.ListBucket, (*request).headBucket}
@@ -56,7 +57,7 @@ var unsupportedSubresources = map[string]bool{
 	"policy": true, "policyStatus": true, "publicAccessBlock": true,
 	"renameObject": true, "replication": true, "requestPayment": true,
 	"restore": true, "retention": true, "select": true, "session": true,
-	"tagging": true, "torrent": true, "versions": true, "website": true,
+	"tagging": true, "torrent": true, "website": true,
 }
 
 // unsupportedSubresource returns the first unsupported sub-resource the
@@ -133,6 +134,9 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 		}
 		if uploads {
 			return opListMultipartUploads, nil
+		}
+		if _, ok := r.query("versions"); ok {
+			return opListObjectVersions, nil
 		}
 		if lt, ok := r.query("list-type"); ok {
 			if lt != "2" {

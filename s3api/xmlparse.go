@@ -46,6 +46,7 @@ func parseDeleteRequest(body []byte) (deleteRequest, error) {
 			VersionID string  `xml:"VersionId"`
 		} `xml:"Object"`
 	}
+	body, esc, _ := protect(body)
 	if err := decodeStrict(body, &doc); err != nil {
 		return deleteRequest{}, err
 	}
@@ -58,7 +59,7 @@ func parseDeleteRequest(body []byte) (deleteRequest, error) {
 		if o.Key == nil {
 			return deleteRequest{}, s3err.Newf(s3err.MalformedXML, "Object %d has no Key.", i+1)
 		}
-		out.Objects[i] = deleteEntry{Key: *o.Key, VersionID: o.VersionID}
+		out.Objects[i] = deleteEntry{Key: esc.restore(*o.Key), VersionID: esc.restore(o.VersionID)}
 	}
 	return out, nil
 }

@@ -59,7 +59,7 @@ func newChecksumFields(m map[string]string) checksumFields {
 }
 
 type objectItem struct {
-	Key               string   `xml:"Key"`
+	Key               keyText  `xml:"Key"`
 	LastModified      string   `xml:"LastModified"`
 	ETag              string   `xml:"ETag"`
 	ChecksumAlgorithm []string `xml:"ChecksumAlgorithm,omitempty"`
@@ -70,22 +70,22 @@ type objectItem struct {
 }
 
 type commonPrefix struct {
-	Prefix string `xml:"Prefix"`
+	Prefix keyText `xml:"Prefix"`
 }
 
 type listBucketResultV2 struct {
 	XMLName               xml.Name       `xml:"ListBucketResult"`
 	Xmlns                 string         `xml:"xmlns,attr"`
 	Name                  string         `xml:"Name"`
-	Prefix                string         `xml:"Prefix"`
-	Delimiter             string         `xml:"Delimiter,omitempty"`
+	Prefix                keyText        `xml:"Prefix"`
+	Delimiter             keyText        `xml:"Delimiter,omitempty"`
 	MaxKeys               int            `xml:"MaxKeys"`
 	EncodingType          string         `xml:"EncodingType,omitempty"`
 	KeyCount              int            `xml:"KeyCount"`
 	IsTruncated           bool           `xml:"IsTruncated"`
-	ContinuationToken     string         `xml:"ContinuationToken,omitempty"`
+	ContinuationToken     *string        `xml:"ContinuationToken,omitempty"`
 	NextContinuationToken string         `xml:"NextContinuationToken,omitempty"`
-	StartAfter            string         `xml:"StartAfter,omitempty"`
+	StartAfter            keyText        `xml:"StartAfter,omitempty"`
 	Contents              []objectItem   `xml:"Contents"`
 	CommonPrefixes        []commonPrefix `xml:"CommonPrefixes"`
 }
@@ -94,11 +94,11 @@ type listBucketResultV1 struct {
 	XMLName        xml.Name       `xml:"ListBucketResult"`
 	Xmlns          string         `xml:"xmlns,attr"`
 	Name           string         `xml:"Name"`
-	Prefix         string         `xml:"Prefix"`
-	Marker         string         `xml:"Marker"`
-	NextMarker     string         `xml:"NextMarker,omitempty"`
+	Prefix         keyText        `xml:"Prefix"`
+	Marker         keyText        `xml:"Marker"`
+	NextMarker     keyText        `xml:"NextMarker,omitempty"`
 	MaxKeys        int            `xml:"MaxKeys"`
-	Delimiter      string         `xml:"Delimiter,omitempty"`
+	Delimiter      keyText        `xml:"Delimiter,omitempty"`
 	EncodingType   string         `xml:"EncodingType,omitempty"`
 	IsTruncated    bool           `xml:"IsTruncated"`
 	Contents       []objectItem   `xml:"Contents"`
@@ -171,7 +171,7 @@ type listPartsResult struct {
 	XMLName              xml.Name   `xml:"ListPartsResult"`
 	Xmlns                string     `xml:"xmlns,attr"`
 	Bucket               string     `xml:"Bucket"`
-	Key                  string     `xml:"Key"`
+	Key                  keyText    `xml:"Key"`
 	UploadID             string     `xml:"UploadId"`
 	Initiator            owner      `xml:"Initiator"`
 	Owner                owner      `xml:"Owner"`
@@ -186,26 +186,26 @@ type listPartsResult struct {
 }
 
 type uploadItem struct {
-	Key               string `xml:"Key"`
-	UploadID          string `xml:"UploadId"`
-	Initiator         owner  `xml:"Initiator"`
-	Owner             owner  `xml:"Owner"`
-	StorageClass      string `xml:"StorageClass"`
-	Initiated         string `xml:"Initiated"`
-	ChecksumAlgorithm string `xml:"ChecksumAlgorithm,omitempty"`
-	ChecksumType      string `xml:"ChecksumType,omitempty"`
+	Key               keyText `xml:"Key"`
+	UploadID          string  `xml:"UploadId"`
+	Initiator         owner   `xml:"Initiator"`
+	Owner             owner   `xml:"Owner"`
+	StorageClass      string  `xml:"StorageClass"`
+	Initiated         string  `xml:"Initiated"`
+	ChecksumAlgorithm string  `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType      string  `xml:"ChecksumType,omitempty"`
 }
 
 type listMultipartUploadsResult struct {
 	XMLName            xml.Name       `xml:"ListMultipartUploadsResult"`
 	Xmlns              string         `xml:"xmlns,attr"`
 	Bucket             string         `xml:"Bucket"`
-	KeyMarker          string         `xml:"KeyMarker"`
+	KeyMarker          keyText        `xml:"KeyMarker"`
 	UploadIDMarker     string         `xml:"UploadIdMarker"`
-	NextKeyMarker      string         `xml:"NextKeyMarker"`
+	NextKeyMarker      keyText        `xml:"NextKeyMarker"`
 	NextUploadIDMarker string         `xml:"NextUploadIdMarker"`
-	Delimiter          string         `xml:"Delimiter,omitempty"`
-	Prefix             string         `xml:"Prefix"`
+	Delimiter          keyText        `xml:"Delimiter,omitempty"`
+	Prefix             keyText        `xml:"Prefix"`
 	EncodingType       string         `xml:"EncodingType,omitempty"`
 	MaxUploads         int            `xml:"MaxUploads"`
 	IsTruncated        bool           `xml:"IsTruncated"`

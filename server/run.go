@@ -153,8 +153,12 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 	}
 	log.Info("rustfs: serving", "endpoint", info.Endpoint, "backend", cfg.Backend, "ec", cfg.EC,
 		"region", cfg.Region, "tls", !cfg.InsecurePlaintext)
+	envFile, err := writeAWSEnv(cfg, info)
+	if err != nil {
+		log.Warn("rustfs: could not write the shell credentials file", "err", err)
+	}
 	if cfg.Out != nil {
-		printBanner(cfg.Out, cfg, info)
+		printBanner(cfg.Out, cfg, info, envFile)
 	}
 	if ready != nil {
 		ready(info)

@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,7 +104,19 @@ func TestRunFullStack(t *testing.T) {
 			t.Errorf("banner lacks %q:\n%s", want, banner.String())
 		}
 	}
-	for _, f := range []string{"credentials", "tls/key.pem", "keys/root.key"} {
+	envFile := filepath.Join(cfg.DataDir, "aws.env")
+	for _, want := range []string{". " + envFile, "curl --cacert " + s.CAFile + " " + s.Endpoint + "/health/ready", "signature_version s3v4"} {
+		if !strings.Contains(banner.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner.String())
+		}
+	}
+	// The env file works as printed: a shell that sources it has what the
+	// aws CLI and boto3 read.
+	out, err := exec.Command("sh", "-c", `. "$1" && printf '%s|%s|%s|%s|%s' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_DEFAULT_REGION" "$AWS_ENDPOINT_URL" "$AWS_CA_BUNDLE"`, "sh", envFile).Output()
+	if want := strings.Join([]string{s.AccessKey, s.SecretKey, cfg.Region, s.Endpoint, s.CAFile}, "|"); err != nil || string(out) != want {
+		t.Errorf("sourcing %s gave %q (%v), want %q", envFile, out, err, want)
+	}
+	for _, f := range []string{"credentials", "aws.env", "tls/key.pem", "keys/root.key"} {
 		st, err := os.Stat(filepath.Join(cfg.DataDir, f))
 		if err != nil || st.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v %v", f, st.Mode(), err)

@@ -77,7 +77,7 @@ func parseAuthorization(s string) (authHeader, *Error) {
 	case "AWS":
 		// SigV2 ("AWS AKID:signature"): refuse explicitly, never fall back
 		// to anonymous.
-		return a, newErr(CodeInvalidRequest, msgSigV2)
+		return a, newErr(CodeAccessDenied, msgSigV2)
 	case algorithmECDSA:
 		return a, newErr(CodeNotImplemented, "Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not implemented.")
 	default:

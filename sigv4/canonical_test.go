@@ -207,7 +207,7 @@ func TestParseAuthorization(t *testing.T) {
 		{"AWS4-HMAC-SHA256 credential=AK/20130524/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=" + sig, CodeAuthorizationHeaderMalformed},
 		{"AWS4-HMAC-SHA256 Credential=AK, SignedHeaders=host, Signature=" + sig, CodeAuthorizationHeaderMalformed},
 		{"AWS4-HMAC-SHA256 " + strings.Replace(good, sig, sig[:63], 1), CodeSignatureDoesNotMatch},
-		{"AWS AK:c2lnbmF0dXJl", CodeInvalidRequest},
+		{"AWS AK:c2lnbmF0dXJl", CodeAccessDenied},
 		{"AWS4-ECDSA-P256-SHA256 " + good, CodeNotImplemented},
 		{"aws4-hmac-sha256 " + good, CodeInvalidArgument},
 		{"", CodeInvalidArgument},

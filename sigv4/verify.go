@@ -58,7 +58,7 @@ func (v *Verifier) Verify(r *Request) (*Identity, error) {
 	case v4Query:
 		id, err = v.verifyPresigned(r, s)
 	case v2Query:
-		err = newErr(CodeInvalidRequest, msgSigV2)
+		err = newErr(CodeAccessDenied, msgSigV2)
 	default:
 		id, err = anonymous(r)
 	}

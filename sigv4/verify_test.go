@@ -21,7 +21,7 @@ func TestVerifyHeaderErrors(t *testing.T) {
 		verify *Verifier
 	}{
 		{name: "valid", edit: func(t *testing.T, r *treq) {}},
-		{name: "sigv2 header", code: CodeInvalidRequest, edit: func(t *testing.T, r *treq) {
+		{name: "sigv2 header", code: CodeAccessDenied, edit: func(t *testing.T, r *treq) {
 			r.h["authorization"] = "AWS " + testAK + ":frJIUN8DYpKDtOLCwo//yllqDzg="
 		}},
 		{name: "sigv4a", code: CodeNotImplemented, edit: func(t *testing.T, r *treq) {
@@ -340,8 +340,8 @@ func TestVerifyDispatch(t *testing.T) {
 			"x-amz-trailer": "x-amz-checksum-crc32"}, mode: StreamingUnsignedTrailer},
 		{name: "anonymous signed streaming", h: map[string]string{"x-amz-content-sha256": streamingSigned, "x-amz-decoded-content-length": "3"}, code: CodeAccessDenied},
 		{name: "anonymous bad content sha", h: map[string]string{"x-amz-content-sha256": "nope"}, code: CodeInvalidArgument},
-		{name: "sigv2 query", query: "AWSAccessKeyId=" + testAK + "&Expires=1369353600&Signature=abc%3D", h: map[string]string{}, code: CodeInvalidRequest},
-		{name: "sigv2 query signature only", query: "Signature=abc", h: map[string]string{}, code: CodeInvalidRequest},
+		{name: "sigv2 query", query: "AWSAccessKeyId=" + testAK + "&Expires=1369353600&Signature=abc%3D", h: map[string]string{}, code: CodeAccessDenied},
+		{name: "sigv2 query signature only", query: "Signature=abc", h: map[string]string{}, code: CodeAccessDenied},
 		{name: "v4 query without algorithm", query: "X-Amz-Credential=x", h: map[string]string{}, code: CodeAuthorizationQueryParametersError},
 	}
 	for _, c := range cases {

@@ -4,9 +4,11 @@ import "errors"
 
 // Limits every backend enforces on Meta keys and values.
 const (
-	// MaxKeyLen is the longest Meta key in bytes (S3 object keys are at most
-	// 1024 bytes; longer internal keys must be hashed by the caller).
-	MaxKeyLen = 1024
+	// MaxKeyLen is the longest Meta key in bytes: an S3 object key (at most
+	// 1024 bytes) plus room for the internal suffixes the object layer adds
+	// (a multipart upload is recorded under key + "\x00" + 64-hex id), so
+	// every key a PUT accepts can also be uploaded in parts.
+	MaxKeyLen = 1024 + 128
 	// MaxValueLen is the largest Meta value in bytes.
 	MaxValueLen = 1 << 20
 )

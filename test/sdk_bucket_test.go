@@ -90,3 +90,20 @@ func TestSDKBuckets(t *testing.T) {
 	_, err = c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
 	requireCode(t, err, http.StatusNotFound, "NoSuchBucket")
 }
+
+// TestSDKDeleteBucketWithUploads: a bucket holding only multipart uploads
+// in progress is deleted (they are aborted), as S3 does.
+func TestSDKDeleteBucketWithUploads(t *testing.T) {
+	t.Parallel()
+	c := fx.gw.sdk()
+	ctx := testCtx(t)
+	bucket := bucketName("sdk-del-mpu")
+	createBucket(t, c, bucket)
+	u := newUpload(t, c, bucket, "big", nil)
+	u.part(1, randData(3, 1<<20))
+	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("DeleteBucket with an upload in progress: %v", err)
+	}
+	_, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+	requireCode(t, err, http.StatusNotFound, "")
+}

@@ -39,13 +39,17 @@ func testObjectRoundTrip(t *testing.T, c *s3.Client, bucket string) {
 			ctx := testCtx(t)
 			key := fmt.Sprintf("dir/obj ü+%d", size)
 			data := randData(uint64(100+i), size)
-			meta := map[string]string{"color": "blue", "multi-word": "Mixed Case value"}
+			// Non-ASCII values travel as RFC 2047 encoded-words (what S3
+			// documents) or as raw UTF-8 from clients that send it; both come
+			// back byte for byte.
+			meta := map[string]string{"color": "blue", "multi-word": "Mixed Case value",
+				"encoded": "=?UTF-8?B?aMOpbGxvIHfDtnJsZA==?=", "raw": "héllo wörld"}
 			expires := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 			po, err := c.PutObject(ctx, &s3.PutObjectInput{
 				Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data),
 				Metadata:           meta,
 				ContentType:        aws.String("application/x-test"),
-				ContentEncoding:    aws.String("br"),
+				ContentEncoding:    aws.String("deflate, gzip"),
 				CacheControl:       aws.String("max-age=60"),
 				ContentDisposition: aws.String(`attachment; filename="a.bin"`),
 				ContentLanguage:    aws.String("en-GB"),
@@ -75,7 +79,7 @@ func testObjectRoundTrip(t *testing.T, c *s3.Client, bucket string) {
 				}
 				for _, h := range []struct{ name, got, want string }{
 					{"Content-Type", aws.ToString(ct), "application/x-test"},
-					{"Content-Encoding", aws.ToString(ce), "br"},
+					{"Content-Encoding", aws.ToString(ce), "deflate, gzip"},
 					{"Cache-Control", aws.ToString(cc), "max-age=60"},
 					{"Content-Disposition", aws.ToString(cd), `attachment; filename="a.bin"`},
 					{"Content-Language", aws.ToString(cl), "en-GB"},

@@ -28,6 +28,17 @@ var backends = map[string]backendSpec{
 	"local": {open: server.OpenLocal},
 }
 
+// cephFlagNames are the rados backend's flags (backend_rados.go registers
+// them; a test of the ceph build checks the list).
+var cephFlagNames = []string{
+	"ceph-conf", "ceph-keyring", "ceph-user", "ceph-namespace", "ceph-meta-pool",
+	"ceph-data-pools", "ceph-osds-per-rack", "ceph-connect-timeout", "ceph-op-timeout",
+}
+
+// backendFlagHooks register flags of backends this build lacks, so help
+// lists them everywhere (backend_noceph.go); filled at init time.
+var backendFlagHooks []func(fs *flag.FlagSet)
+
 // backendNames lists the registered backends, sorted.
 func backendNames() []string {
 	names := make([]string, 0, len(backends))

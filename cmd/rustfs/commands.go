@@ -30,7 +30,9 @@ func cmdServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	cfg.Out = stdout
 	if err := server.Run(ctx, cfg, nil); err != nil {
-		fmt.Fprintf(stderr, "rustfs server: %v\n", err)
+		// Run's errors name their package ("server: ..."); a second
+		// "rustfs server:" in front would only repeat it.
+		fmt.Fprintf(stderr, "rustfs: %v\n", err)
 		return 1
 	}
 	return 0

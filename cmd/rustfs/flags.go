@@ -145,6 +145,9 @@ func storageFlags(fs *flag.FlagSet, c *server.Config) {
 			b.flags(fs)
 		}
 	}
+	for _, hook := range backendFlagHooks {
+		hook(fs)
+	}
 }
 
 // serverFlags registers every `rustfs server` flag on fs, bound to c.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -162,5 +163,32 @@ func TestServerAndRotateCommands(t *testing.T) {
 	}
 	if !strings.Contains(rot.String(), "scanned=0") {
 		t.Errorf("rotate report %q", rot.String())
+	}
+}
+
+// TestCephFlagsInEveryBuild: `rustfs server -h` lists the rados flags in
+// every build, and a build without Ceph says so; the flags (and their
+// RUSTFS_CEPH_* variables) are accepted with the local backend.
+func TestCephFlagsInEveryBuild(t *testing.T) {
+	var help strings.Builder
+	fs := flag.NewFlagSet("rustfs server", flag.ContinueOnError)
+	fs.SetOutput(&help)
+	if _, err := parseServer([]string{"-h"}, env(nil), fs); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, name := range cephFlagNames {
+		if !strings.Contains(help.String(), "-"+name+" ") {
+			t.Errorf("help lacks -%s:\n%s", name, help.String())
+		}
+	}
+	if without := strings.Contains(help.String(), "built without Ceph"); without == radosBuilt {
+		t.Errorf("ceph build %v, help says built without Ceph %v", radosBuilt, without)
+	}
+	fs = flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg, err := parseServer([]string{"--ceph-conf", "/etc/ceph/ceph.conf", "--ceph-user", "rustfs"},
+		env(map[string]string{"RUSTFS_CEPH_KEYRING": "/etc/ceph/k"}), fs)
+	if err != nil || cfg.Backend != "local" {
+		t.Fatalf("ceph flags with the local backend: %v (backend %q)", err, cfg.Backend)
 	}
 }

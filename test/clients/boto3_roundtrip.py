@@ -79,9 +79,15 @@ def main():
         head = s3.head_object(Bucket=bucket, Key="boto/small", ChecksumMode="ENABLED")
         if head.get("ChecksumCRC32") != crc32_b64(small):
             sys.exit(f"small: ChecksumCRC32 {head.get('ChecksumCRC32')!r} != {crc32_b64(small)!r}")
+    # Control characters in a key round-trip exactly: boto3 lists with
+    # encoding-type=url and decodes.
+    odd = "boto/ctl\x01\t\r\n&<x>"
+    s3.put_object(Bucket=bucket, Key=odd, Body=b"odd")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="boto/")["Contents"]]
-    if keys != ["boto/big", "boto/small"]:
-        sys.exit(f"listing: {keys}")
+    if keys != ["boto/big", odd, "boto/small"]:
+        sys.exit(f"listing: {keys!r}")
+    if s3.get_object(Bucket=bucket, Key=odd)["Body"].read() != b"odd":
+        sys.exit("control-character key: other bytes")
     try:
         s3.get_object(Bucket=bucket, Key="boto/missing")
         sys.exit("missing key: no error")
