@@ -152,4 +152,20 @@ func TestDisconnectCancelsWork(t *testing.T) {
 	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "HTTP/1.1 200" {
 		t.Fatalf("waiting client got %q, %v", buf, err)
 	}
+
+	// Every request, streamed responses included, ended its context and
+	// left the watch list.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		e.s.watch.mu.Lock()
+		n := len(e.s.watch.reqs)
+		e.s.watch.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d finished requests still watched", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
