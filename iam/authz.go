@@ -22,6 +22,7 @@ const (
 	ListBucketMultipartUploads Action = "s3:ListBucketMultipartUploads"
 	ListBucketVersions         Action = "s3:ListBucketVersions"
 	GetObject                  Action = "s3:GetObject"
+	GetObjectAttributes        Action = "s3:GetObjectAttributes"
 	PutObject                  Action = "s3:PutObject"
 	DeleteObject               Action = "s3:DeleteObject"
 	ListMultipartUploadParts   Action = "s3:ListMultipartUploadParts"

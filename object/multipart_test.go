@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -527,3 +528,53 @@ func TestMultipartLongestKey(t *testing.T) {
 	_, err := e.s.CreateMultipartUpload(ctx, "long", strings.Repeat("k", MaxKeyLength+1), ObjectMeta{}, "", "alice")
 	wantErr(t, err, ErrKeyTooLong)
 }
+
+// TestPartResendWhileFirstRuns: a client resends part 1 while its first
+// upload is still streaming; the resend finishes first, the first upload
+// finishes later. The resend (the later-started upload) stays, Complete
+// with its ETag succeeds, and the first upload's data is dropped.
+func TestPartResendWhileFirstRuns(t *testing.T) {
+	e := newEnv(t)
+	smallParts(e.s)
+	e.bucket("resend")
+	ctx := context.Background()
+	up, err := e.s.CreateMultipartUpload(ctx, "resend", "k", ObjectMeta{}, "", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, resend := randBytes(71, 30_000), randBytes(72, 30_000)
+	pr, pw := io.Pipe()
+	reading := make(chan struct{})
+	var once sync.Once
+	body := readFunc(func(p []byte) (int, error) {
+		once.Do(func() { close(reading) })
+		return pr.Read(p)
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.s.UploadPart(ctx, up.UploadID, 1, PutInput{Bucket: "resend", Key: "k", Body: body, Size: int64(len(first))})
+		done <- err
+	}()
+	<-reading // the first upload has begun
+	time.Sleep(2 * time.Millisecond)
+	p2 := uploadPart(t, e.s, "resend", "k", up.UploadID, 1, resend)
+	if _, err := pw.Write(first); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("the superseded upload: %v", err)
+	}
+	if _, err := e.s.CompleteMultipartUpload(ctx, "resend", "k", up.UploadID, []CompletePart{{PartNumber: 1, ETag: p2.ETag}}, CompleteOptions{}); err != nil {
+		t.Fatalf("Complete with the resend's ETag: %v", err)
+	}
+	if got := mustRead(t, e.s, "resend", "k"); !bytes.Equal(got, resend) {
+		t.Fatal("the object holds the first upload's bytes")
+	}
+	e.wantShards(6)
+}
+
+// readFunc adapts a function to io.Reader.
+type readFunc func([]byte) (int, error)
+
+func (f readFunc) Read(p []byte) (int, error) { return f(p) }

@@ -25,6 +25,7 @@ import (
 //     call fails with ErrNoSuchUpload unless the new part made it into the
 //     object.
 func (s *Store) storePart(ctx context.Context, rec *uploadRecord, n int, in *PutInput) (PartInfo, error) {
+	started := s.now().UnixNano()
 	key, err := s.keys.OpenObjectKey(ctx, kdf.Context{Account: rec.Owner, Bucket: rec.Bucket, Key: rec.Key, UploadID: rec.UploadID}, rec.Envelope)
 	if err != nil {
 		return PartInfo{}, mapEngineErr(fmt.Sprintf("upload %s: open key", rec.UploadID), err)
@@ -45,14 +46,20 @@ func (s *Store) storePart(ctx context.Context, rec *uploadRecord, n int, in *Put
 	pr := partRecord{
 		V: recordV1, Number: n, DataID: l.DataID, Size: l.Size, ChunkSize: l.ChunkSize,
 		K: l.K, M: l.M, OSDs: l.OSDs, ETag: hex.EncodeToString(res.md5),
-		Checksums: res.sums, Modified: s.now().UnixNano(),
+		Checksums: res.sums, Modified: s.now().UnixNano(), Started: started,
 	}
 	raw, err := json.Marshal(&pr)
 	if err != nil {
 		s.deleteData(ctx, "part record", l)
 		return PartInfo{}, fmt.Errorf("object: upload %s part %d: %w", rec.UploadID, n, err)
 	}
-	replaced, myVer, err := s.swapPart(ctx, rec.UploadID, n, raw)
+	replaced, myVer, err := s.swapPart(ctx, rec.UploadID, n, raw, started)
+	if errors.Is(err, errSuperseded) {
+		// A resend of this part began after us and already committed: it
+		// stays, and this copy of the data goes.
+		s.retire(ctx, "superseded part upload", l)
+		return pr.info(), nil
+	}
 	if err != nil {
 		s.discardUnlessUnknown(ctx, err, "part commit failed", l)
 		return PartInfo{}, err
@@ -121,9 +128,14 @@ func (s *Store) completedRefs(ctx context.Context, rec *uploadRecord) (used map[
 	return used, true
 }
 
+// errSuperseded reports that a part upload lost to one that started later.
+var errSuperseded = errors.New("object: part superseded by a later upload")
+
 // swapPart commits a part record with a compare-and-swap loop and returns
-// the layout(s) of the record it replaced, plus the version it wrote.
-func (s *Store) swapPart(ctx context.Context, id string, n int, raw []byte) ([]dataplane.Layout, storage.Version, error) {
+// the layout(s) of the record it replaced, plus the version it wrote. A
+// record written by an upload that started after started is kept, and
+// errSuperseded returned.
+func (s *Store) swapPart(ctx context.Context, id string, n int, raw []byte, started int64) ([]dataplane.Layout, storage.Version, error) {
 	ns, k := nsParts(id), partKey(n)
 	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
 		old, ver, err := s.meta.Get(ctx, ns, k)
@@ -133,6 +145,12 @@ func (s *Store) swapPart(ctx context.Context, id string, n int, raw []byte) ([]d
 			old, cond = nil, storage.Cond{IfAbsent: true}
 		case err != nil:
 			return nil, 0, fmt.Errorf("object: upload %s part %d: %w", id, n, err)
+		}
+		if old != nil {
+			var op partRecord
+			if decodeRecord(old, &op, &op.V) == nil && op.Started > started {
+				return nil, 0, fmt.Errorf("object: upload %s part %d: %w", id, n, errSuperseded)
+			}
 		}
 		v, err := s.meta.Put(ctx, ns, k, raw, cond)
 		if errors.Is(err, storage.ErrPrecondition) {

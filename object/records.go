@@ -99,6 +99,10 @@ type partRecord struct {
 	ETag      string            `json:"etag"` // hex MD5 of the part
 	Checksums map[string]string `json:"sums,omitempty"`
 	Modified  int64             `json:"mod"` // unix ns
+	// Started is when the request that wrote this part began (unix ns): of
+	// two uploads of one part number the later-started wins even if it
+	// finishes first, as a client that resends a part expects.
+	Started int64 `json:"started,omitempty"`
 }
 
 func (r *partRecord) layout() dataplane.Layout {

@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"encoding/base64"
+	"errors"
 	"io"
 	"net/http"
 	"sort"
@@ -86,7 +87,13 @@ func (r *request) createBucket() error {
 			return err
 		}
 	}
-	if err := r.s.o.Layer.CreateBucketWith(r.cx, in); err != nil {
+	err = r.s.o.Layer.CreateBucketWith(r.cx, in)
+	if errors.Is(err, object.ErrBucketAlreadyOwned) && r.s.region == "us-east-1" {
+		// S3's us-east-1 answers the owner's re-create with 200 (a legacy
+		// it keeps for old clients); every other region with 409.
+		err = nil
+	}
+	if err != nil {
 		return err
 	}
 	r.setHeader("Location", "/"+r.bucket)

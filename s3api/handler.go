@@ -26,8 +26,12 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	}
 	s.observe(r, op, start)
 	if s.log.Enabled(s.base, slog.LevelDebug) {
-		s.log.Debug("s3api: request", "id", r.id, "op", op, "method", r.method, "path", r.rawPath,
-			"status", ctx.Response.StatusCode(), "dur", time.Since(start))
+		attrs := []any{"id", r.id, "op", op, "method", r.method, "path", r.rawPath,
+			"status", ctx.Response.StatusCode(), "dur", time.Since(start)}
+		if r.refused != nil {
+			attrs = append(attrs, "code", r.refused.Code, "err", r.refused.Error())
+		}
+		s.log.Debug("s3api: request", attrs...)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tasmaniancloud/rustfs/iam"
 	"github.com/tasmaniancloud/rustfs/object"
+	"github.com/tasmaniancloud/rustfs/s3err"
 	"github.com/tasmaniancloud/rustfs/sigv4"
 	"github.com/valyala/fasthttp"
 )
@@ -47,6 +48,9 @@ type request struct {
 	cx       context.Context
 	end      func()
 	detached bool
+
+	// refused is the client error answered, for the debug request line.
+	refused *s3err.Error
 }
 
 // newRequest parses the request line and headers of ctx.

@@ -3,7 +3,6 @@ package s3api
 import (
 	"encoding/xml"
 	"errors"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -62,9 +61,9 @@ func (r *request) writeError(err error) {
 	if e.Status >= 500 && e.Status != http.StatusNotImplemented {
 		r.s.log.Error("s3api: request failed", "id", r.id, "method", r.method, "path", r.rawPath,
 			"code", e.Code, "err", e.Error())
-	} else if r.s.log.Enabled(r.ctx, slog.LevelDebug) {
-		r.s.log.Debug("s3api: request refused", "id", r.id, "method", r.method, "path", r.rawPath,
-			"code", e.Code, "err", e.Error())
+	} else {
+		// Logged once, with the request line at debug level (handle).
+		r.refused = e
 	}
 	resp := &r.ctx.Response
 	// Headers a failed GET may already have set must not describe the error.

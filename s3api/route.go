@@ -34,6 +34,7 @@ var (
 	opListParts               = &operation{"ListParts", iam.ListMultipartUploadParts, (*request).listParts}
 	opGetObject               = &operation{"GetObject", iam.GetObject, (*request).getObject}
 	opHeadObject              = &operation{"HeadObject", iam.GetObject, (*request).headObject}
+	opGetObjectAttributes     = &operation{"GetObjectAttributes", iam.GetObjectAttributes, (*request).getObjectAttributes}
 	opUploadPartCopy          = &operation{"UploadPartCopy", iam.PutObject, (*request).uploadPartCopy}
 	opUploadPart              = &operation{"UploadPart", iam.PutObject, (*request).uploadPart}
 	opCopyObject              = &operation{"CopyObject", iam.PutObject, (*request).copyObject}
@@ -49,7 +50,7 @@ var (
 // plain operation would be a wrong success (GET ?acl returning the object,
 // PUT ?tagging overwriting it).
 var unsupportedSubresources = map[string]bool{
-	"accelerate": true, "acl": true, "analytics": true, "attributes": true,
+	"accelerate": true, "acl": true, "analytics": true,
 	"cors": true, "encryption": true, "intelligent-tiering": true,
 	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
 	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
@@ -175,6 +176,9 @@ func (s *Server) routeObject(r *request) (*operation, error) {
 	case http.MethodGet:
 		if hasUploadID {
 			return opListParts, nil
+		}
+		if _, ok := r.query("attributes"); ok {
+			return opGetObjectAttributes, nil
 		}
 		return opGetObject, nil
 	case http.MethodHead:

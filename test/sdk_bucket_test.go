@@ -22,9 +22,11 @@ func TestSDKBuckets(t *testing.T) {
 	}
 	t.Cleanup(func() { removeBucket(t, c, bucket) })
 
-	// Creating it again: the caller already owns it.
-	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-	requireCode(t, err, http.StatusConflict, "BucketAlreadyOwnedByYou")
+	// Creating it again: the caller already owns it, and S3's us-east-1
+	// (this server's region here) answers that with 200.
+	if _, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("the owner's re-create in us-east-1: %v", err)
+	}
 
 	// Names S3 refuses: too short, upper case, underscore, IP address, '..'.
 	for _, name := range []string{"ab", "Upper-" + fx.runID, "under_score-" + fx.runID, "192.168.1.1", "a..b-" + fx.runID, "-lead-" + fx.runID} {

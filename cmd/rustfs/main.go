@@ -4,6 +4,7 @@
 //
 //	rustfs server        serve S3 (flags or RUSTFS_* environment variables)
 //	rustfs keys rotate   re-sign manifests with the current signing key
+//	rustfs policy simulate  decide a request against policy files
 //	rustfs bench         S3 load generator (A/B against a second endpoint)
 //	rustfs cpu           show which CPU kernels run on this machine
 //	rustfs version       print the version
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdHeal(ctx, args[1:], stdout, stderr, getenv)
 	case "status":
 		return cmdStatus(ctx, args[1:], stdout, stderr, getenv)
+	case "policy":
+		return cmdPolicy(args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout, stderr, getenv)
 	case "cpu":
@@ -68,6 +71,7 @@ commands:
   keys rotate   re-sign every manifest with the current signing key
   heal          run a full deep heal pass on a running server now
   status        OSD states and redundancy of a running server
+  policy simulate  decide a request against policy files (Allow: exit 0, Deny: 1)
   bench         S3 load generator; --endpoint-b compares two servers (rustfs bench -h)
   cpu           print the CPU features and the kernels in use
   version       print the version
