@@ -231,3 +231,61 @@ func TestDeclaredSizeRefusedAtOnce(t *testing.T) {
 	// A declared size within the limit still waits for and stores its body.
 	mustStatus(t, e.put("/bkt/ok", []byte("hello")), 200, "")
 }
+
+// TestHeaderAndIdleTimeouts: a new connection that sends nothing, or
+// trickles its headers byte by byte, is dropped after HeaderTimeout even
+// though bytes keep coming; a keep-alive connection is dropped after
+// IdleTimeout without a next request.
+func TestHeaderAndIdleTimeouts(t *testing.T) {
+	e := newTestEnv(t, func(o *Options) {
+		o.HeaderTimeout = 300 * time.Millisecond
+		o.IdleTimeout = 500 * time.Millisecond
+	})
+	e.mkBucket("bkt")
+	addr := serveTCP(t, e)
+	closedWithin := func(c net.Conn, limit time.Duration) time.Duration {
+		t.Helper()
+		start := time.Now()
+		_ = c.SetReadDeadline(start.Add(5 * time.Second))
+		buf := make([]byte, 4096)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					t.Fatalf("connection still open after 5 s (want closed within %v)", limit)
+				}
+				if d := time.Since(start); d > limit {
+					t.Fatalf("connection closed after %v, want within %v", d, limit)
+				}
+				return time.Since(start)
+			}
+		}
+	}
+
+	closedWithin(dialFrom(t, "127.0.0.1", addr), 2*time.Second) // silent
+
+	trickler := dialFrom(t, "127.0.0.1", addr)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		msg := []byte("GET /bkt HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+		for _, b := range msg {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			if _, err := trickler.Write([]byte{b}); err != nil {
+				return
+			}
+		}
+	}()
+	closedWithin(trickler, 2*time.Second)
+
+	keep := dialFrom(t, "127.0.0.1", addr)
+	if _, err := keep.Write(e.build(req{path: "/bkt"})); err != nil {
+		t.Fatal(err)
+	}
+	// closedWithin reads (and discards) the response first.
+	closedWithin(keep, 3*time.Second)
+}
