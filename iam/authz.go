@@ -23,6 +23,8 @@ const (
 	ListBucketVersions         Action = "s3:ListBucketVersions"
 	GetObject                  Action = "s3:GetObject"
 	GetObjectAttributes        Action = "s3:GetObjectAttributes"
+	GetEncryptionConfiguration Action = "s3:GetEncryptionConfiguration"
+	PutEncryptionConfiguration Action = "s3:PutEncryptionConfiguration"
 	PutObject                  Action = "s3:PutObject"
 	DeleteObject               Action = "s3:DeleteObject"
 	ListMultipartUploadParts   Action = "s3:ListMultipartUploadParts"

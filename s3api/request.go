@@ -49,6 +49,9 @@ type request struct {
 	end      func()
 	detached bool
 
+	// errCode is the S3 error code answered, for the audit log.
+	errCode string
+
 	// refused is the client error answered, for the debug request line.
 	refused *s3err.Error
 }

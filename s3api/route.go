@@ -25,6 +25,9 @@ var (
 	opGetBucketVersioning     = &operation{"GetBucketVersioning", iam.GetBucketVersioning, (*request).getBucketVersioning}
 	opListMultipartUploads    = &operation{"ListMultipartUploads", iam.ListBucketMultipartUploads, (*request).listMultipartUploads}
 	opListObjectVersions      = &operation{"ListObjectVersions", iam.ListBucketVersions, (*request).listObjectVersions}
+	opGetBucketEncryption     = &operation{"GetBucketEncryption", iam.GetEncryptionConfiguration, (*request).getBucketEncryption}
+	opPutBucketEncryption     = &operation{"PutBucketEncryption", iam.PutEncryptionConfiguration, (*request).putBucketEncryption}
+	opDeleteBucketEncryption  = &operation{"DeleteBucketEncryption", iam.PutEncryptionConfiguration, (*request).deleteBucketEncryption}
 	opListObjectsV2           = &operation{"ListObjectsV2", iam.ListBucket, (*request).listObjectsV2}
 	opListObjects             = &operation{"ListObjects", iam.ListBucket, (*request).listObjectsV1}
 	opHeadBucket              = &operation{"HeadBucket", iam.ListBucket, (*request).headBucket}
@@ -51,7 +54,7 @@ var (
 // PUT ?tagging overwriting it).
 var unsupportedSubresources = map[string]bool{
 	"accelerate": true, "acl": true, "analytics": true,
-	"cors": true, "encryption": true, "intelligent-tiering": true,
+	"cors": true, "intelligent-tiering": true,
 	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
 	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
 	"notification": true, "object-lock": true, "ownershipControls": true,
@@ -139,6 +142,9 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 		if _, ok := r.query("versions"); ok {
 			return opListObjectVersions, nil
 		}
+		if _, ok := r.query("encryption"); ok {
+			return opGetBucketEncryption, nil
+		}
 		if lt, ok := r.query("list-type"); ok {
 			if lt != "2" {
 				return nil, s3err.Newf(s3err.InvalidArgument, "Invalid list-type %q.", lt)
@@ -152,8 +158,14 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 		if _, ok := r.query("versioning"); ok {
 			return nil, s3err.Newf(s3err.NotImplemented, "Bucket versioning is not implemented.")
 		}
+		if _, ok := r.query("encryption"); ok {
+			return opPutBucketEncryption, nil
+		}
 		return opCreateBucket, nil
 	case http.MethodDelete:
+		if _, ok := r.query("encryption"); ok {
+			return opDeleteBucketEncryption, nil
+		}
 		return opDeleteBucket, nil
 	case http.MethodPost:
 		if _, ok := r.query("delete"); ok {

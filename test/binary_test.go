@@ -55,11 +55,12 @@ type process struct {
 
 // startBinary starts `rustfs server` on 127.0.0.1:0 with dataDir, the test
 // CA's certificate and the root credentials, on the selected backend, and
-// waits until it is ready. The process is stopped (SIGTERM) when the test
-// ends; its stderr is shown if the test failed.
-func startBinary(t *testing.T, dataDir string) *process {
+// waits until it is ready; extra flags are appended. The process is
+// stopped (SIGTERM) when the test ends; its stderr is shown if the test
+// failed.
+func startBinary(t *testing.T, dataDir string, extra ...string) *process {
 	t.Helper()
-	return startBinaryWith(t, dataDir, binaryOpts{})
+	return startBinaryWith(t, dataDir, binaryOpts{args: extra})
 }
 
 // binaryOpts adjusts how startBinaryWith runs the server.
