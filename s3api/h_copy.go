@@ -41,7 +41,7 @@ func (r *request) copyInput() (object.CopyInput, error) {
 	if err != nil {
 		return object.CopyInput{}, err
 	}
-	if err := r.s.o.Authorizer.Authorize(r.s.base, iam.Request{
+	if err := r.s.o.Authorizer.Authorize(r.cx, iam.Request{
 		Principal: r.principal, Action: iam.GetObject, Bucket: bucket, Key: key,
 	}); err != nil {
 		return object.CopyInput{}, s3err.Wrap(s3err.AccessDenied, err)
@@ -88,7 +88,7 @@ func (r *request) copyObject() error {
 	default:
 		return s3err.Newf(s3err.InvalidArgument, "Unknown metadata directive.")
 	}
-	info, err := r.s.o.Layer.CopyObject(r.s.base, src, r.bucket, r.key)
+	info, err := r.s.o.Layer.CopyObject(r.cx, src, r.bucket, r.key)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (r *request) uploadPartCopy() error {
 		}
 		src.SrcRange = v
 	}
-	info, err := r.s.o.Layer.UploadPartCopy(r.s.base, uploadID, part, r.bucket, r.key, src)
+	info, err := r.s.o.Layer.UploadPartCopy(r.cx, uploadID, part, r.bucket, r.key, src)
 	if err != nil {
 		return err
 	}
