@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -114,7 +115,10 @@ func unsealKeyring(ctx context.Context, cfg *Config, creds *iam.Store, log *slog
 	unsealed := make(chan struct{})
 	h := &sealedHandler{u: u, log: log, unsealed: unsealed,
 		verifier: sigv4.NewVerifier(sigv4.Options{Region: cfg.Region, MaxSkew: cfg.MaxSkew, Creds: creds})}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+	// The sealed listener is small but faces the same clients: slow or
+	// idle connections are bounded by the same timeouts as the S3 server.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: cmp.Or(cfg.HeaderTimeout, 30*time.Second),
+		IdleTimeout: cmp.Or(cfg.IdleTimeout, time.Minute), ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	endpoint := endpointURL(cfg.Address, cfg.InsecurePlaintext)
