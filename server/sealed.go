@@ -113,7 +113,7 @@ func unsealKeyring(ctx context.Context, cfg *Config, creds *iam.Store, log *slog
 		ln = tls.NewListener(ln, tlsConf)
 	}
 	unsealed := make(chan struct{})
-	h := &sealedHandler{u: u, log: log, unsealed: unsealed,
+	h := &sealedHandler{u: u, log: log, unsealed: unsealed, limit: newFailLimiter(cfg.AuthFailBurst, time.Minute),
 		verifier: sigv4.NewVerifier(sigv4.Options{Region: cfg.Region, MaxSkew: cfg.MaxSkew, Creds: creds})}
 	// The sealed listener is small but faces the same clients: slow or
 	// idle connections are bounded by the same timeouts as the S3 server.
@@ -176,6 +176,7 @@ type sealedHandler struct {
 	log      *slog.Logger
 	unsealed chan struct{}
 	once     sync.Once // closes unsealed
+	limit    *failLimiter
 }
 
 // maxUnsealBody bounds an unseal request: a share file is about 5 KiB.
@@ -210,6 +211,11 @@ func (h *sealedHandler) s3Error(w http.ResponseWriter, status int, code, msg str
 
 // unseal authenticates a root-signed request and offers its shares.
 func (h *sealedHandler) unseal(w http.ResponseWriter, r *http.Request) {
+	if h.limit.blocked(r.RemoteAddr) {
+		h.log.Warn("rustfs: unseal: client over its failed-authentication limit", "remote", r.RemoteAddr)
+		h.s3Error(w, http.StatusServiceUnavailable, "SlowDown", "Too many failed authentications; retry later.")
+		return
+	}
 	id, err := h.verifier.Verify(sigRequest(r))
 	if err == nil && id.Account != iam.RootAccount {
 		err = errors.New("the unseal request needs the root credentials")
@@ -222,6 +228,7 @@ func (h *sealedHandler) unseal(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
+		h.limit.fail(r.RemoteAddr)
 		h.log.Warn("rustfs: unseal: request refused", "remote", r.RemoteAddr, "err", err)
 		h.s3Error(w, http.StatusForbidden, "AccessDenied", "Unseal needs a request signed with the root credentials.")
 		return
