@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/tasmaniancloud/rustfs/kdf"
 )
@@ -25,8 +26,23 @@ func RotateKeys(ctx context.Context, cfg Config, o RotateOptions) (kdf.RotateRep
 	if err != nil {
 		return kdf.RotateReport{}, err
 	}
+	// A sealed local keyring opens only from its shares (sealed.go).
+	if cfg.Keyring == "local" {
+		u, err := unsealFromFiles(cfg, log)
+		if err != nil {
+			return kdf.RotateReport{}, err
+		}
+		if u != nil {
+			if cfg.unsealed = u.Keyring(); cfg.unsealed == nil {
+				return kdf.RotateReport{}, fmt.Errorf("server: the local keyring is sealed: give %d more key shares with --unseal-share", u.Need())
+			}
+		}
+	}
 	st, err := openKeys(ctx, cfg, log)
 	if err != nil {
+		if cfg.unsealed != nil {
+			cfg.unsealed.Close()
+		}
 		return kdf.RotateReport{}, err
 	}
 	defer st.Close()

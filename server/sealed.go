@@ -73,29 +73,14 @@ func unsealKeyring(ctx context.Context, cfg *Config, creds *iam.Store, log *slog
 		}
 		return nil, nil
 	}
-	rec, err := kdf.LoadCeremony(ceremonyDir(*cfg))
-	if errors.Is(err, fs.ErrNotExist) {
-		if len(cfg.UnsealShares) > 0 {
-			return nil, fmt.Errorf("server: --unseal-share given but %s has no %s (the keyring is not sealed)", ceremonyDir(*cfg), kdf.CeremonyFile)
-		}
-		return nil, nil
-	}
-	if err != nil {
+	u, err := unsealFromFiles(*cfg, log)
+	if u == nil || err != nil {
 		return nil, err
-	}
-	u := kdf.NewUnsealer(rec)
-	log.Warn("rustfs: the root key is sealed; waiting for key shares", "keyring", rec.KeyringID,
-		"threshold", rec.Threshold, "shares", rec.Shares)
-	for _, p := range cfg.UnsealShares {
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("server: --unseal-share: %w", err)
-		}
-		addShare(u, raw, "file "+p, log)
 	}
 	if k := u.Keyring(); k != nil {
 		return k, nil
 	}
+	rec := u.Ceremony()
 
 	var tlsConf *tls.Config
 	if !cfg.InsecurePlaintext {
@@ -149,12 +134,40 @@ func unsealKeyring(ctx context.Context, cfg *Config, creds *iam.Store, log *slog
 	return u.Keyring(), nil
 }
 
+// unsealFromFiles returns nil when cfg's local keyring is not sealed, else
+// an unsealer fed with cfg.UnsealShares (unsealed when they were enough).
+func unsealFromFiles(cfg Config, log *slog.Logger) (*kdf.Unsealer, error) {
+	rec, err := kdf.LoadCeremony(ceremonyDir(cfg))
+	if errors.Is(err, fs.ErrNotExist) {
+		if len(cfg.UnsealShares) > 0 {
+			return nil, fmt.Errorf("server: --unseal-share given but %s has no %s (the keyring is not sealed)", ceremonyDir(cfg), kdf.CeremonyFile)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	u := kdf.NewUnsealer(rec)
+	log.Warn("rustfs: the root key is sealed; waiting for key shares", "keyring", rec.KeyringID,
+		"threshold", rec.Threshold, "shares", rec.Shares)
+	for _, p := range cfg.UnsealShares {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("server: --unseal-share: %w", err)
+		}
+		addShare(u, raw, "file "+p, log)
+		clear(raw)
+	}
+	return u, nil
+}
+
 // addShare parses one share and offers it; every attempt is audited.
 func addShare(u *kdf.Unsealer, raw []byte, from string, log *slog.Logger) (index int, err error) {
 	sh, err := kdf.ParseShare(raw)
 	if err == nil {
 		index = sh.Index
 		_, err = u.Add(sh)
+		clear(sh.Share) // the unsealer keeps its own copy
 	}
 	if err != nil {
 		log.Warn("rustfs: unseal: key share refused", "from", from, "index", index, "err", err)
@@ -233,7 +246,13 @@ func (h *sealedHandler) unseal(w http.ResponseWriter, r *http.Request) {
 		h.s3Error(w, http.StatusForbidden, "AccessDenied", "Unseal needs a request signed with the root credentials.")
 		return
 	}
+	defer clear(body)
 	var req UnsealRequest
+	defer func() {
+		for _, raw := range req.Shares {
+			clear(raw)
+		}
+	}()
 	if err := json.Unmarshal(body, &req); err != nil || len(req.Shares) == 0 {
 		h.s3Error(w, http.StatusBadRequest, "MalformedJSON", "Send {\"shares\": [share file, ...]}.")
 		return

@@ -245,3 +245,24 @@ func TestSealedRefusesOtherOpeners(t *testing.T) {
 		t.Fatalf("root file created: %v", err)
 	}
 }
+
+// TestRotateKeysSealed: `rustfs keys rotate` on a sealed keyring needs its
+// shares, and runs with them.
+func TestRotateKeysSealed(t *testing.T) {
+	cfg := testConfig(t)
+	shareDir := t.TempDir()
+	if _, _, err := InitCeremony(cfg, shareDir, 3, 2, quietLogger()); err != nil {
+		t.Fatal(err)
+	}
+	cfg.UnsealShares = []string{filepath.Join(shareDir, kdf.ShareFileName(2, 3))}
+	if _, err := RotateKeys(context.Background(), cfg, RotateOptions{DryRun: true}); err == nil || !strings.Contains(err.Error(), "1 more key shares") {
+		t.Fatalf("rotate with one share: %v", err)
+	}
+	cfg.UnsealShares = append(cfg.UnsealShares, filepath.Join(shareDir, kdf.ShareFileName(3, 3)))
+	if _, err := RotateKeys(context.Background(), cfg, RotateOptions{DryRun: true}); err != nil {
+		t.Fatalf("rotate with two shares: %v", err)
+	}
+	if _, err := os.Stat(localKeyPath(cfg)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("root file created: %v", err)
+	}
+}

@@ -46,6 +46,7 @@ func cmdKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer,
 	storageFlags(fs, &cfg)
 	var o server.RotateOptions
 	fs.BoolVar(&o.DryRun, "dry-run", false, "verify and count, write nothing")
+	fs.Var(listFlag{&cfg.UnsealShares}, "unseal-share", "key share file, when the local keyring is sealed (repeatable)")
 	fs.Var(listFlag{&o.Buckets}, "bucket", "limit to these buckets (repeatable or comma separated)")
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
