@@ -42,6 +42,10 @@ var (
 	opDeleteObject            = &operation{"DeleteObject", iam.DeleteObject, (*request).deleteObject}
 	opCreateMultipartUpload   = &operation{"CreateMultipartUpload", iam.PutObject, (*request).createMultipartUpload}
 	opCompleteMultipartUpload = &operation{"CompleteMultipartUpload", iam.PutObject, (*request).completeMultipartUpload}
+	opGetBucketPolicy         = &operation{"GetBucketPolicy", iam.GetBucketPolicy, (*request).getBucketPolicy}
+	opPutBucketPolicy         = &operation{"PutBucketPolicy", iam.PutBucketPolicy, (*request).putBucketPolicy}
+	opDeleteBucketPolicy      = &operation{"DeleteBucketPolicy", iam.DeleteBucketPolicy, (*request).deleteBucketPolicy}
+	opGetBucketPolicyStatus   = &operation{"GetBucketPolicyStatus", iam.GetBucketPolicyStatus, (*request).getBucketPolicyStatus}
 )
 
 // unsupportedSubresources are S3 sub-resources this gateway does not
@@ -54,8 +58,8 @@ var unsupportedSubresources = map[string]bool{
 	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
 	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
 	"notification": true, "object-lock": true, "ownershipControls": true,
-	"policy": true, "policyStatus": true, "publicAccessBlock": true,
-	"renameObject": true, "replication": true, "requestPayment": true,
+	"publicAccessBlock": true,
+	"renameObject":      true, "replication": true, "requestPayment": true,
 	"restore": true, "retention": true, "select": true, "session": true,
 	"tagging": true, "torrent": true, "website": true,
 }
@@ -118,14 +122,28 @@ func (s *Server) route(r *request) (*operation, error) {
 	if r.key == "" {
 		return s.routeBucket(r)
 	}
+	// Bucket-only sub-resources on an object key must not fall through to
+	// the plain object operation (PUT /b/k?policy would overwrite k).
+	for _, name := range [...]string{"policy", "policyStatus"} {
+		if _, ok := r.query(name); ok {
+			return nil, s3err.Newf(s3err.NotImplemented, "The %s sub-resource is not implemented on objects.", name)
+		}
+	}
 	return s.routeObject(r)
 }
 
 // routeBucket selects a bucket-level operation.
 func (s *Server) routeBucket(r *request) (*operation, error) {
 	_, uploads := r.query("uploads")
+	_, pol := r.query("policy")
 	switch r.method {
 	case http.MethodGet:
+		if pol {
+			return opGetBucketPolicy, nil
+		}
+		if _, ok := r.query("policyStatus"); ok {
+			return opGetBucketPolicyStatus, nil
+		}
 		if _, ok := r.query("location"); ok {
 			return opGetBucketLocation, nil
 		}
@@ -148,11 +166,17 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 	case http.MethodHead:
 		return opHeadBucket, nil
 	case http.MethodPut:
+		if pol {
+			return opPutBucketPolicy, nil
+		}
 		if _, ok := r.query("versioning"); ok {
 			return nil, s3err.Newf(s3err.NotImplemented, "Bucket versioning is not implemented.")
 		}
 		return opCreateBucket, nil
 	case http.MethodDelete:
+		if pol {
+			return opDeleteBucketPolicy, nil
+		}
 		return opDeleteBucket, nil
 	case http.MethodPost:
 		if _, ok := r.query("delete"); ok {

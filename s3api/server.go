@@ -50,9 +50,12 @@ type Options struct {
 	Layer object.Layer
 	// Verifier authenticates every request (required).
 	Verifier *sigv4.Verifier
-	// Authorizer decides what an authenticated principal may do
-	// (default iam.RootOnly).
+	// Authorizer decides what a principal may do (default: the bucket
+	// policies stored in Layer, see newAuthorizer).
 	Authorizer iam.Authorizer
+	// BucketPolicyTTL is how long the default authorizer caches a bucket's
+	// policy (default DefaultBucketPolicyTTL).
+	BucketPolicyTTL time.Duration
 	// Region is reported by GetBucketLocation and enforced on CreateBucket.
 	Region string
 	// Domains enable virtual-hosted-style requests: a Host of
@@ -134,6 +137,9 @@ type Server struct {
 	// Options.AuthFailBurst disables it.
 	gate *authGate
 
+	// policies caches bucket policies for the default authorizer.
+	policies *bucketPolicies
+
 	// configErr reports missing required Options at Serve.
 	configErr error
 }
@@ -153,9 +159,6 @@ func positiveOr[T int | int64 | time.Duration](v, def T) T {
 // listening. Options.Layer and Options.Verifier are required; without them
 // Serve returns an error.
 func NewServer(o Options) *Server {
-	if o.Authorizer == nil {
-		o.Authorizer = iam.RootOnly{}
-	}
 	if o.Region == "" {
 		o.Region = DefaultRegion
 	}
@@ -166,6 +169,7 @@ func NewServer(o Options) *Server {
 	o.BodyTimeout = positiveOr(o.BodyTimeout, DefaultBodyTimeout)
 	o.DrainLimit = positiveOr(o.DrainLimit, DefaultDrainLimit)
 	o.CompleteKeepAlive = positiveOr(o.CompleteKeepAlive, DefaultCompleteKeepAlive)
+	o.BucketPolicyTTL = positiveOr(o.BucketPolicyTTL, DefaultBucketPolicyTTL)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -182,6 +186,10 @@ func NewServer(o Options) *Server {
 	o.Domains = domains
 
 	s := &Server{o: o, log: o.Logger, region: o.Region, gate: newAuthGate(&o)}
+	s.policies = newBucketPolicies(&o)
+	if s.o.Authorizer == nil {
+		s.o.Authorizer = newAuthorizer(s)
+	}
 	switch {
 	case o.Layer == nil:
 		s.configErr = errors.New("s3api: Options.Layer is required")
