@@ -289,6 +289,7 @@ type Layer interface {
 	PutObject(ctx context.Context, in PutInput) (ObjectInfo, error)
 	GetObject(ctx context.Context, in GetInput) (*Object, error)
 	HeadObject(ctx context.Context, in GetInput) (ObjectInfo, error)
+	GetObjectAttributes(ctx context.Context, bucket, key string) (ObjectAttributes, error)
 	DeleteObject(ctx context.Context, bucket, key string) error
 	CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey string) (ObjectInfo, error)
 	ListObjects(ctx context.Context, in ListInput) (ListResult, error)

@@ -413,6 +413,23 @@ func (m *memLayer) HeadObject(ctx context.Context, in object.GetInput) (object.O
 	return o.info, nil
 }
 
+func (m *memLayer) GetObjectAttributes(ctx context.Context, bucket, key string) (object.ObjectAttributes, error) {
+	if err := m.injected("GetObjectAttributes"); err != nil {
+		return object.ObjectAttributes{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o, err := m.lookup(bucket, key)
+	if err != nil {
+		return object.ObjectAttributes{}, err
+	}
+	out := object.ObjectAttributes{Info: o.info}
+	for i, size := range o.parts {
+		out.Parts = append(out.Parts, object.PartInfo{PartNumber: i + 1, Size: size})
+	}
+	return out, nil
+}
+
 func (m *memLayer) DeleteObject(ctx context.Context, bucket, key string) error {
 	if err := m.injected("DeleteObject"); err != nil {
 		return err

@@ -21,6 +21,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	// Whatever happened, leave nothing of the body on the connection.
 	r.drain()
 	s.observe(r, op, start)
+	s.audit(r, op, ctx.Response.StatusCode(), start)
 	if s.log.Enabled(s.base, slog.LevelDebug) {
 		attrs := []any{"id", r.id, "op", op, "method", r.method, "path", r.rawPath,
 			"status", ctx.Response.StatusCode(), "dur", time.Since(start)}
@@ -95,6 +96,7 @@ func (s *Server) serve(r *request) string {
 // operation accepts, is refused before the client sends its body.
 // fasthttp closes the connection after a refusal.
 func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
+	start := time.Now()
 	r := s.newRequest(ctx)
 	if s.isHealthProbe(r) {
 		return fasthttp.StatusContinue
@@ -126,6 +128,8 @@ func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
 	ctx.SetContentType("application/xml")
 	ctx.SetBody(refuse.AppendXML(nil, r.resource(), r.id))
 	s.log.Debug("s3api: 100-continue refused", "id", r.id, "code", refuse.Code)
+	r.errCode = refuse.Code
+	s.audit(r, "Expect", refuse.Status, start)
 	return refuse.Status
 }
 

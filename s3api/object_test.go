@@ -134,7 +134,7 @@ func TestRangesAndConditions(t *testing.T) {
 	}
 	mustStatus(t, e.do(req{path: "/bkt/k", query: "partNumber=1", hdr: [][2]string{{"Range", "bytes=0-1"}}}), 400, "InvalidRequest")
 	mustStatus(t, e.do(req{path: "/bkt/k", query: "partNumber=0"}), 400, "InvalidArgument")
-	mustStatus(t, e.do(req{path: "/bkt/k", query: "partNumber=2"}), 416, "InvalidPartNumber")
+	mustStatus(t, e.do(req{path: "/bkt/k", query: "partNumber=2"}), 400, "InvalidPart")
 }
 
 func TestResponseOverridesAndChecksumMode(t *testing.T) {

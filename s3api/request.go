@@ -43,6 +43,9 @@ type request struct {
 	objectSize  int64
 	notModified *object.ObjectInfo
 
+	// errCode is the S3 error code answered, for the audit log.
+	errCode string
+
 	// refused is the client error answered, for the debug request line.
 	refused *s3err.Error
 }

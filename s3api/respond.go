@@ -58,6 +58,7 @@ func (r *request) writeEmpty(status int) {
 // connection.
 func (r *request) writeError(err error) {
 	e := s3err.From(err)
+	r.errCode = e.Code
 	if e.Status >= 500 && e.Status != http.StatusNotImplemented {
 		r.s.log.Error("s3api: request failed", "id", r.id, "method", r.method, "path", r.rawPath,
 			"code", e.Code, "err", e.Error())

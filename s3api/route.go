@@ -25,6 +25,9 @@ var (
 	opGetBucketVersioning     = &operation{"GetBucketVersioning", iam.GetBucketVersioning, (*request).getBucketVersioning}
 	opListMultipartUploads    = &operation{"ListMultipartUploads", iam.ListBucketMultipartUploads, (*request).listMultipartUploads}
 	opListObjectVersions      = &operation{"ListObjectVersions", iam.ListBucketVersions, (*request).listObjectVersions}
+	opGetBucketEncryption     = &operation{"GetBucketEncryption", iam.GetEncryptionConfiguration, (*request).getBucketEncryption}
+	opPutBucketEncryption     = &operation{"PutBucketEncryption", iam.PutEncryptionConfiguration, (*request).putBucketEncryption}
+	opDeleteBucketEncryption  = &operation{"DeleteBucketEncryption", iam.PutEncryptionConfiguration, (*request).deleteBucketEncryption}
 	opListObjectsV2           = &operation{"ListObjectsV2", iam.ListBucket, (*request).listObjectsV2}
 	opListObjects             = &operation{"ListObjects", iam.ListBucket, (*request).listObjectsV1}
 	opHeadBucket              = &operation{"HeadBucket", iam.ListBucket, (*request).headBucket}
@@ -34,6 +37,7 @@ var (
 	opListParts               = &operation{"ListParts", iam.ListMultipartUploadParts, (*request).listParts}
 	opGetObject               = &operation{"GetObject", iam.GetObject, (*request).getObject}
 	opHeadObject              = &operation{"HeadObject", iam.GetObject, (*request).headObject}
+	opGetObjectAttributes     = &operation{"GetObjectAttributes", iam.GetObjectAttributes, (*request).getObjectAttributes}
 	opUploadPartCopy          = &operation{"UploadPartCopy", iam.PutObject, (*request).uploadPartCopy}
 	opUploadPart              = &operation{"UploadPart", iam.PutObject, (*request).uploadPart}
 	opCopyObject              = &operation{"CopyObject", iam.PutObject, (*request).copyObject}
@@ -53,15 +57,14 @@ var (
 // plain operation would be a wrong success (GET ?acl returning the object,
 // PUT ?tagging overwriting it).
 var unsupportedSubresources = map[string]bool{
-	"accelerate": true, "acl": true, "analytics": true, "attributes": true,
-	"cors": true, "encryption": true, "intelligent-tiering": true,
+	"accelerate": true, "acl": true, "analytics": true,
+	"cors": true, "intelligent-tiering": true,
 	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
 	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
 	"notification": true, "object-lock": true, "ownershipControls": true,
-	"publicAccessBlock": true,
-	"renameObject":      true, "replication": true, "requestPayment": true,
-	"restore": true, "retention": true, "select": true, "session": true,
-	"tagging": true, "torrent": true, "website": true,
+	"publicAccessBlock": true, "renameObject": true, "replication": true,
+	"requestPayment": true, "restore": true, "retention": true, "select": true,
+	"session": true, "tagging": true, "torrent": true, "website": true,
 }
 
 // unsupportedSubresource returns the first unsupported sub-resource the
@@ -156,6 +159,9 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 		if _, ok := r.query("versions"); ok {
 			return opListObjectVersions, nil
 		}
+		if _, ok := r.query("encryption"); ok {
+			return opGetBucketEncryption, nil
+		}
 		if lt, ok := r.query("list-type"); ok {
 			if lt != "2" {
 				return nil, s3err.Newf(s3err.InvalidArgument, "Invalid list-type %q.", lt)
@@ -172,10 +178,16 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 		if _, ok := r.query("versioning"); ok {
 			return nil, s3err.Newf(s3err.NotImplemented, "Bucket versioning is not implemented.")
 		}
+		if _, ok := r.query("encryption"); ok {
+			return opPutBucketEncryption, nil
+		}
 		return opCreateBucket, nil
 	case http.MethodDelete:
 		if pol {
 			return opDeleteBucketPolicy, nil
+		}
+		if _, ok := r.query("encryption"); ok {
+			return opDeleteBucketEncryption, nil
 		}
 		return opDeleteBucket, nil
 	case http.MethodPost:
@@ -199,6 +211,9 @@ func (s *Server) routeObject(r *request) (*operation, error) {
 	case http.MethodGet:
 		if hasUploadID {
 			return opListParts, nil
+		}
+		if _, ok := r.query("attributes"); ok {
+			return opGetObjectAttributes, nil
 		}
 		return opGetObject, nil
 	case http.MethodHead:

@@ -104,6 +104,8 @@ type Options struct {
 
 	// Observer, when set, is told about every answered request (metrics).
 	Observer RequestObserver
+	// Audit, when set, gets one audit record per request (audit.go).
+	Audit AuditLogger
 	// Metrics, when set, is served at MetricsPath to the root account.
 	Metrics http.Handler
 }

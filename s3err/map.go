@@ -55,7 +55,9 @@ var sentinels = []sentinel{
 	{object.ErrDataUnavailable, ServiceUnavailable, "Too many storage devices are unavailable to read the object. Please retry."},
 	{object.ErrInvalidArgument, InvalidArgument, ""},
 	{object.ErrMetadataTooLarge, MetadataTooLarge, ""},
-	{object.ErrInvalidPartNumber, InvalidPartNumber, ""},
+	// S3 answers a partNumber the object does not have with 400
+	// InvalidPart (the s3-tests suite checks it), not 416.
+	{object.ErrInvalidPartNumber, InvalidPart, "The requested part number does not exist in this object."},
 	{object.ErrKeyTooLong, KeyTooLongError, ""},
 	{object.ErrChecksumAlgorithmMismatch, InvalidRequest, "The checksum algorithm you specified does not match the one the multipart upload was created with."},
 	{object.ErrMalformedPolicy, MalformedPolicy, ""},

@@ -139,7 +139,7 @@ func TestFromTable(t *testing.T) {
 		{object.ErrEntityTooSmall, EntityTooSmall, 400},
 		{object.ErrSHA256Mismatch, XAmzContentSHA256Mismatch, 400},
 		{object.ErrDataUnavailable, ServiceUnavailable, 503},
-		{object.ErrInvalidPartNumber, InvalidPartNumber, 416},
+		{object.ErrInvalidPartNumber, InvalidPart, 400},
 		{object.ErrKeyTooLong, KeyTooLongError, 400},
 		{object.ErrChecksumMismatch, BadDigest, 400},
 		{fmt.Errorf("complete: %w", object.ErrChecksumAlgorithmMismatch), InvalidRequest, 400},

@@ -51,7 +51,17 @@ func printBanner(w io.Writer, cfg Config, s Started, envFile string) {
 	}
 	fmt.Fprintf(&b, "%s/health/ready\n", s.Endpoint)
 	b.WriteString("\nPresigned URLs from the aws CLI v1 need SigV4 (v2 uses it already):\n")
-	b.WriteString("  aws configure set default.s3.signature_version s3v4\n\n")
+	b.WriteString("  aws configure set default.s3.signature_version s3v4\n")
+	if cfg.Keyring == "local" {
+		key := localKeyPath(cfg)
+		fmt.Fprintf(&b, "\nRoot of trust: the local secret %s (two checksummed copies beside it).\n", key)
+		b.WriteString("Whoever holds it and a copy of the OSD disks can read every object: keep it on other storage\n")
+		b.WriteString("than the data (--keyring-dir), back it up apart from them, or use an HSM (--keyring pkcs11).\n")
+		if rel, err := filepath.Rel(cfg.DataDir, key); err == nil && !strings.HasPrefix(rel, "..") {
+			b.WriteString("It is inside the data directory now.\n")
+		}
+	}
+	b.WriteString("\n")
 	_, _ = io.WriteString(w, b.String())
 }
 

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -126,6 +127,29 @@ type Config struct {
 	// Profile is "" (off) or cpu, mem, mutex, block or trace: a pkg/profile
 	// profile written into ProfileDir (default DataDir/profiles) at shutdown.
 	Profile, ProfileDir string
+	// AuditLog is the audit log file ("" = none): one hash-chained JSON
+	// line per request with signed checkpoints (package audit), rotated at
+	// AuditLogMaxSize bytes (DefaultConfig: 100 MiB; 0 never) into
+	// AuditLog.000001, AuditLog.000002, …
+	AuditLog        string
+	AuditLogMaxSize int
+	// AuditSIEMURL, when set, receives the audit lines as JSON-lines POSTs;
+	// undelivered lines wait in AuditSpoolDir (default DataDir/audit-spool).
+	AuditSIEMURL, AuditSpoolDir string
+	// AuditSIEMCA is a PEM bundle the SIEM's certificate must chain to
+	// (default the system roots); AuditSIEMAuth, when set, is sent as the
+	// Authorization header ("Bearer …", "Splunk …").
+	AuditSIEMCA, AuditSIEMAuth string
+	// AuditSIEMTimeout bounds one POST to the SIEM (default 10s).
+	AuditSIEMTimeout time.Duration
+	// AuditStdout writes the access log: one info line per request.
+	AuditStdout bool
+	// AuditCheckpointInterval is how often the chain head is signed
+	// (default 10s).
+	AuditCheckpointInterval time.Duration
+	// GatewayID names this gateway in audit records (default host name).
+	GatewayID string
+
 	// AdminAddress, when set, serves /metrics and /debug/pprof/ over plain
 	// HTTP without authentication; a bare ":port" binds to 127.0.0.1.
 	AdminAddress string
@@ -152,6 +176,7 @@ func DefaultConfig() Config {
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",
 		Maint:           DefaultMaintConfig(),
+		AuditLogMaxSize: DefaultAuditLogMaxSize,
 	}
 }
 
@@ -176,6 +201,12 @@ func (c Config) withDefaults() Config {
 		c.ShutdownTimeout = d.ShutdownTimeout
 	}
 	c.LogLevel = cmp.Or(c.LogLevel, d.LogLevel)
+	if c.AuditSIEMTimeout <= 0 {
+		c.AuditSIEMTimeout = 10 * time.Second
+	}
+	if c.GatewayID == "" {
+		c.GatewayID, _ = os.Hostname()
+	}
 	return c
 }
 

@@ -107,6 +107,11 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 	if err := st.metrics.RegisterMaint(func() metrics.MaintProgress { return maintProgress(sched) }); err != nil {
 		return fmt.Errorf("server: metrics: %w", err)
 	}
+	auditLog, closeAudit, err := openAudit(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	defer closeAudit() // after the server drained: every request is in the log
 	api := s3api.NewServer(s3api.Options{
 		Layer:    st.store,
 		Verifier: sigv4.NewVerifier(sigv4.Options{Region: cfg.Region, MaxSkew: cfg.MaxSkew, Creds: creds}),
@@ -121,6 +126,7 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		AuthFailBurst: cfg.AuthFailBurst,
 		AuthFailRate:  cfg.AuthFailRate,
 		Observer:      st.metrics,
+		Audit:         auditLog,
 		Metrics:       st.metrics.Handler(),
 	})
 	ln, err := net.Listen("tcp", cfg.Address)

@@ -105,7 +105,7 @@ func TestRunFullStack(t *testing.T) {
 		}
 	}
 	envFile := filepath.Join(cfg.DataDir, "aws.env")
-	for _, want := range []string{". " + envFile, "curl --cacert " + s.CAFile + " " + s.Endpoint + "/health/ready", "signature_version s3v4"} {
+	for _, want := range []string{". " + envFile, "Root of trust: the local secret " + localKeyPath(cfg), "curl --cacert " + s.CAFile + " " + s.Endpoint + "/health/ready", "signature_version s3v4"} {
 		if !strings.Contains(banner.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner.String())
 		}

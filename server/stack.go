@@ -70,18 +70,23 @@ func openBackend(ctx context.Context, cfg Config) (storage.Backend, error) {
 	}
 }
 
+// localKeyPath is the local root secret's file under cfg.
+func localKeyPath(cfg Config) string {
+	if cfg.KeyringFile != "" {
+		return cfg.KeyringFile
+	}
+	dir := cfg.KeyringDir
+	if dir == "" {
+		dir = filepath.Join(cfg.DataDir, "keys")
+	}
+	return filepath.Join(dir, "root.key")
+}
+
 // openKeyring opens the root keyring of cfg.
 func openKeyring(cfg Config, log *slog.Logger) (kdf.Keyring, error) {
 	switch cfg.Keyring {
 	case "local":
-		path := cfg.KeyringFile
-		if path == "" {
-			dir := cfg.KeyringDir
-			if dir == "" {
-				dir = filepath.Join(cfg.DataDir, "keys")
-			}
-			path = filepath.Join(dir, "root.key")
-		}
+		path := localKeyPath(cfg)
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("server: keyring directory: %w", err)
 		}

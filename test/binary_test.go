@@ -55,13 +55,15 @@ type process struct {
 
 // startBinary starts `rustfs server` on 127.0.0.1:0 with dataDir, the test
 // CA's certificate and the root credentials, on the selected backend, and
-// waits until it is ready. The process is stopped (SIGTERM) when the test
-// ends; its stderr is shown if the test failed.
-func startBinary(t *testing.T, dataDir string) *process {
+// waits until it is ready; extra flags are appended. The process is
+// stopped (SIGTERM) when the test ends; its stderr is shown if the test
+// failed.
+func startBinary(t *testing.T, dataDir string, extra ...string) *process {
 	t.Helper()
 	bin := rustfsBinary(t)
 	args := []string{"server", "--address", "127.0.0.1:0", "--data", dataDir,
 		"--tls-cert", fx.ca.CertFile, "--tls-key", fx.ca.KeyFile, "--log-level", "warn"}
+	args = append(args, extra...)
 	if fx.backend == backendRados {
 		// The backend's own settings come from the environment
 		// (RUSTFS_CEPH_CONF, RUSTFS_CEPH_KEYRING, RUSTFS_CEPH_USER).

@@ -170,7 +170,7 @@ func TestSDKMultipart(t *testing.T) {
 			t.Errorf("HeadObject part 2: %v length %d parts %d", err, aws.ToInt64(h.ContentLength), aws.ToInt32(h.PartsCount))
 		}
 		_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(u.key), PartNumber: aws.Int32(4)})
-		requireCode(t, err, http.StatusRequestedRangeNotSatisfiable, "InvalidPartNumber")
+		requireCode(t, err, http.StatusBadRequest, "InvalidPart")
 	})
 }
 

@@ -4,6 +4,7 @@
 //
 //	rustfs server        serve S3 (flags or RUSTFS_* environment variables)
 //	rustfs keys rotate   re-sign manifests with the current signing key
+//	rustfs audit verify check an audit log's hash chain and signatures
 //	rustfs policy simulate  decide a request against policy files
 //	rustfs bench         S3 load generator (A/B against a second endpoint)
 //	rustfs cpu           show which CPU kernels run on this machine
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return 2
 		}
 		return cmdKeysRotate(ctx, args[2:], stdout, stderr, getenv)
+	case "audit":
+		return cmdAudit(args[1:], stdout, stderr, getenv)
 	case "heal":
 		return cmdHeal(ctx, args[1:], stdout, stderr, getenv)
 	case "status":
@@ -69,6 +72,7 @@ func usage(w io.Writer) {
 commands:
   server        serve the S3 API (rustfs server -h lists the flags)
   keys rotate   re-sign every manifest with the current signing key
+  audit verify  check an audit log: hash chain, checkpoint signatures (exit 1 names the first bad record)
   heal          run a full deep heal pass on a running server now
   status        OSD states and redundancy of a running server
   policy simulate  decide a request against policy files (Allow: exit 0, Deny: 1)
