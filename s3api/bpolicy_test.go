@@ -208,3 +208,39 @@ func TestBucketPolicyCacheTTL(t *testing.T) {
 	mu.Unlock()
 	mustStatus(t, e.do(anon), 200, "")
 }
+
+// TestAnonymousDecisionAuditedAndExpect: the audit log names an anonymous
+// request a policy allowed apart from one it refused, and an anonymous
+// upload is told before sending its body whether a policy lets it in.
+func TestAnonymousDecisionAuditedAndExpect(t *testing.T) {
+	sink := &auditSink{}
+	e := newTestEnv(t, func(o *Options) { o.Audit = sink })
+	e.mkBucket("bkt")
+	e.put("/bkt/public/x", []byte("hello"))
+	mustStatus(t, e.putPolicy(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::bkt/public/*"}]}`), 204, "")
+	mustStatus(t, e.do(req{path: "/bkt/public/x", auth: authNone}), 200, "")
+	mustStatus(t, e.do(req{path: "/bkt/private/x", auth: authNone}), 403, "AccessDenied")
+	var got []string
+	for _, rec := range sink.all()[3:] {
+		got = append(got, rec.Operation+" "+rec.Decision)
+	}
+	if strings.Join(got, ",") != "GetObject allow:anonymous,Anonymous deny:anonymous" {
+		t.Fatalf("audit decisions: %q", got)
+	}
+
+	expect := func(path string) string {
+		c, br := e.dial()
+		raw := e.build(req{method: http.MethodPut, path: path, body: []byte("up"), auth: authNone, hdr: [][2]string{{"Expect", "100-continue"}}})
+		if _, err := c.Write(raw[:bytes.Index(raw, []byte("\r\n\r\n"))+4]); err != nil {
+			t.Fatal(err)
+		}
+		line, _ := br.ReadString('\n')
+		return line
+	}
+	if line := expect("/bkt/private/up"); !strings.HasPrefix(line, "HTTP/1.1 403") {
+		t.Fatalf("anonymous 100-continue without a grant: %q", line)
+	}
+	if line := expect("/bkt/public/up"); !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("anonymous 100-continue with a grant: %q", line)
+	}
+}
