@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strconv"
+	"time"
 
 	"github.com/tasmaniancloud/rustfs/iam"
 	"github.com/tasmaniancloud/rustfs/iam/policy"
@@ -84,10 +86,17 @@ func (r *request) policyContext(op *operation) policy.Context {
 	}
 	if r.ident != nil && !r.ident.Anonymous {
 		c.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
+		date, _ := r.hdr.get("x-amz-date")
 		if r.ident.Presigned {
 			c.Set("s3:authType", "REST-QUERY-STRING")
+			date, _ = r.query("X-Amz-Date")
 		} else {
 			c.Set("s3:authType", "REST-HEADER")
+		}
+		// s3:signatureAge: milliseconds since the signature was made, so a
+		// policy can refuse presigned URLs older than it likes.
+		if t, err := time.Parse(amzDateLayout, date); err == nil {
+			c.Set("s3:signatureAge", strconv.FormatInt(max(r.s.o.Now().Sub(t).Milliseconds(), 0), 10))
 		}
 	}
 	switch op {
@@ -102,6 +111,9 @@ func (r *request) policyContext(op *operation) policy.Context {
 	}
 	return c
 }
+
+// amzDateLayout is SigV4's X-Amz-Date format.
+const amzDateLayout = "20060102T150405Z"
 
 // peerIP is the connection's remote address without its port.
 func peerIP(a net.Addr) netip.Addr {
