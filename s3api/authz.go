@@ -44,13 +44,19 @@ func (s *Server) authorizeAction(r *request, op *operation, action iam.Action, b
 	if err == nil {
 		return nil
 	}
-	// The root account can always repair a bucket policy, even one that
-	// no longer loads (a lookup error otherwise denies everyone).
-	if !errors.Is(err, iam.ErrAccessDenied) && isRoot(r.principal) && isPolicyAction(action) {
+	if errors.Is(err, iam.ErrAccessDenied) {
+		return s3err.Wrap(s3err.AccessDenied, err)
+	}
+	// The policy could not be read: the request is refused (fail closed)
+	// with what went wrong (503 while the backend is unavailable), not a
+	// misleading AccessDenied. Anonymous callers still see only
+	// AccessDenied (serveAnonymous). The root account can always repair a
+	// bucket policy, even one that no longer loads.
+	if isRoot(r.principal) && isPolicyAction(action) {
 		s.log.Warn("s3api: bucket policy unreadable; root allowed to repair it", "id", r.id, "bucket", bucket, "err", err)
 		return nil
 	}
-	return s3err.Wrap(s3err.AccessDenied, err)
+	return err
 }
 
 func isRoot(p iam.Principal) bool { return !p.Anonymous && p.Account == iam.RootAccount }

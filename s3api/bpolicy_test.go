@@ -3,11 +3,14 @@ package s3api
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tasmaniancloud/rustfs/storage"
 )
 
 const publicReadPolicy = `{"Version":"2012-10-17","Statement":[
@@ -243,4 +246,23 @@ func TestAnonymousDecisionAuditedAndExpect(t *testing.T) {
 	if line := expect("/bkt/public/up"); !strings.HasPrefix(line, "HTTP/1.1 100") {
 		t.Fatalf("anonymous 100-continue with a grant: %q", line)
 	}
+}
+
+// A policy that cannot be read refuses the request (fail closed) with the
+// backend's error, not AccessDenied, and never lets an anonymous one in.
+func TestBucketPolicyLookupFailureFailsClosed(t *testing.T) {
+	e := newTestEnv(t, nil)
+	e.mkBucket("bkt")
+	e.put("/bkt/public/x", []byte("hello"))
+	mustStatus(t, e.putPolicy(publicReadPolicy), 204, "")
+	e.s.policies.forget("bkt")
+	e.layer.mu.Lock()
+	e.layer.fail["HeadBucket"] = fmt.Errorf("mem: %w", storage.ErrUnavailable)
+	e.layer.mu.Unlock()
+	mustStatus(t, e.do(req{path: "/bkt/public/x", auth: authNone}), 403, "AccessDenied")
+	e.layer.mu.Lock()
+	e.layer.fail["HeadBucket"] = fmt.Errorf("mem: %w", storage.ErrUnavailable)
+	e.layer.mu.Unlock()
+	mustStatus(t, e.do(req{path: "/bkt/public/x"}), 503, "ServiceUnavailable")
+	mustStatus(t, e.do(req{path: "/bkt/public/x", auth: authNone}), 200, "")
 }
