@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -168,4 +169,43 @@ func TestSDKSecurityModelPolicy(t *testing.T) {
 	if string(data) != "a,b\n" {
 		t.Fatalf("root GET = %q", data)
 	}
+}
+
+// policyAcrossGateways: a bucket policy put or deleted through gateway a
+// decides requests through gateway b within seconds (b caches a bucket's
+// policy for s3api.DefaultBucketPolicyTTL), though b had just cached the
+// opposite answer.
+func policyAcrossGateways(t *testing.T, a, b *gateway, bucket string) {
+	ca := a.sdk()
+	anonB := b.sdk(anonymous)
+	ctx := testCtx(t)
+	put(t, ca, bucket, "www/index.html", []byte("<h1>hi</h1>"))
+	get := func() error {
+		_, err := anonB.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("www/index.html")})
+		return err
+	}
+	requireCode(t, get(), http.StatusForbidden, "AccessDenied") // b now caches "no policy"
+	doc := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/www/*"}]}`, bucket)
+	if _, err := ca.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(doc)}); err != nil {
+		t.Fatalf("PutBucketPolicy through A: %v", err)
+	}
+	waitFor(t, "the policy put through A to open B", func() bool { return get() == nil })
+	if _, err := ca.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("DeleteBucketPolicy through A: %v", err)
+	}
+	waitFor(t, "the policy deleted through A to close B", func() bool { return httpStatus(get()) == http.StatusForbidden })
+}
+
+// waitFor polls cond for up to 5 s: twice the policy cache's lifetime and
+// then some.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("waited 5s for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("%s: %v", what, time.Since(start).Round(10*time.Millisecond))
 }
