@@ -26,14 +26,15 @@ var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25
 
 // Metrics is one server's instrumentation.
 type Metrics struct {
-	reg        *prometheus.Registry
-	requests   *prometheus.CounterVec
-	bytesIn    *prometheus.CounterVec
-	bytesOut   *prometheus.CounterVec
-	latency    *prometheus.HistogramVec
-	osdLatency *prometheus.HistogramVec
-	osdErrors  *prometheus.CounterVec
-	auditDrops prometheus.Counter
+	reg          *prometheus.Registry
+	requests     *prometheus.CounterVec
+	bytesIn      *prometheus.CounterVec
+	bytesOut     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	osdLatency   *prometheus.HistogramVec
+	osdErrors    *prometheus.CounterVec
+	auditDrops   prometheus.Counter
+	connsRefused *prometheus.CounterVec
 }
 
 // New returns a Metrics with its own registry, holding the Go runtime and
@@ -68,10 +69,15 @@ func New() *Metrics {
 		Namespace: namespace, Subsystem: "audit", Name: "dropped_total",
 		Help: "Audit records dropped because the audit sink could not keep up.",
 	})
+	m.connsRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Subsystem: "s3", Name: "connections_refused_total",
+		Help: "Client connections closed at accept because a connection cap was reached, by cap (total, per_ip).",
+	}, []string{"reason"})
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.bytesIn, m.bytesOut, m.latency, m.osdLatency, m.osdErrors, m.auditDrops,
+		m.connsRefused,
 	)
 	return m
 }
@@ -107,6 +113,15 @@ func (m *Metrics) ObserveRequest(op string, status int, d time.Duration, in, out
 		m.bytesOut.WithLabelValues(op).Add(float64(out))
 	}
 	m.latency.WithLabelValues(op).Observe(d.Seconds())
+}
+
+// ConnRefused counts one connection closed at accept because the cap
+// named by reason was reached; s3api calls it.
+func (m *Metrics) ConnRefused(reason string) {
+	if m == nil {
+		return
+	}
+	m.connsRefused.WithLabelValues(reason).Inc()
 }
 
 // AuditDropped counts n audit records lost; the audit logger calls it.

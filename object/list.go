@@ -58,6 +58,11 @@ func (s *Store) ListObjects(ctx context.Context, in ListInput) (ListResult, erro
 		if in.Delimiter != "" {
 			limit = min(limit, delimiterPage)
 		}
+		// A delimiter listing may take many pages; stop between them
+		// once the client has gone (the request context is cancelled).
+		if err := ctx.Err(); err != nil {
+			return ListResult{}, fmt.Errorf("object: list %s: %w", in.Bucket, err)
+		}
 		page, err := s.meta.List(ctx, ns, in.Prefix, after, limit)
 		if err != nil {
 			return ListResult{}, fmt.Errorf("object: list %s: %w", in.Bucket, err)

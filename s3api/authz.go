@@ -38,7 +38,7 @@ func (s *Server) authorize(r *request, op *operation) error {
 // on bucket/key, with r's condition keys. Denials are AccessDenied.
 func (s *Server) authorizeAction(r *request, op *operation, action iam.Action, bucket, key string) error {
 	if r.authz == nil {
-		r.authz = policy.WithRequestContext(s.base, r.policyContext(op))
+		r.authz = policy.WithRequestContext(r.cx, r.policyContext(op))
 	}
 	err := s.o.Authorizer.Authorize(r.authz, iam.Request{Principal: r.principal, Action: action, Bucket: bucket, Key: key})
 	if err == nil {

@@ -67,7 +67,7 @@ func (r *request) getObjectAttributes() error {
 	if err != nil {
 		return err
 	}
-	attrs, err := r.s.o.Layer.GetObjectAttributes(r.s.base, r.bucket, r.key)
+	attrs, err := r.s.o.Layer.GetObjectAttributes(r.cx, r.bucket, r.key)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ const maxListBuckets = 10000
 // listBuckets serves GET / (ListBuckets), with the optional prefix,
 // max-buckets and continuation-token parameters.
 func (r *request) listBuckets() error {
-	buckets, err := r.s.o.Layer.ListBuckets(r.s.base, r.principal.Account)
+	buckets, err := r.s.o.Layer.ListBuckets(r.cx, r.principal.Account)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (r *request) createBucket() error {
 			return err
 		}
 	}
-	err = r.s.o.Layer.CreateBucketWith(r.s.base, in)
+	err = r.s.o.Layer.CreateBucketWith(r.cx, in)
 	if errors.Is(err, object.ErrBucketAlreadyOwned) && r.s.region == "us-east-1" {
 		// S3's us-east-1 answers the owner's re-create with 200 (a legacy
 		// it keeps for old clients); every other region with 409.
@@ -129,7 +129,7 @@ func (r *request) checkBucketCreateHeaders() error {
 // bucketRegion returns the region r.bucket lives in: the one it records,
 // else the server's.
 func (r *request) bucketRegion() (string, error) {
-	info, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket)
+	info, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket)
 	if err != nil {
 		return "", err
 	}
@@ -145,7 +145,7 @@ const redundancyHeader = "x-rustfs-redundancy"
 
 // headBucket serves HEAD /bucket.
 func (r *request) headBucket() error {
-	info, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket)
+	info, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (r *request) headBucket() error {
 
 // deleteBucket serves DELETE /bucket (204 on success).
 func (r *request) deleteBucket() error {
-	if err := r.s.o.Layer.DeleteBucket(r.s.base, r.bucket); err != nil {
+	if err := r.s.o.Layer.DeleteBucket(r.cx, r.bucket); err != nil {
 		return err
 	}
 	// The policy went with the bucket; a new bucket of this name must not
@@ -189,7 +189,7 @@ func (r *request) getBucketLocation() error {
 // getBucketVersioning serves GET /bucket?versioning: versioning has never
 // been enabled on any bucket here, which S3 reports as an empty document.
 func (r *request) getBucketVersioning() error {
-	if _, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket); err != nil {
+	if _, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket); err != nil {
 		return err
 	}
 	return r.writeXML(http.StatusOK, versioningConfiguration{Xmlns: s3NS})

@@ -59,7 +59,7 @@ func (r *request) completeMultipartUpload() error {
 	}
 	done := make(chan completeOutcome, 1)
 	go func() {
-		info, err := r.s.o.Layer.CompleteMultipartUpload(r.s.base, r.bucket, r.key, uploadID, parts, opts)
+		info, err := r.s.o.Layer.CompleteMultipartUpload(r.cx, r.bucket, r.key, uploadID, parts, opts)
 		done <- completeOutcome{r.completeResult(info), err}
 	}()
 	timer := time.NewTimer(r.s.o.CompleteKeepAlive)
@@ -76,7 +76,11 @@ func (r *request) completeMultipartUpload() error {
 	r.ctx.SetStatusCode(http.StatusOK)
 	r.ctx.SetContentType("application/xml")
 	r.setHeader("x-amz-server-side-encryption", "AES256")
-	r.ctx.SetBodyStreamWriter(func(w *bufio.Writer) { r.streamComplete(w, done) })
+	end := r.detach()
+	r.ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer end()
+		r.streamComplete(w, done)
+	})
 	return nil
 }
 
@@ -187,7 +191,8 @@ func (r *request) streamComplete(w *bufio.Writer, done <-chan completeOutcome) {
 		case <-tick.C:
 			_ = w.WriteByte(' ')
 			if !flush() {
-				// The client left; the completion still finishes (or not)
+				// The client left: returning cancels the request's
+				// context, and the completion stops, finishing (or not)
 				// atomically in the object layer.
 				return
 			}

@@ -86,7 +86,7 @@ func (r *request) copyObject() error {
 	default:
 		return s3err.Newf(s3err.InvalidArgument, "Unknown metadata directive.")
 	}
-	info, err := r.s.o.Layer.CopyObject(r.s.base, src, r.bucket, r.key)
+	info, err := r.s.o.Layer.CopyObject(r.cx, src, r.bucket, r.key)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (r *request) uploadPartCopy() error {
 		}
 		src.SrcRange = v
 	}
-	info, err := r.s.o.Layer.UploadPartCopy(r.s.base, uploadID, part, r.bucket, r.key, src)
+	info, err := r.s.o.Layer.UploadPartCopy(r.cx, uploadID, part, r.bucket, r.key, src)
 	if err != nil {
 		return err
 	}

@@ -82,7 +82,7 @@ func (r *request) deleteObjects() error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			err := r.s.o.Layer.DeleteObject(r.s.base, r.bucket, o.Key)
+			err := r.s.o.Layer.DeleteObject(r.cx, r.bucket, o.Key)
 			if errors.Is(err, object.ErrNoSuchKey) {
 				err = nil // deleting a missing key succeeds in S3
 			}

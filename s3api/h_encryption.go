@@ -34,7 +34,7 @@ type encryptionRule struct {
 
 // getBucketEncryption serves GET /bucket?encryption.
 func (r *request) getBucketEncryption() error {
-	if _, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket); err != nil {
+	if _, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket); err != nil {
 		return err
 	}
 	var rule encryptionRule
@@ -44,7 +44,7 @@ func (r *request) getBucketEncryption() error {
 
 // putBucketEncryption serves PUT /bucket?encryption.
 func (r *request) putBucketEncryption() error {
-	if _, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket); err != nil {
+	if _, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket); err != nil {
 		return err
 	}
 	body, err := r.readSmallBody(maxEncryptionBody)
@@ -72,7 +72,7 @@ func (r *request) putBucketEncryption() error {
 // deleteBucketEncryption serves DELETE /bucket?encryption: the default
 // returns to SSE-S3, which is where it always is.
 func (r *request) deleteBucketEncryption() error {
-	if _, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket); err != nil {
+	if _, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket); err != nil {
 		return err
 	}
 	r.writeEmpty(http.StatusNoContent)

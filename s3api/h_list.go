@@ -77,10 +77,10 @@ func intParam(r *request, name string, def, lo, hi int) (int, error) {
 // entries.
 func (r *request) listPage(in object.ListInput) (object.ListResult, error) {
 	if in.MaxKeys == 0 {
-		_, err := r.s.o.Layer.HeadBucket(r.s.base, in.Bucket)
+		_, err := r.s.o.Layer.HeadBucket(r.cx, in.Bucket)
 		return object.ListResult{}, err
 	}
-	return r.s.o.Layer.ListObjects(r.s.base, in)
+	return r.s.o.Layer.ListObjects(r.cx, in)
 }
 
 // objectItems renders listed objects.

@@ -51,7 +51,7 @@ func (r *request) createMultipartUpload() error {
 	if err != nil {
 		return s3err.Wrap(s3err.InvalidRequest, err)
 	}
-	up, err := r.s.o.Layer.CreateMultipartUpload(r.s.base, r.bucket, r.key, meta, spec, r.principal.Account)
+	up, err := r.s.o.Layer.CreateMultipartUpload(r.cx, r.bucket, r.key, meta, spec, r.principal.Account)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (r *request) uploadPart() error {
 		return err
 	}
 	in.Meta = object.ObjectMeta{} // parts carry no metadata of their own
-	info, err := r.s.o.Layer.UploadPart(r.s.base, uploadID, part, in)
+	info, err := r.s.o.Layer.UploadPart(r.cx, uploadID, part, in)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (r *request) abortMultipartUpload() error {
 	if uploadID == "" {
 		return s3err.New(s3err.NoSuchUpload)
 	}
-	if err := r.s.o.Layer.AbortMultipartUpload(r.s.base, r.bucket, r.key, uploadID); err != nil {
+	if err := r.s.o.Layer.AbortMultipartUpload(r.cx, r.bucket, r.key, uploadID); err != nil {
 		return err
 	}
 	r.writeEmpty(http.StatusNoContent)
@@ -134,7 +134,7 @@ func (r *request) listParts() error {
 	if err != nil {
 		return err
 	}
-	parts, truncated, next, err := r.s.o.Layer.ListParts(r.s.base, r.bucket, r.key, uploadID, marker, maxParts)
+	parts, truncated, next, err := r.s.o.Layer.ListParts(r.cx, r.bucket, r.key, uploadID, marker, maxParts)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (r *request) listMultipartUploads() error {
 	}
 	prefix, delim := r.queryValue("prefix"), r.queryValue("delimiter")
 	keyMarker, idMarker := r.queryValue("key-marker"), r.queryValue("upload-id-marker")
-	uploads, prefixes, truncated, err := r.s.o.Layer.ListMultipartUploads(r.s.base, r.bucket, prefix, delim, keyMarker, idMarker, maxUploads)
+	uploads, prefixes, truncated, err := r.s.o.Layer.ListMultipartUploads(r.cx, r.bucket, prefix, delim, keyMarker, idMarker, maxUploads)
 	if err != nil {
 		return err
 	}

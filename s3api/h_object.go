@@ -68,7 +68,7 @@ func (r *request) putObject() error {
 		return err
 	}
 	in.Cond = cond
-	info, err := r.s.o.Layer.PutObject(r.s.base, in)
+	info, err := r.s.o.Layer.PutObject(r.cx, in)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (r *request) getObject() error {
 	if err != nil {
 		return err
 	}
-	obj, err := r.s.o.Layer.GetObject(r.s.base, in)
+	obj, err := r.s.o.Layer.GetObject(r.cx, in)
 	if err != nil {
 		return r.getError(err, in)
 	}
@@ -133,7 +133,7 @@ func (r *request) getObject() error {
 		r.ctx.Response.Header.SetContentLength(0)
 		return nil
 	}
-	r.ctx.Response.SetBodyStream(&objectStream{r: r, obj: obj}, int(obj.Range.Length))
+	r.ctx.Response.SetBodyStream(&objectStream{r: r, obj: obj, end: r.detach()}, int(obj.Range.Length))
 	return nil
 }
 
@@ -149,13 +149,13 @@ func (r *request) headObject() error {
 	rng, partial := object.Range{}, false
 	if in.RangeHeader != "" || in.PartNumber > 0 {
 		in.HeadOnly = true // resolve the range, open no data
-		obj, err := r.s.o.Layer.GetObject(r.s.base, in)
+		obj, err := r.s.o.Layer.GetObject(r.cx, in)
 		if err != nil {
 			return r.getError(err, in)
 		}
 		info, rng, partial = obj.Info, obj.Range, obj.Partial
 	} else {
-		if info, err = r.s.o.Layer.HeadObject(r.s.base, in); err != nil {
+		if info, err = r.s.o.Layer.HeadObject(r.cx, in); err != nil {
 			return r.getError(err, in)
 		}
 		rng = object.Range{Length: info.Size}
@@ -201,13 +201,13 @@ func (r *request) getError(err error, in object.GetInput) error {
 	case errors.Is(err, object.ErrInvalidRange):
 		head := in
 		head.RangeHeader, head.Cond, head.PartNumber = "", object.Conditions{}, 0
-		if info, herr := r.s.o.Layer.HeadObject(r.s.base, head); herr == nil {
+		if info, herr := r.s.o.Layer.HeadObject(r.cx, head); herr == nil {
 			r.objectSize = info.Size
 		}
 	case errors.Is(err, object.ErrNotModified):
 		head := in
 		head.RangeHeader, head.Cond = "", object.Conditions{}
-		if info, herr := r.s.o.Layer.HeadObject(r.s.base, head); herr == nil {
+		if info, herr := r.s.o.Layer.HeadObject(r.cx, head); herr == nil {
 			r.notModified = &info
 		}
 	}
@@ -217,7 +217,7 @@ func (r *request) getError(err error, in object.GetInput) error {
 // deleteObject serves DELETE /bucket/key: 204 whether or not the key
 // existed, as S3 does.
 func (r *request) deleteObject() error {
-	err := r.s.o.Layer.DeleteObject(r.s.base, r.bucket, r.key)
+	err := r.s.o.Layer.DeleteObject(r.cx, r.bucket, r.key)
 	if err != nil && !errors.Is(err, object.ErrNoSuchKey) {
 		return err
 	}
@@ -233,6 +233,16 @@ type objectStream struct {
 	r   *request
 	obj *object.Object
 	err error
+	// end finishes the request's context once the body is written or
+	// dropped (fasthttp calls Close either way).
+	end func()
+}
+
+// Close implements io.Closer: fasthttp calls it when the response is done
+// with, written or not.
+func (o *objectStream) Close() error {
+	o.end()
+	return nil
 }
 
 // Read is never used by fasthttp (SupportsBodyWriteTo is true); it exists
@@ -249,8 +259,11 @@ func (o *objectStream) SupportsBodyWriteTo() bool { return true }
 // error midway can only be reported by closing the connection, which
 // fasthttp does when WriteTo fails.
 func (o *objectStream) WriteTo(w io.Writer) (int64, error) {
+	// A failed write (the client left) ends the stream; end cancels the
+	// request's context so nothing the layer started keeps running.
+	defer o.end()
 	dw := &deadlineWriter{w: w, ctx: o.r.ctx, timeout: o.r.s.o.BodyTimeout}
-	n, err := o.obj.WriteTo(o.r.s.base, dw)
+	n, err := o.obj.WriteTo(o.r.cx, dw)
 	if err != nil {
 		o.err = err
 		o.r.s.log.Error("s3api: object stream failed", "id", o.r.id, "bucket", o.r.bucket, "key", o.r.key,

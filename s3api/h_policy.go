@@ -21,7 +21,7 @@ type policyStatus struct {
 
 // getBucketPolicy serves GET /bucket?policy: the document exactly as PUT.
 func (r *request) getBucketPolicy() error {
-	doc, err := r.s.o.Layer.GetBucketPolicy(r.s.base, r.bucket)
+	doc, err := r.s.o.Layer.GetBucketPolicy(r.cx, r.bucket)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (r *request) putBucketPolicy() error {
 		}
 	}
 	// A missing bucket is NoSuchBucket whatever the document says.
-	if _, err := r.s.o.Layer.HeadBucket(r.s.base, r.bucket); err != nil {
+	if _, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket); err != nil {
 		return err
 	}
 	if _, err := policy.ParseBucket(r.bucket, body.data); err != nil {
@@ -78,7 +78,7 @@ func (r *request) putBucketPolicy() error {
 		// which statement is wrong. Nothing else is revealed.
 		return s3err.Newf(s3err.MalformedPolicy, "%s", malformedDetail(err))
 	}
-	if err := r.s.o.Layer.PutBucketPolicy(r.s.base, r.bucket, body.data); err != nil {
+	if err := r.s.o.Layer.PutBucketPolicy(r.cx, r.bucket, body.data); err != nil {
 		return err
 	}
 	r.s.policies.forget(r.bucket)
@@ -88,7 +88,7 @@ func (r *request) putBucketPolicy() error {
 
 // deleteBucketPolicy serves DELETE /bucket?policy (204).
 func (r *request) deleteBucketPolicy() error {
-	if err := r.s.o.Layer.DeleteBucketPolicy(r.s.base, r.bucket); err != nil {
+	if err := r.s.o.Layer.DeleteBucketPolicy(r.cx, r.bucket); err != nil {
 		return err
 	}
 	r.s.policies.forget(r.bucket)
@@ -100,7 +100,7 @@ func (r *request) deleteBucketPolicy() error {
 // bucket's policy grants everyone access (policy.IsPublic). A bucket with
 // no policy answers NoSuchBucketPolicy, as S3 does.
 func (r *request) getBucketPolicyStatus() error {
-	doc, err := r.s.o.Layer.GetBucketPolicy(r.s.base, r.bucket)
+	doc, err := r.s.o.Layer.GetBucketPolicy(r.cx, r.bucket)
 	if err != nil {
 		return err
 	}

@@ -16,10 +16,14 @@ import (
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
 	r := s.newRequest(ctx)
+	r.begin()
 	r.startResponse()
 	op := s.serve(r)
 	// Whatever happened, leave nothing of the body on the connection.
 	r.drain()
+	if !r.detached {
+		r.end()
+	}
 	s.observe(r, op, start)
 	s.audit(r, op, ctx.Response.StatusCode(), start)
 	if s.log.Enabled(s.base, slog.LevelDebug) {
@@ -133,6 +137,20 @@ func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
 	return refuse.Status
 }
 
+// headerReceived runs as soon as a request's headers are in, before
+// fasthttp reads any of the body. A declared Content-Length over the
+// object size limit, which no operation accepts, is hidden from fasthttp
+// (set to 0) so it does not wait for the first 8 KiB of the body before
+// calling the handler; the handler still reads the declared length from
+// the raw headers, answers EntityTooLarge at once and closes the
+// connection (see drain).
+func (s *Server) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if int64(h.ContentLength()) > s.o.MaxObjectSize {
+		h.SetContentLength(0)
+	}
+	return fasthttp.RequestConfig{}
+}
+
 // isAnonymous reports whether the request carries no credentials at all
 // (no Authorization header, no presigned query).
 func (r *request) isAnonymous() bool {
@@ -170,7 +188,7 @@ func (s *Server) isHealthProbe(r *request) bool {
 func (s *Server) health(r *request) {
 	status := http.StatusOK
 	if r.rawPath == "/health/ready" && s.o.Ready != nil {
-		if err := s.o.Ready(s.base); err != nil {
+		if err := s.o.Ready(r.cx); err != nil {
 			s.log.Warn("s3api: not ready", "err", err)
 			status = http.StatusServiceUnavailable
 		}
@@ -194,7 +212,7 @@ func (r *request) checkExpectedOwner(header, bucket string) error {
 	if !ok || bucket == "" {
 		return nil
 	}
-	info, err := r.s.o.Layer.HeadBucket(r.s.base, bucket)
+	info, err := r.s.o.Layer.HeadBucket(r.cx, bucket)
 	if err != nil {
 		return nil // the operation itself reports the missing bucket
 	}

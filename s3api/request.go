@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strconv"
+	"sync"
 
 	"github.com/tasmaniancloud/rustfs/iam"
 	"github.com/tasmaniancloud/rustfs/object"
@@ -43,6 +44,15 @@ type request struct {
 	objectSize  int64
 	notModified *object.ObjectInfo
 
+	// cx is the context the request's work runs under: derived from the
+	// server's base context, cancelled when the client disconnects (see
+	// disconnectWatch) and when the response is finished. end cancels it;
+	// a response that streams after the handler returns takes end over
+	// through detach.
+	cx       context.Context
+	end      func()
+	detached bool
+
 	// errCode is the S3 error code answered, for the audit log.
 	errCode string
 
@@ -52,12 +62,36 @@ type request struct {
 
 // newRequest parses the request line and headers of ctx.
 func (s *Server) newRequest(ctx *fasthttp.RequestCtx) *request {
-	r := &request{s: s, ctx: ctx, id: s.nextRequestID(), objectSize: -1}
+	r := &request{s: s, ctx: ctx, id: s.nextRequestID(), objectSize: -1, cx: s.base, end: func() {}}
 	r.method = string(ctx.Method())
 	r.rawPath, r.rawQuery = splitRequestURI(ctx.Request.Header.RequestURI())
 	r.hdr.parse(ctx.Request.Header.RawHeaders())
 	r.host = r.hdr.value("host")
 	return r
+}
+
+// begin gives r its own context, cancelled when the client's connection
+// goes away; the caller must call r.end (or detach it) when the response
+// is done.
+func (r *request) begin() {
+	cx, cancel := context.WithCancel(r.s.base)
+	stop := r.s.watch.watch(r.ctx.Conn(), cancel)
+	var once sync.Once
+	r.cx = cx
+	r.end = func() {
+		once.Do(func() {
+			stop()
+			cancel()
+		})
+	}
+}
+
+// detach hands the end of r's context to a response body that streams
+// after the handler returns; the body must call the returned function when
+// it is written or dropped.
+func (r *request) detach() func() {
+	r.detached = true
+	return r.end
 }
 
 // splitRequestURI splits a request target into its raw path and query. An

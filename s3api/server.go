@@ -28,11 +28,20 @@ const (
 	// DefaultMaxHeaderSize bounds the request line plus headers; fasthttp
 	// uses its read buffer size as that limit.
 	DefaultMaxHeaderSize = 16 << 10
-	// DefaultHeaderTimeout bounds reading a request's headers.
+	// DefaultHeaderTimeout bounds the time to the end of a request's
+	// headers: from the end of the TLS handshake (or the accept) on a new
+	// connection, from the first byte on a keep-alive one.
 	DefaultHeaderTimeout = 30 * time.Second
 	// DefaultIdleTimeout bounds how long a keep-alive connection waits for
-	// its next request.
-	DefaultIdleTimeout = 2 * time.Minute
+	// the first byte of its next request.
+	DefaultIdleTimeout = time.Minute
+	// DefaultTLSHandshakeTimeout bounds a new connection's TLS handshake.
+	DefaultTLSHandshakeTimeout = 10 * time.Second
+	// DefaultMaxConns caps concurrent connections in total.
+	DefaultMaxConns = 10000
+	// DefaultMaxConnsPerIP caps concurrent connections from one client (an
+	// IPv4 address or an IPv6 /64).
+	DefaultMaxConnsPerIP = 256
 	// DefaultBodyTimeout is the longest a body read or a response write may
 	// stall; it is a progress deadline renewed on every read and write, so a
 	// 5 GiB upload is not cut off while it keeps moving.
@@ -66,14 +75,19 @@ type Options struct {
 	MaxObjectSize int64
 	// MaxHeaderSize bounds the request line plus headers (default 16 KiB).
 	MaxHeaderSize int
-	// HeaderTimeout, IdleTimeout and BodyTimeout: see the Default* constants.
-	HeaderTimeout, IdleTimeout, BodyTimeout time.Duration
+	// HeaderTimeout, IdleTimeout, BodyTimeout and TLSHandshakeTimeout: see
+	// the Default* constants.
+	HeaderTimeout, IdleTimeout, BodyTimeout, TLSHandshakeTimeout time.Duration
 	// DrainLimit: see DefaultDrainLimit.
 	DrainLimit int
 	// CompleteKeepAlive: see DefaultCompleteKeepAlive.
 	CompleteKeepAlive time.Duration
-	// MaxConns caps concurrent connections (default fasthttp's 256 Ki).
+	// MaxConns caps concurrent connections (default DefaultMaxConns;
+	// negative: no cap). A connection over a cap is closed at accept.
 	MaxConns int
+	// MaxConnsPerIP caps concurrent connections from one IPv4 address or
+	// IPv6 /64 (default DefaultMaxConnsPerIP; negative: no cap).
+	MaxConnsPerIP int
 	// TLS, when set, makes Serve speak HTTPS on the listener it is given.
 	TLS *tls.Config
 	// Ready reports whether the server can take traffic, for
@@ -142,6 +156,9 @@ type Server struct {
 	// policies caches bucket policies for the default authorizer.
 	policies *bucketPolicies
 
+	// watch cancels in-flight requests whose client has disconnected.
+	watch *disconnectWatch
+
 	// configErr reports missing required Options at Serve.
 	configErr error
 }
@@ -170,6 +187,13 @@ func NewServer(o Options) *Server {
 	o.IdleTimeout = positiveOr(o.IdleTimeout, DefaultIdleTimeout)
 	o.BodyTimeout = positiveOr(o.BodyTimeout, DefaultBodyTimeout)
 	o.DrainLimit = positiveOr(o.DrainLimit, DefaultDrainLimit)
+	o.TLSHandshakeTimeout = positiveOr(o.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
+	if o.MaxConns == 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	if o.MaxConnsPerIP == 0 {
+		o.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
 	o.CompleteKeepAlive = positiveOr(o.CompleteKeepAlive, DefaultCompleteKeepAlive)
 	o.BucketPolicyTTL = positiveOr(o.BucketPolicyTTL, DefaultBucketPolicyTTL)
 	if o.Logger == nil {
@@ -187,7 +211,8 @@ func NewServer(o Options) *Server {
 	}
 	o.Domains = domains
 
-	s := &Server{o: o, log: o.Logger, region: o.Region, gate: newAuthGate(&o)}
+	s := &Server{o: o, log: o.Logger, region: o.Region, gate: newAuthGate(&o),
+		watch: newDisconnectWatch(DefaultDisconnectPoll)}
 	s.policies = newBucketPolicies(&o)
 	if s.o.Authorizer == nil {
 		s.o.Authorizer = newAuthorizer(s)
@@ -210,7 +235,10 @@ func NewServer(o Options) *Server {
 		ExpectHandler: s.expect,
 		ErrorHandler:  s.transportError,
 		Name:          "RustFS",
-		Concurrency:   o.MaxConns,
+		// The listener enforces MaxConns; fasthttp's own cap (answered
+		// 503) only backs it up.
+		Concurrency:    fasthttpConcurrency(o.MaxConns),
+		HeaderReceived: s.headerReceived,
 		// fasthttp's read buffer doubles as the header size limit.
 		ReadBufferSize:  o.MaxHeaderSize,
 		WriteBufferSize: 64 << 10,
@@ -235,6 +263,17 @@ func NewServer(o Options) *Server {
 	return s
 }
 
+// fasthttpConcurrency is fasthttp's own connection cap for maxConns
+// (negative: no cap of ours, fasthttp's default).
+func fasthttpConcurrency(maxConns int) int {
+	if maxConns <= 0 {
+		return 0
+	}
+	// A little headroom: a connection the listener has released may still
+	// be counted by fasthttp for a moment.
+	return maxConns + maxConns/8 + 16
+}
+
 // Serve accepts connections on ln until Shutdown. With Options.TLS set, ln
 // carries plain TCP and Serve terminates TLS on it.
 func (s *Server) Serve(ln net.Listener) error {
@@ -248,8 +287,13 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.listeners = append(s.listeners, ln)
 	s.mu.Unlock()
+	var obs ConnObserver
+	if co, ok := s.o.Observer.(ConnObserver); ok {
+		obs = co
+	}
+	ln = newLimitListener(ln, s.o.MaxConns, s.o.MaxConnsPerIP, s.log, obs)
 	if s.o.TLS != nil {
-		ln = tls.NewListener(ln, s.o.TLS)
+		ln = &tlsListener{Listener: ln, conf: s.o.TLS, timeout: s.o.TLSHandshakeTimeout}
 	}
 	return s.srv.Serve(ln)
 }

@@ -113,6 +113,16 @@ type Config struct {
 	AccessKey, SecretKey string
 	// ShutdownTimeout bounds the graceful drain on shutdown (default 30s).
 	ShutdownTimeout time.Duration
+	// MaxConns caps concurrent client connections (0: derived from the
+	// descriptor limit, at most 10000; negative: no cap); MaxConnsPerIP caps
+	// them per IPv4 address or IPv6 /64 (default 256; negative: no cap).
+	// A connection over a cap is closed at accept.
+	MaxConns, MaxConnsPerIP int
+	// HeaderTimeout bounds the time to the end of a request's headers
+	// (default 30s), TLSHandshakeTimeout a new connection's handshake
+	// (default 10s), IdleTimeout a keep-alive connection's wait for its
+	// next request (default 60s).
+	HeaderTimeout, TLSHandshakeTimeout, IdleTimeout time.Duration
 	// Maint configures the background heal, scrub and GC scheduler.
 	Maint MaintConfig
 	// LogLevel is debug, info (default), warn or error; ignored when
@@ -158,25 +168,29 @@ type Config struct {
 // DefaultConfig returns the defaults of every setting.
 func DefaultConfig() Config {
 	return Config{
-		Address:         "127.0.0.1:9000",
-		DataDir:         "./data",
-		Region:          "us-east-1",
-		EC:              "4+2",
-		Fsync:           "always",
-		ETag:            "md5",
-		MaxSkew:         5 * time.Minute,
-		AuthFailBurst:   s3api.DefaultAuthFailBurst,
-		AuthFailRate:    s3api.DefaultAuthFailRate,
-		Keyring:         "local",
-		MultipartExpiry: 168 * time.Hour,
-		ReadGrace:       5 * time.Minute,
-		ShardTimeout:    10 * time.Second,
-		MaxDown:         2,
-		Backend:         "local",
-		ShutdownTimeout: 30 * time.Second,
-		LogLevel:        "info",
-		Maint:           DefaultMaintConfig(),
-		AuditLogMaxSize: DefaultAuditLogMaxSize,
+		Address:             "127.0.0.1:9000",
+		DataDir:             "./data",
+		Region:              "us-east-1",
+		EC:                  "4+2",
+		Fsync:               "always",
+		ETag:                "md5",
+		MaxSkew:             5 * time.Minute,
+		AuthFailBurst:       s3api.DefaultAuthFailBurst,
+		AuthFailRate:        s3api.DefaultAuthFailRate,
+		Keyring:             "local",
+		MultipartExpiry:     168 * time.Hour,
+		ReadGrace:           5 * time.Minute,
+		ShardTimeout:        10 * time.Second,
+		MaxDown:             2,
+		Backend:             "local",
+		ShutdownTimeout:     30 * time.Second,
+		MaxConnsPerIP:       s3api.DefaultMaxConnsPerIP,
+		HeaderTimeout:       s3api.DefaultHeaderTimeout,
+		TLSHandshakeTimeout: s3api.DefaultTLSHandshakeTimeout,
+		IdleTimeout:         s3api.DefaultIdleTimeout,
+		LogLevel:            "info",
+		Maint:               DefaultMaintConfig(),
+		AuditLogMaxSize:     DefaultAuditLogMaxSize,
 	}
 }
 
@@ -201,6 +215,10 @@ func (c Config) withDefaults() Config {
 		c.ShutdownTimeout = d.ShutdownTimeout
 	}
 	c.LogLevel = cmp.Or(c.LogLevel, d.LogLevel)
+	c.MaxConnsPerIP = cmp.Or(c.MaxConnsPerIP, d.MaxConnsPerIP)
+	c.HeaderTimeout = positiveOr(c.HeaderTimeout, d.HeaderTimeout)
+	c.TLSHandshakeTimeout = positiveOr(c.TLSHandshakeTimeout, d.TLSHandshakeTimeout)
+	c.IdleTimeout = positiveOr(c.IdleTimeout, d.IdleTimeout)
 	if c.AuditSIEMTimeout <= 0 {
 		c.AuditSIEMTimeout = 10 * time.Second
 	}
@@ -208,6 +226,14 @@ func (c Config) withDefaults() Config {
 		c.GatewayID, _ = os.Hostname()
 	}
 	return c
+}
+
+// positiveOr returns v, or def when v is zero or negative (unset).
+func positiveOr(v, def time.Duration) time.Duration {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // checkAuthFail refuses a failed-authentication rate that is not a finite

@@ -66,6 +66,13 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		return err
 	}
 	log.Info("rustfs: cpu kernels", "paths", cpu.Paths())
+	nofile, err := raiseFileLimit()
+	if err != nil {
+		log.Warn("rustfs: could not raise the open-file limit", "limit", nofile, "err", err)
+	}
+	maxConns := maxConnsFor(cfg.MaxConns, nofile)
+	log.Info("rustfs: connection limits", "open_files", nofile, "max_conns", maxConns,
+		"max_conns_per_ip", cfg.MaxConnsPerIP)
 
 	var info Started
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -126,8 +133,15 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		AuthFailBurst: cfg.AuthFailBurst,
 		AuthFailRate:  cfg.AuthFailRate,
 		Observer:      st.metrics,
-		Audit:         auditLog,
-		Metrics:       st.metrics.Handler(),
+		// A flood of idle or slow connections must not exhaust
+		// descriptors or crowd out other clients.
+		MaxConns:            maxConns,
+		MaxConnsPerIP:       cfg.MaxConnsPerIP,
+		HeaderTimeout:       cfg.HeaderTimeout,
+		TLSHandshakeTimeout: cfg.TLSHandshakeTimeout,
+		IdleTimeout:         cfg.IdleTimeout,
+		Audit:               auditLog,
+		Metrics:             st.metrics.Handler(),
 	})
 	ln, err := net.Listen("tcp", cfg.Address)
 	if err != nil {

@@ -60,16 +60,36 @@ type process struct {
 // failed.
 func startBinary(t *testing.T, dataDir string, extra ...string) *process {
 	t.Helper()
+	return startBinaryWith(t, dataDir, binaryOpts{args: extra})
+}
+
+// binaryOpts adjusts how startBinaryWith runs the server.
+type binaryOpts struct {
+	// args are extra `rustfs server` flags.
+	args []string
+	// nofile, when positive, is the RLIMIT_NOFILE (soft and hard) the
+	// server runs under, set by a shell's ulimit before it execs rustfs.
+	nofile int
+}
+
+// startBinaryWith is startBinary with extra flags and limits.
+func startBinaryWith(t *testing.T, dataDir string, o binaryOpts) *process {
+	t.Helper()
 	bin := rustfsBinary(t)
 	args := []string{"server", "--address", "127.0.0.1:0", "--data", dataDir,
 		"--tls-cert", fx.ca.CertFile, "--tls-key", fx.ca.KeyFile, "--log-level", "warn"}
-	args = append(args, extra...)
 	if fx.backend == backendRados {
 		// The backend's own settings come from the environment
 		// (RUSTFS_CEPH_CONF, RUSTFS_CEPH_KEYRING, RUSTFS_CEPH_USER).
 		args = append(args, "--backend", string(backendRados))
 	}
+	args = append(args, o.args...)
 	cmd := exec.Command(bin, args...)
+	if o.nofile > 0 {
+		// sh's ulimit -n sets the soft and the hard limit, so the server
+		// cannot raise it again; exec keeps the pid.
+		cmd = exec.Command("sh", append([]string{"-c", fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, o.nofile), bin}, args...)...)
+	}
 	cmd.Env = append(os.Environ(), "RUSTFS_ACCESS_KEY="+testAccessKey, "RUSTFS_SECRET_KEY="+testSecretKey)
 	proc, err := testproc.Start(cmd, 0)
 	if err != nil {

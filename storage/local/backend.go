@@ -10,6 +10,7 @@
 //	osd0..osd5/tmp/                     shards being written
 //	osd0..osd5/shards/<fanout>/<name>   committed shards
 //	osd0..osd5/meta/<namespace>/<key>   this OSD's metadata replica
+//	osd0..osd5/meta/.index.db, .index.lock  its ordered key index (index.go)
 //	meta/.locks/00..ff, open            write locks (coordination only)
 //	meta/.cluster                       the cluster uuid (bootstrap only)
 //
@@ -126,6 +127,15 @@ func Open(o Options) (*Backend, error) {
 	if err := b.identifyAll(maxDown); err != nil {
 		b.Close()
 		return nil, err
+	}
+	// Build (a data directory from before the index, a replacement disk)
+	// or check every replica's index now rather than on a first listing.
+	for _, o := range b.osds {
+		if usable(o) {
+			if err := o.idx.ensure(); err != nil {
+				log.Warn("local: meta index unusable; listing reads the replica's directory", "osd", o.id, "err", err)
+			}
+		}
 	}
 	if sio != nil {
 		// After identifyAll: the OSD directories exist now, so each one's

@@ -30,9 +30,10 @@ import (
 // .locks, so several gateway processes may share the directories and
 // conditional writes stay atomic.
 //
-// Listing reads the namespace directories of R replicas and merges them:
-// O(n) per page in the number of keys of the namespace. That suits the
-// embedded backend; the RADOS backend keeps a sharded, ordered index.
+// Listing seeks the ordered key indexes (index.go) of R replicas and
+// merges them, so a page costs O(page) quorum reads plus the stale
+// entries met (which it prunes); a replica whose index is unusable is
+// listed from its directory instead, at O(keys in the namespace).
 type Meta struct {
 	dir   string // <data>/meta: locks only
 	reps  []*OSD
@@ -63,6 +64,9 @@ func newMeta(dir string, reps []*OSD, fsync bool, log *slog.Logger) (*Meta, erro
 		return nil, fmt.Errorf("local: meta dir: %w", err)
 	}
 	w, r := quorums(len(reps))
+	for _, o := range reps {
+		o.idx = newMetaIndex(o, fsync, log)
+	}
 	return &Meta{dir: dir, reps: reps, w: w, r: r, fsync: fsync, locks: newStripeLocks(locks), now: time.Now, log: log}, nil
 }
 
@@ -174,7 +178,7 @@ func (m *Meta) repair(ctx context.Context, ns, nsName, name, key string) (int, e
 		if !stale(c, &w) {
 			continue
 		}
-		if err := writeCopy(m.reps[i], nsName, name, img, m.fsync); err != nil {
+		if err := writeCopy(m.reps[i], nsName, name, key, img, m.fsync); err != nil {
 			errs = append(errs, fmt.Errorf("OSD %s: %w", m.reps[i].id, err))
 			continue
 		}
@@ -233,7 +237,7 @@ func (m *Meta) Get(ctx context.Context, ns, key string) ([]byte, storage.Version
 
 // writeAll writes img to every usable replica in parallel and fails unless
 // at least W copies were written.
-func (m *Meta) writeAll(nsName, name string, img []byte) error {
+func (m *Meta) writeAll(nsName, name, key string, img []byte) error {
 	errs := make([]error, len(m.reps))
 	var wg sync.WaitGroup
 	for i, o := range m.reps {
@@ -244,7 +248,7 @@ func (m *Meta) writeAll(nsName, name string, img []byte) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = writeCopy(o, nsName, name, img, m.fsync)
+			errs[i] = writeCopy(o, nsName, name, key, img, m.fsync)
 		}()
 	}
 	wg.Wait()
@@ -315,7 +319,7 @@ func (m *Meta) Put(ctx context.Context, ns, key string, val []byte, cond storage
 		return 0, fmt.Errorf("local: put %s/%q: version %d, want %d: %w", ns, key, have, cond.IfVersion, storage.ErrPrecondition)
 	}
 	v := m.nextVersion(old)
-	if err := m.writeAll(nsName, name, encodeValue(key, val, v)); err != nil {
+	if err := m.writeAll(nsName, name, key, encodeValue(key, val, v)); err != nil {
 		return 0, fmt.Errorf("local: put %s/%q: %w", ns, key, err)
 	}
 	return v, nil
@@ -343,21 +347,20 @@ func (m *Meta) Delete(ctx context.Context, ns, key string, cond storage.Cond) er
 	}
 	// err != nil here means every copy is damaged: deleting such a key is
 	// exactly what an operator needs to do.
-	if err := m.writeAll(nsName, name, encodeTombstone(key, m.nextVersion(old))); err != nil {
+	if err := m.writeAll(nsName, name, key, encodeTombstone(key, m.nextVersion(old))); err != nil {
 		return fmt.Errorf("local: delete %s/%q: %w", ns, key, err)
 	}
 	return nil
 }
 
-// listed is one candidate of a listing.
-type listed struct{ key, name string }
-
 // List returns up to limit entries of ns with keys starting with prefix and
 // sorting strictly after after, in byte order. limit ≤ 0 returns nothing.
-// The names of R replicas are merged (a live key is on W replicas, so on
-// at least one of them) and each candidate is read with a quorum read:
-// deleted keys (tombstones) are skipped, as are keys whose every copy is
-// damaged (logged), so one unreadable record never breaks a listing.
+// The indexes of R replicas are merged (a live key is on W replicas, so
+// in at least one of their indexes) and each candidate is read with a
+// quorum read, in order, until the page is full: deleted keys (tombstones)
+// and index entries with no record are skipped and pruned from the
+// indexes, and keys whose every copy is damaged are skipped (logged), so
+// one unreadable record never breaks a listing.
 func (m *Meta) List(ctx context.Context, ns, prefix, after string, limit int) ([]storage.Entry, error) {
 	if ns == "" || len(ns) > storage.MaxKeyLen {
 		return nil, fmt.Errorf("local: meta: namespace of %d bytes: %w", len(ns), storage.ErrInvalid)
@@ -369,91 +372,205 @@ func (m *Meta) List(ctx context.Context, ns, prefix, after string, limit int) ([
 		return nil, err
 	}
 	nsName := escapeName(ns)
-	cands, err := m.candidates(ctx, nsName, prefix, after, m.r)
+	srcs, err := m.sources(nsName, prefix, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("local: list %s: %w", ns, err)
 	}
-	out := make([]storage.Entry, 0, min(limit, len(cands)))
-	for _, c := range cands {
-		if len(out) == limit {
-			break
-		}
+	var out []storage.Entry
+	for len(out) < limit {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		rec, err := m.get(ctx, ns, nsName, c.name, c.key)
+		key, ok := nextKey(srcs)
+		if !ok || !strings.HasPrefix(key, prefix) {
+			// Keys with the prefix are contiguous and every source starts
+			// at or after it: the first one without it ends the listing.
+			break
+		}
+		if key == "" || len(key) > storage.MaxKeyLen || key <= after {
+			continue // a damaged index entry
+		}
+		name := escapeName(key)
+		rec, err := m.get(ctx, ns, nsName, name, key)
 		switch {
 		case errors.Is(err, storage.ErrNotFound):
+			m.pruneStale(ctx, ns, nsName, name, key)
 			continue
 		case errors.Is(err, errCorrupt):
-			m.log.Warn("local: list skips unrecoverable metadata", "ns", ns, "key", c.key, "err", err)
+			m.log.Warn("local: list skips unrecoverable metadata", "ns", ns, "key", key, "err", err)
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("local: list %s: %q: %w", ns, c.key, err)
+			return nil, fmt.Errorf("local: list %s: %q: %w", ns, key, err)
 		}
-		out = append(out, storage.Entry{Key: c.key, Value: rec.val, Version: rec.v})
+		out = append(out, storage.Entry{Key: key, Value: rec.val, Version: rec.v})
 	}
 	return out, nil
 }
 
-// candidates merges the namespace listings of replicas until want
-// complete ones (a refilling replica's listing counts for names only) and
-// returns the keys passing the filter, sorted. With fewer complete
-// listings than want it also returns an error wrapping ErrUnavailable.
-func (m *Meta) candidates(ctx context.Context, nsName, prefix, after string, want int) ([]listed, error) {
-	seen := map[string]bool{}
-	var cands []listed
+// listSource yields one replica's keys of a namespace in order: from its
+// index a chunk at a time, or (index unusable) from its directory.
+type listSource struct {
+	o      *OSD
+	nsName string
+	prefix string
+	buf    []string
+	pos    int
+	next   string // where the next chunk starts
+	incl   bool   // whether next itself may be returned
+	chunk  int
+	done   bool // buf holds everything left
+}
+
+// sources opens the listings of replicas until R complete ones (a
+// refilling replica's listing counts for names only), positioned at the
+// first key ≥ prefix and > after. With fewer than R it fails with an error
+// wrapping ErrUnavailable.
+func (m *Meta) sources(nsName, prefix, after string, limit int) ([]*listSource, error) {
+	from, incl := after, false
+	if prefix > after {
+		from, incl = prefix, true
+	}
+	var srcs []*listSource
 	complete := 0
 	for _, o := range m.reps {
-		if complete >= want {
+		if complete >= m.r {
 			break
 		}
 		if !usable(o) {
 			continue
 		}
-		dir := filepath.Join(o.metaDir(), nsName)
-		ns, err := readDirNames(dir)
-		if err != nil {
+		s := &listSource{o: o, nsName: nsName, prefix: prefix, next: from, incl: incl,
+			chunk: min(max(limit+limit/4+1, 16), 1024)}
+		if err := s.fill(); err != nil {
 			o.check(err)
 			continue
 		}
+		srcs = append(srcs, s)
 		if !o.filling.Load() {
 			complete++
 		}
-		for _, name := range ns {
-			if seen[name] {
-				continue
-			}
-			seen[name] = true
-			key, ok := "", false
-			if isHashName(name) {
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-				if rec, err := readRecordFile(o, filepath.Join(dir, name)); err == nil {
-					key, ok = rec.key, true
-				}
-			} else {
-				key, ok = unescapeName(name)
-			}
-			if ok && keep(key, prefix, after) {
-				cands = append(cands, listed{key: key, name: name})
-			}
-		}
 	}
-	sort.Slice(cands, func(i, j int) bool { return cands[i].key < cands[j].key })
-	if complete < want {
-		return cands, fmt.Errorf("%d of %d replicas listed, need %d: %w", complete, len(m.reps), want, storage.ErrUnavailable)
+	if complete < m.r {
+		return nil, fmt.Errorf("%d of %d replicas listed, need %d: %w", complete, len(m.reps), m.r, storage.ErrUnavailable)
 	}
-	return cands, nil
+	return srcs, nil
 }
 
-func keep(key, prefix, after string) bool {
-	return strings.HasPrefix(key, prefix) && key > after
+// fill loads the source's next chunk, reading the directory when the
+// index fails.
+func (s *listSource) fill() error {
+	s.buf, s.pos = s.buf[:0], 0
+	if s.o.idx != nil {
+		keys, err := s.o.idx.scan(s.nsName, s.next, s.incl, s.chunk)
+		if err == nil {
+			s.buf = keys
+			s.done = len(keys) < s.chunk
+			if n := len(keys); n > 0 {
+				s.next, s.incl = keys[n-1], false
+				if !strings.HasPrefix(keys[n-1], s.prefix) {
+					s.done = true // nothing further can match
+				}
+			}
+			s.chunk = min(2*s.chunk, 8192)
+			return nil
+		}
+	}
+	// No index: the replica's whole directory, sorted.
+	byName, err := dirKeys(s.o, s.nsName)
+	if err != nil {
+		return fmt.Errorf("OSD %s: %w", s.o.id, err)
+	}
+	s.buf = s.buf[:0]
+	for _, k := range byName {
+		if strings.HasPrefix(k, s.prefix) && (k > s.next || s.incl && k == s.next) {
+			s.buf = append(s.buf, k)
+		}
+	}
+	sort.Strings(s.buf)
+	s.done = true
+	return nil
+}
+
+// peek returns the source's next key.
+func (s *listSource) peek() (string, bool) {
+	for s.pos == len(s.buf) {
+		if s.done {
+			return "", false
+		}
+		if err := s.fill(); err != nil {
+			// The directory failed after the index did: the replica is
+			// gone, and the other sources still hold every live key.
+			s.o.check(err)
+			s.buf, s.pos, s.done = nil, 0, true
+		}
+	}
+	return s.buf[s.pos], true
+}
+
+// nextKey pops the smallest key of all sources (once, however many hold
+// it).
+func nextKey(srcs []*listSource) (string, bool) {
+	best, ok := "", false
+	for _, s := range srcs {
+		if k, has := s.peek(); has && (!ok || k < best) {
+			best, ok = k, true
+		}
+	}
+	if !ok {
+		return "", false
+	}
+	for _, s := range srcs {
+		if k, has := s.peek(); has && k == best {
+			s.pos++
+		}
+	}
+	return best, true
+}
+
+// pruneStale removes key from the indexes of the replicas that hold no
+// live record of it, after List found it deleted or absent. It re-reads
+// the key under its write lock, so a concurrent Put (which inserts into the
+// indexes before writing) cannot lose its entry. Failures only leave work
+// for the next List or Scrub.
+func (m *Meta) pruneStale(ctx context.Context, ns, nsName, name, key string) {
+	unlock, err := m.locks.lock(ctx, stripeOf(nsName, name))
+	if err != nil {
+		return
+	}
+	defer unlock()
+	copies, win, err := m.quorumRead(nsName, name, key, true)
+	if err != nil || win >= 0 && !copies[win].rec.tomb {
+		return
+	}
+	if n := m.pruneIndex(nsName, key, copies); n > 0 {
+		m.log.Debug("local: meta index entries pruned", "ns", ns, "key", key, "replicas", n)
+	}
+}
+
+// pruneIndex removes key from the index of every usable replica whose copy
+// is missing or a tombstone, and returns how many it changed. The caller
+// holds the key's lock and has found no live winner in copies.
+func (m *Meta) pruneIndex(nsName, key string, copies []replicaCopy) int {
+	n := 0
+	for i, o := range m.reps {
+		c := copies[i]
+		if o.idx == nil || !usable(o) || !(c.st == copyMissing || c.st == copyOK && c.rec.tomb) {
+			continue
+		}
+		if err := o.idx.remove(nsName, key); err != nil {
+			m.log.Warn("local: meta index prune failed", "osd", o.id, "key", key, "err", err)
+			continue
+		}
+		n++
+	}
+	return n
 }
 
 // readDirNames lists dir without sorting; a missing directory is empty.
 func readDirNames(dir string) ([]string, error) {
+	if testHookReadDir != nil {
+		testHookReadDir(dir)
+	}
 	f, err := os.Open(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -464,3 +581,6 @@ func readDirNames(dir string) ([]string, error) {
 	defer f.Close()
 	return f.Readdirnames(-1)
 }
+
+// testHookReadDir, when set (tests only), sees every directory listing.
+var testHookReadDir func(dir string)

@@ -52,7 +52,7 @@ func (b *Backend) migrate() error {
 					ok++
 					continue
 				}
-				if writeCopy(o, nsName, name, img, m.fsync) == nil {
+				if writeCopy(o, nsName, name, rec.key, img, m.fsync) == nil {
 					ok++
 				}
 			}

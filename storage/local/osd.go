@@ -40,6 +40,7 @@ type OSD struct {
 	fault func(op string) error
 
 	io    *shardIO   // tuned write path (tunedwriter.go); nil: plain
+	idx   *metaIndex // ordered key index of the metadata replica (index.go)
 	group *syncGroup // shared commit sync; nil: per-shard fsyncs
 }
 

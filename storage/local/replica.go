@@ -84,16 +84,23 @@ func readRecordFile(o *OSD, file string) (record, error) {
 	return decodeRecord(b)
 }
 
-// writeCopy replaces replica o's copy of (nsName, name) by img: a
-// temporary file renamed over the old copy, so readers see one or the
-// other. A namespace directory removed by a concurrent scrub is
-// re-created.
-func writeCopy(o *OSD, nsName, name string, img []byte, fsync bool) error {
+// writeCopy replaces replica o's copy of (nsName, name), the record of
+// key, by img: a temporary file renamed over the old copy, so readers see
+// one or the other. A namespace directory removed by a concurrent scrub is
+// re-created. The key enters the replica's index first, so the index stays
+// a superset of the replica's records even across a crash; when the index
+// cannot take it the copy is not written (the write quorum decides).
+func writeCopy(o *OSD, nsName, name, key string, img []byte, fsync bool) error {
 	if !usable(o) {
 		return fmt.Errorf("OSD %s down", o.id)
 	}
 	if err := o.inject("write"); err != nil {
 		return o.check(err)
+	}
+	if o.idx != nil {
+		if err := o.idx.insert(nsName, key); err != nil {
+			return err
+		}
 	}
 	dir := filepath.Join(o.metaDir(), nsName)
 	var f *os.File

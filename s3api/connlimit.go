@@ -1,0 +1,227 @@
+package s3api
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Connection refusal reasons reported to a ConnObserver.
+const (
+	// ConnRefusedTotal: the server already holds Options.MaxConns
+	// connections.
+	ConnRefusedTotal = "total"
+	// ConnRefusedPerIP: the client (IPv4 address or IPv6 /64) already holds
+	// Options.MaxConnsPerIP connections.
+	ConnRefusedPerIP = "per_ip"
+)
+
+// ConnObserver, when Options.Observer also implements it, is told about
+// every connection closed at accept because a cap was reached (package
+// metrics implements it).
+type ConnObserver interface {
+	ConnRefused(reason string)
+}
+
+// Accept retry backoff, as net/http: from acceptRetryMin doubling to
+// acceptRetryMax while accept keeps failing.
+const (
+	acceptRetryMin = 5 * time.Millisecond
+	acceptRetryMax = time.Second
+	// acceptLogEvery rate-limits the accept-error log line.
+	acceptLogEvery = 10 * time.Second
+)
+
+// limitListener is the listener fasthttp serves from. It never hands
+// fasthttp an accept error it would treat as fatal: fasthttp's Serve
+// returns on any accept error that is not a timeout, EMFILE and ENFILE
+// included, which would let one client stop the server by exhausting file
+// descriptors. Such errors are retried here with a backoff instead.
+//
+// It also enforces the connection caps: a connection over the total or
+// per-client cap is closed at once, before fasthttp spends a goroutine or
+// a buffer on it, so a flood from one address cannot crowd out others.
+type limitListener struct {
+	net.Listener
+	maxConns, maxPerIP int
+	log                *slog.Logger
+	obs                ConnObserver
+
+	done      chan struct{}
+	closeOnce sync.Once
+
+	mu    sync.Mutex
+	total int
+	perIP map[netip.Addr]int
+
+	// Accessed only by the goroutine calling Accept (fasthttp's one accept
+	// loop per listener).
+	lastLog    time.Time
+	suppressed int
+}
+
+// newLimitListener wraps ln with the caps (zero or negative: no cap).
+func newLimitListener(ln net.Listener, maxConns, maxPerIP int, log *slog.Logger, obs ConnObserver) *limitListener {
+	return &limitListener{
+		Listener: ln, maxConns: maxConns, maxPerIP: maxPerIP, log: log, obs: obs,
+		done: make(chan struct{}), perIP: make(map[netip.Addr]int),
+	}
+}
+
+// Accept returns the next connection within the caps, retrying transient
+// accept failures until the listener is closed.
+func (l *limitListener) Accept() (net.Conn, error) {
+	backoff := time.Duration(0)
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			if !retryableAccept(err) {
+				return nil, err
+			}
+			backoff = min(max(2*backoff, acceptRetryMin), acceptRetryMax)
+			l.logAcceptError(err, backoff)
+			select {
+			case <-l.done:
+				return nil, net.ErrClosed
+			case <-time.After(backoff):
+			}
+			continue
+		}
+		backoff = 0
+		key := clientAddr(c.RemoteAddr())
+		if reason := l.admit(key); reason != "" {
+			_ = c.Close()
+			if l.obs != nil {
+				l.obs.ConnRefused(reason)
+			}
+			continue
+		}
+		return &limitedConn{Conn: c, l: l, key: key}, nil
+	}
+}
+
+// admit counts a new connection from key, or returns why it is refused.
+func (l *limitListener) admit(key netip.Addr) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.maxConns > 0 && l.total >= l.maxConns {
+		return ConnRefusedTotal
+	}
+	if l.maxPerIP > 0 && l.perIP[key] >= l.maxPerIP {
+		return ConnRefusedPerIP
+	}
+	l.total++
+	l.perIP[key]++
+	return ""
+}
+
+// release uncounts a closed connection from key.
+func (l *limitListener) release(key netip.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.total--
+	if n := l.perIP[key] - 1; n > 0 {
+		l.perIP[key] = n
+	} else {
+		delete(l.perIP, key)
+	}
+}
+
+// Close stops Accept, including one sleeping in a retry backoff.
+func (l *limitListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// logAcceptError logs accept failures at most once per acceptLogEvery,
+// with the number of failures not logged in between.
+func (l *limitListener) logAcceptError(err error, backoff time.Duration) {
+	now := time.Now()
+	if !l.lastLog.IsZero() && now.Sub(l.lastLog) < acceptLogEvery {
+		l.suppressed++
+		return
+	}
+	l.log.Warn("s3api: accept failed; retrying", "err", err, "backoff", backoff, "suppressed", l.suppressed)
+	l.lastLog, l.suppressed = now, 0
+}
+
+// retryableAccept reports whether an accept error is transient: out of
+// file descriptors or memory, an aborted handshake, or anything the
+// runtime calls a timeout or temporary. Only a closed listener and
+// unknown permanent errors end Serve.
+func retryableAccept(err error) bool {
+	if errors.Is(err, net.ErrClosed) {
+		return false
+	}
+	for _, e := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EPROTO} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	var te interface{ Timeout() bool }
+	if errors.As(err, &te) && te.Timeout() {
+		return true
+	}
+	var tmp interface{ Temporary() bool }
+	return errors.As(err, &tmp) && tmp.Temporary()
+}
+
+// limitedConn uncounts itself from its listener's caps when closed.
+type limitedConn struct {
+	net.Conn
+	l    *limitListener
+	key  netip.Addr
+	once sync.Once
+}
+
+// Close implements net.Conn.
+func (c *limitedConn) Close() error {
+	c.once.Do(func() { c.l.release(c.key) })
+	return c.Conn.Close()
+}
+
+// NetConn returns the accepted connection, for the disconnect watcher.
+func (c *limitedConn) NetConn() net.Conn { return c.Conn }
+
+// tlsListener terminates TLS on connections from the limit listener; each
+// connection's handshake is bounded by its own timeout (fasthttp runs the
+// handshake under ReadTimeout otherwise).
+type tlsListener struct {
+	net.Listener
+	conf    *tls.Config
+	timeout time.Duration
+}
+
+// Accept implements net.Listener.
+func (l *tlsListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &handshakeConn{Conn: tls.Server(c, l.conf), timeout: l.timeout}, nil
+}
+
+// handshakeConn is a server TLS connection whose Handshake (which fasthttp
+// calls before reading the first request) gives up after timeout. It keeps
+// *tls.Conn's methods, so fasthttp still sees a TLS connection.
+type handshakeConn struct {
+	*tls.Conn
+	timeout time.Duration
+}
+
+// Handshake runs the TLS handshake under the handshake timeout; a client
+// that stalls it has its connection closed.
+func (c *handshakeConn) Handshake() error {
+	if c.timeout <= 0 {
+		return c.Conn.Handshake()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	return c.Conn.HandshakeContext(ctx)
+}
