@@ -29,6 +29,12 @@ const (
 	DeleteObject               Action = "s3:DeleteObject"
 	ListMultipartUploadParts   Action = "s3:ListMultipartUploadParts"
 	AbortMultipartUpload       Action = "s3:AbortMultipartUpload"
+	// The bucket-policy permissions are their own, as in S3: s3:PutObject
+	// on a bucket never lets anyone rewrite who may access it.
+	GetBucketPolicy       Action = "s3:GetBucketPolicy"
+	PutBucketPolicy       Action = "s3:PutBucketPolicy"
+	DeleteBucketPolicy    Action = "s3:DeleteBucketPolicy"
+	GetBucketPolicyStatus Action = "s3:GetBucketPolicyStatus"
 )
 
 // ErrAccessDenied is returned by an Authorizer that refuses a request.

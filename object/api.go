@@ -53,6 +53,12 @@ var (
 	// ErrObjectSizeMismatch reports an x-amz-mp-object-size that differs
 	// from the completed object's size (S3 InvalidRequest).
 	ErrObjectSizeMismatch = errors.New("object: object size does not match x-amz-mp-object-size")
+	// ErrMalformedPolicy reports a bucket policy that does not parse or is
+	// not valid for the bucket (S3 MalformedPolicy, 400).
+	ErrMalformedPolicy = errors.New("object: malformed bucket policy")
+	// ErrNoSuchBucketPolicy reports a bucket without a policy (S3
+	// NoSuchBucketPolicy, 404).
+	ErrNoSuchBucketPolicy = errors.New("object: no bucket policy")
 )
 
 // Checksums holds S3 flexible checksums, base64-encoded as on the wire,
@@ -272,6 +278,13 @@ type Layer interface {
 	CreateBucketWith(ctx context.Context, in CreateBucketInput) error
 	HeadBucket(ctx context.Context, bucket string) (BucketInfo, error)
 	DeleteBucket(ctx context.Context, bucket string) error
+
+	// PutBucketPolicy validates and stores a bucket policy document
+	// verbatim; GetBucketPolicy returns it (ErrNoSuchBucketPolicy when
+	// there is none); DeleteBucketPolicy removes it.
+	PutBucketPolicy(ctx context.Context, bucket string, doc []byte) error
+	GetBucketPolicy(ctx context.Context, bucket string) ([]byte, error)
+	DeleteBucketPolicy(ctx context.Context, bucket string) error
 
 	PutObject(ctx context.Context, in PutInput) (ObjectInfo, error)
 	GetObject(ctx context.Context, in GetInput) (*Object, error)

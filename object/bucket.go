@@ -144,6 +144,12 @@ func (s *Store) DeleteBucket(ctx context.Context, bucket string) error {
 		}
 		return err
 	}
+	// The policy goes with the bucket. Failing here leaves a record bound
+	// to the deleted bucket's creation time, which no later bucket of the
+	// same name ever reads (see policyRecord).
+	if err := s.dropBucketPolicy(ctx, bucket); err != nil {
+		s.log.Warn("object: bucket deleted but its policy record was not", "bucket", bucket, "err", err)
+	}
 	return nil
 }
 

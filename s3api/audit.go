@@ -66,8 +66,9 @@ func (s *Server) audit(r *request, op string, status int, start time.Time) {
 	s.o.Audit.Log(rec)
 }
 
-// decision names the authorisation outcome. Until policies exist the
-// authorizer is iam.RootOnly, so "allow:root" is the only allow.
+// decision names the authorisation outcome. Anonymous requests run only
+// where a bucket policy grants them ("allow:anonymous"); root is allowed
+// unless a bucket policy's explicit Deny refuses it ("deny:policy").
 func decision(r *request, op string) string {
 	switch {
 	case r.ident == nil && r.errCode == s3err.SlowDown:
@@ -76,8 +77,10 @@ func decision(r *request, op string) string {
 		return "deny:size" // a refused 100-continue, before authentication
 	case r.ident == nil:
 		return "deny:auth"
-	case r.ident.Anonymous:
+	case r.ident.Anonymous && (op == "Anonymous" || r.errCode == s3err.AccessDenied):
 		return "deny:anonymous"
+	case r.ident.Anonymous:
+		return "allow:anonymous"
 	case r.errCode == s3err.AccessDenied:
 		return "deny:policy"
 	case r.ident.Account == iam.RootAccount:

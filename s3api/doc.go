@@ -7,9 +7,10 @@
 //
 //	fasthttp → handle: request id, health probes
 //	         → failed-authentication limit (503 SlowDown, no signature work)
-//	         → authenticate (sigv4.Verify; anonymous requests are denied)
+//	         → authenticate (sigv4.Verify, or anonymous)
 //	         → route (bucket, key, sub-resource → operation)
-//	         → authorize (iam.Authorizer)
+//	         → authorize (iam.Authorizer; by default the bucket policies,
+//	           with the request's condition keys: authz.go)
 //	         → operation handler → object.Layer
 //
 // and every failure on it becomes one S3 error document through package
@@ -20,7 +21,10 @@
 // Failed authentications (bad signatures, unknown keys, anonymous probes)
 // are limited per client address with a token bucket (Options.AuthFail*),
 // and unauthenticated or unauthorised callers get the same AccessDenied for
-// existing and missing buckets, so bucket names cannot be enumerated.
+// existing and missing buckets, so bucket names cannot be enumerated: an
+// anonymous request runs only where a bucket policy grants it, and every
+// other anonymous request (whatever the reason) is one bare AccessDenied
+// that counts as a failed authentication.
 //
 // Early answers (authentication failures, 4xx before the body was read)
 // drain a bounded amount of the unread body and otherwise close the

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tasmaniancloud/rustfs/iam/policy"
 	"github.com/tasmaniancloud/rustfs/object"
 )
 
@@ -40,6 +41,7 @@ type memLayer struct {
 type memBucket struct {
 	info    object.BucketInfo
 	objects map[string]*memObject
+	policy  []byte
 }
 
 type memObject struct {
@@ -144,6 +146,44 @@ func (m *memLayer) DeleteBucket(ctx context.Context, bucket string) error {
 		return object.ErrBucketNotEmpty
 	}
 	delete(m.buckets, bucket)
+	return nil
+}
+
+func (m *memLayer) PutBucketPolicy(ctx context.Context, bucket string, doc []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, err := m.bucket(bucket)
+	if err != nil {
+		return err
+	}
+	if _, err := policy.ParseBucket(bucket, doc); err != nil {
+		return fmt.Errorf("mem: %w: %w", object.ErrMalformedPolicy, err)
+	}
+	b.policy = bytes.Clone(doc)
+	return nil
+}
+
+func (m *memLayer) GetBucketPolicy(ctx context.Context, bucket string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, err := m.bucket(bucket)
+	if err != nil {
+		return nil, err
+	}
+	if b.policy == nil {
+		return nil, object.ErrNoSuchBucketPolicy
+	}
+	return bytes.Clone(b.policy), nil
+}
+
+func (m *memLayer) DeleteBucketPolicy(ctx context.Context, bucket string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, err := m.bucket(bucket)
+	if err != nil {
+		return err
+	}
+	b.policy = nil
 	return nil
 }
 

@@ -96,6 +96,7 @@ func (r *request) createBucket() error {
 	if err != nil {
 		return err
 	}
+	r.s.policies.forget(r.bucket) // drop a cached "no such bucket"
 	r.setHeader("Location", "/"+r.bucket)
 	r.writeEmpty(http.StatusOK)
 	return nil
@@ -165,6 +166,9 @@ func (r *request) deleteBucket() error {
 	if err := r.s.o.Layer.DeleteBucket(r.cx, r.bucket); err != nil {
 		return err
 	}
+	// The policy went with the bucket; a new bucket of this name must not
+	// be judged by it from this gateway's cache.
+	r.s.policies.forget(r.bucket)
 	r.writeEmpty(http.StatusNoContent)
 	return nil
 }

@@ -41,10 +41,8 @@ func (r *request) copyInput() (object.CopyInput, error) {
 	if err != nil {
 		return object.CopyInput{}, err
 	}
-	if err := r.s.o.Authorizer.Authorize(r.cx, iam.Request{
-		Principal: r.principal, Action: iam.GetObject, Bucket: bucket, Key: key,
-	}); err != nil {
-		return object.CopyInput{}, s3err.Wrap(s3err.AccessDenied, err)
+	if err := r.s.authorizeAction(r, nil, iam.GetObject, bucket, key); err != nil {
+		return object.CopyInput{}, err
 	}
 	if err := r.checkExpectedOwner("x-amz-source-expected-bucket-owner", bucket); err != nil {
 		return object.CopyInput{}, err

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/minio/crc64nvme"
+	"github.com/tasmaniancloud/rustfs/iam"
 	"github.com/tasmaniancloud/rustfs/object"
 	"github.com/tasmaniancloud/rustfs/s3err"
 )
@@ -64,7 +65,15 @@ func (r *request) deleteObjects() error {
 	results := make([]error, len(req.Objects))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, deleteParallelism)
+	denied := 0
 	for i, o := range req.Objects {
+		// DeleteObjects has no permission of its own: each key needs
+		// s3:DeleteObject, and a denied key is an AccessDenied entry.
+		if err := r.s.authorizeAction(r, nil, iam.DeleteObject, r.bucket, o.Key); err != nil {
+			results[i] = err
+			denied++
+			continue
+		}
 		if o.VersionID != "" && o.VersionID != "null" {
 			results[i] = s3err.Newf(s3err.NoSuchVersion, "Object versions are not implemented; only versionId=null exists.")
 			continue
@@ -81,6 +90,11 @@ func (r *request) deleteObjects() error {
 		}()
 	}
 	wg.Wait()
+	if r.principal.Anonymous && denied == len(req.Objects) {
+		// Nothing granted: an anonymous caller learns no more than from
+		// any other refused request.
+		return s3err.New(s3err.AccessDenied)
+	}
 	res := deleteResult{Xmlns: s3NS}
 	for i, o := range req.Objects {
 		if err := results[i]; err != nil {

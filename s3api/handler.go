@@ -61,14 +61,9 @@ func (s *Server) serve(r *request) string {
 	r.ident = ident
 	r.principal = iam.Principal{Account: ident.Account, AccessKey: ident.AccessKey, Anonymous: ident.Anonymous}
 	if ident.Anonymous {
-		// No anonymous access at all (no public buckets, no bucket
-		// enumeration); the authorizer would deny too, but saying so before
-		// routing reveals nothing about which buckets or operations exist.
-		// Anonymous probes count as failures: they are how enumeration
-		// starts.
-		att.fail(r, s3err.AccessDenied)
-		r.writeError(s3err.New(s3err.AccessDenied))
-		return "Anonymous"
+		// Only what a bucket policy grants "*"; refusals reveal nothing
+		// and count as failures (see serveAnonymous).
+		return s.serveAnonymous(r, &att, targetErr)
 	}
 	att.succeed(ident.AccessKey)
 	if s.isMetrics(r) {
@@ -86,10 +81,8 @@ func (s *Server) serve(r *request) string {
 		r.writeError(err)
 		return "Route"
 	}
-	if err := s.o.Authorizer.Authorize(r.cx, iam.Request{
-		Principal: r.principal, Action: op.action, Bucket: r.bucket, Key: r.key,
-	}); err != nil {
-		r.writeError(s3err.Wrap(s3err.AccessDenied, err))
+	if err := s.authorize(r, op); err != nil {
+		r.writeError(err)
 		return op.name
 	}
 	if err := r.checkExpectedOwner("x-amz-expected-bucket-owner", r.bucket); err != nil {
@@ -122,7 +115,7 @@ func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
 		// counted here or the header-only check would be a free oracle.
 		refuse = s3err.From(err)
 		att.fail(r, refuse.Code)
-	} else if r.isAnonymous() {
+	} else if r.isAnonymous() && !s.anonymousMayContinue(r) {
 		refuse = s3err.New(s3err.AccessDenied)
 		att.fail(r, refuse.Code)
 	} else {

@@ -15,7 +15,7 @@ import (
 const MetricsPath = "/rustfs/admin/v1/metrics"
 
 // metricsAction is the permission asked of the authorizer for MetricsPath
-// (iam.RootOnly grants it to root only).
+// (the default authorizer grants it to root only: no bucket policy applies).
 const metricsAction iam.Action = "rustfs:GetMetrics"
 
 // RequestObserver receives one call per answered request (package metrics

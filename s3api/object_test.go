@@ -237,7 +237,9 @@ func TestNotImplementedAndMethods(t *testing.T) {
 	for _, r := range []req{
 		{path: "/bkt/k", query: "acl"},
 		{path: "/bkt/k", query: "tagging"},
-		{path: "/bkt", query: "policy"},
+		{path: "/bkt/k", query: "policy"},
+		{method: http.MethodPut, path: "/bkt/k", query: "policy", body: []byte("{}")},
+		{path: "/bkt", query: "publicAccessBlock"},
 		{path: "/bkt", query: "lifecycle"},
 		{path: "/bkt/k", query: "versionId=3HL4kqtJlcpXroDTDmJ"},
 		{method: http.MethodPut, path: "/bkt", query: "versioning", body: []byte("<VersioningConfiguration/>")},

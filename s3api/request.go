@@ -29,6 +29,10 @@ type request struct {
 	bucket, key string
 	ident       *sigv4.Identity
 	principal   iam.Principal
+	// authz carries the request's policy condition keys, built at the
+	// first authorization and reused by later ones (DeleteObjects keys,
+	// copy sources).
+	authz context.Context
 
 	// body is the limited raw body reader once a handler opened it; nil
 	// when the request body was never touched.

@@ -46,6 +46,10 @@ var (
 	opDeleteObject            = &operation{"DeleteObject", iam.DeleteObject, (*request).deleteObject}
 	opCreateMultipartUpload   = &operation{"CreateMultipartUpload", iam.PutObject, (*request).createMultipartUpload}
 	opCompleteMultipartUpload = &operation{"CompleteMultipartUpload", iam.PutObject, (*request).completeMultipartUpload}
+	opGetBucketPolicy         = &operation{"GetBucketPolicy", iam.GetBucketPolicy, (*request).getBucketPolicy}
+	opPutBucketPolicy         = &operation{"PutBucketPolicy", iam.PutBucketPolicy, (*request).putBucketPolicy}
+	opDeleteBucketPolicy      = &operation{"DeleteBucketPolicy", iam.DeleteBucketPolicy, (*request).deleteBucketPolicy}
+	opGetBucketPolicyStatus   = &operation{"GetBucketPolicyStatus", iam.GetBucketPolicyStatus, (*request).getBucketPolicyStatus}
 )
 
 // unsupportedSubresources are S3 sub-resources this gateway does not
@@ -58,10 +62,9 @@ var unsupportedSubresources = map[string]bool{
 	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
 	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
 	"notification": true, "object-lock": true, "ownershipControls": true,
-	"policy": true, "policyStatus": true, "publicAccessBlock": true,
-	"renameObject": true, "replication": true, "requestPayment": true,
-	"restore": true, "retention": true, "select": true, "session": true,
-	"tagging": true, "torrent": true, "website": true,
+	"publicAccessBlock": true, "renameObject": true, "replication": true,
+	"requestPayment": true, "restore": true, "retention": true, "select": true,
+	"session": true, "tagging": true, "torrent": true, "website": true,
 }
 
 // unsupportedSubresource returns the first unsupported sub-resource the
@@ -122,14 +125,28 @@ func (s *Server) route(r *request) (*operation, error) {
 	if r.key == "" {
 		return s.routeBucket(r)
 	}
+	// Bucket-only sub-resources on an object key must not fall through to
+	// the plain object operation (PUT /b/k?policy would overwrite k).
+	for _, name := range [...]string{"policy", "policyStatus"} {
+		if _, ok := r.query(name); ok {
+			return nil, s3err.Newf(s3err.NotImplemented, "The %s sub-resource is not implemented on objects.", name)
+		}
+	}
 	return s.routeObject(r)
 }
 
 // routeBucket selects a bucket-level operation.
 func (s *Server) routeBucket(r *request) (*operation, error) {
 	_, uploads := r.query("uploads")
+	_, pol := r.query("policy")
 	switch r.method {
 	case http.MethodGet:
+		if pol {
+			return opGetBucketPolicy, nil
+		}
+		if _, ok := r.query("policyStatus"); ok {
+			return opGetBucketPolicyStatus, nil
+		}
 		if _, ok := r.query("location"); ok {
 			return opGetBucketLocation, nil
 		}
@@ -155,6 +172,9 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 	case http.MethodHead:
 		return opHeadBucket, nil
 	case http.MethodPut:
+		if pol {
+			return opPutBucketPolicy, nil
+		}
 		if _, ok := r.query("versioning"); ok {
 			return nil, s3err.Newf(s3err.NotImplemented, "Bucket versioning is not implemented.")
 		}
@@ -163,6 +183,9 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 		}
 		return opCreateBucket, nil
 	case http.MethodDelete:
+		if pol {
+			return opDeleteBucketPolicy, nil
+		}
 		if _, ok := r.query("encryption"); ok {
 			return opDeleteBucketEncryption, nil
 		}

@@ -59,9 +59,12 @@ type Options struct {
 	Layer object.Layer
 	// Verifier authenticates every request (required).
 	Verifier *sigv4.Verifier
-	// Authorizer decides what an authenticated principal may do
-	// (default iam.RootOnly).
+	// Authorizer decides what a principal may do (default: the bucket
+	// policies stored in Layer, see newAuthorizer).
 	Authorizer iam.Authorizer
+	// BucketPolicyTTL is how long the default authorizer caches a bucket's
+	// policy (default DefaultBucketPolicyTTL).
+	BucketPolicyTTL time.Duration
 	// Region is reported by GetBucketLocation and enforced on CreateBucket.
 	Region string
 	// Domains enable virtual-hosted-style requests: a Host of
@@ -150,6 +153,9 @@ type Server struct {
 	// Options.AuthFailBurst disables it.
 	gate *authGate
 
+	// policies caches bucket policies for the default authorizer.
+	policies *bucketPolicies
+
 	// watch cancels in-flight requests whose client has disconnected.
 	watch *disconnectWatch
 
@@ -172,9 +178,6 @@ func positiveOr[T int | int64 | time.Duration](v, def T) T {
 // listening. Options.Layer and Options.Verifier are required; without them
 // Serve returns an error.
 func NewServer(o Options) *Server {
-	if o.Authorizer == nil {
-		o.Authorizer = iam.RootOnly{}
-	}
 	if o.Region == "" {
 		o.Region = DefaultRegion
 	}
@@ -192,6 +195,7 @@ func NewServer(o Options) *Server {
 		o.MaxConnsPerIP = DefaultMaxConnsPerIP
 	}
 	o.CompleteKeepAlive = positiveOr(o.CompleteKeepAlive, DefaultCompleteKeepAlive)
+	o.BucketPolicyTTL = positiveOr(o.BucketPolicyTTL, DefaultBucketPolicyTTL)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -209,6 +213,10 @@ func NewServer(o Options) *Server {
 
 	s := &Server{o: o, log: o.Logger, region: o.Region, gate: newAuthGate(&o),
 		watch: newDisconnectWatch(DefaultDisconnectPoll)}
+	s.policies = newBucketPolicies(&o)
+	if s.o.Authorizer == nil {
+		s.o.Authorizer = newAuthorizer(s)
+	}
 	switch {
 	case o.Layer == nil:
 		s.configErr = errors.New("s3api: Options.Layer is required")

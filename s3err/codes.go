@@ -34,6 +34,7 @@ const (
 	InvalidToken                       = "InvalidToken"
 	InvalidURI                         = "InvalidURI"
 	KeyTooLongError                    = "KeyTooLongError"
+	MalformedPolicy                    = "MalformedPolicy"
 	MalformedXML                       = "MalformedXML"
 	MalformedTrailerError              = "MalformedTrailerError"
 	MaxMessageLengthExceeded           = "MaxMessageLengthExceeded"
@@ -43,6 +44,7 @@ const (
 	MissingRequestBodyError            = "MissingRequestBodyError"
 	MissingSecurityHeader              = "MissingSecurityHeader"
 	NoSuchBucket                       = "NoSuchBucket"
+	NoSuchBucketPolicy                 = "NoSuchBucketPolicy"
 	NoSuchKey                          = "NoSuchKey"
 	NoSuchUpload                       = "NoSuchUpload"
 	NoSuchVersion                      = "NoSuchVersion"
@@ -98,6 +100,7 @@ var table = map[string]entry{
 	InvalidToken:                       {http.StatusBadRequest, "The provided token is malformed or otherwise invalid."},
 	InvalidURI:                         {http.StatusBadRequest, "Couldn't parse the specified URI."},
 	KeyTooLongError:                    {http.StatusBadRequest, "Your key is too long."},
+	MalformedPolicy:                    {http.StatusBadRequest, "Policies must be valid JSON and the first byte must be '{'"},
 	MalformedXML:                       {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema."},
 	MalformedTrailerError:              {http.StatusBadRequest, "The request contained trailing data that was not well-formed or did not conform to our published schema."},
 	MaxMessageLengthExceeded:           {http.StatusBadRequest, "Your request was too big."},
@@ -107,6 +110,7 @@ var table = map[string]entry{
 	MissingRequestBodyError:            {http.StatusBadRequest, "Request Body is empty."},
 	MissingSecurityHeader:              {http.StatusBadRequest, "Your request is missing a required header."},
 	NoSuchBucket:                       {http.StatusNotFound, "The specified bucket does not exist."},
+	NoSuchBucketPolicy:                 {http.StatusNotFound, "The bucket policy does not exist"},
 	NoSuchKey:                          {http.StatusNotFound, "The specified key does not exist."},
 	NoSuchUpload:                       {http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed."},
 	NoSuchVersion:                      {http.StatusNotFound, "The specified version does not exist."},

@@ -60,6 +60,8 @@ var sentinels = []sentinel{
 	{object.ErrInvalidPartNumber, InvalidPart, "The requested part number does not exist in this object."},
 	{object.ErrKeyTooLong, KeyTooLongError, ""},
 	{object.ErrChecksumAlgorithmMismatch, InvalidRequest, "The checksum algorithm you specified does not match the one the multipart upload was created with."},
+	{object.ErrMalformedPolicy, MalformedPolicy, ""},
+	{object.ErrNoSuchBucketPolicy, NoSuchBucketPolicy, ""},
 	{object.ErrObjectSizeMismatch, InvalidRequest, "The provided x-amz-mp-object-size does not match the size of the completed object."},
 
 	{iam.ErrAccessDenied, AccessDenied, ""},

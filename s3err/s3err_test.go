@@ -52,6 +52,8 @@ var objectSentinels = map[string]error{
 	"ErrKeyTooLong":                object.ErrKeyTooLong,
 	"ErrChecksumAlgorithmMismatch": object.ErrChecksumAlgorithmMismatch,
 	"ErrObjectSizeMismatch":        object.ErrObjectSizeMismatch,
+	"ErrMalformedPolicy":           object.ErrMalformedPolicy,
+	"ErrNoSuchBucketPolicy":        object.ErrNoSuchBucketPolicy,
 }
 
 // exportedErrVars returns the names of exported package-level variables

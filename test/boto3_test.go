@@ -34,3 +34,26 @@ func TestBoto3(t *testing.T) {
 		})
 	}
 }
+
+// TestBoto3BucketPolicy runs clients/boto3_bpolicy.py: a bucket policy put
+// with boto3 grants an unsigned boto3 client reads of one prefix and
+// denies root's deletes until root removes it.
+func TestBoto3BucketPolicy(t *testing.T) {
+	t.Parallel()
+	py := needTool(t, "python3")
+	if _, errOut, err := execTool(t, toolEnv(), "", py, "-c", "import boto3"); err != nil {
+		missingTool(t, "boto3", errors.New(strings.TrimSpace(errOut)))
+	}
+	script, err := filepath.Abs(filepath.Join("clients", "boto3_bpolicy.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fx.gw.sdk()
+	bucket := bucketName("boto3-bpolicy")
+	t.Cleanup(func() { removeBucket(t, c, bucket) })
+	env := toolEnv("RUSTFS_ACCESS_KEY="+testAccessKey, "RUSTFS_SECRET_KEY="+testSecretKey)
+	out := runTool(t, env, "", py, script, fx.gw.Endpoint, fx.ca.CAFile, bucket)
+	if strings.TrimSpace(out) != "ok" {
+		t.Fatalf("boto3_bpolicy.py printed %q, want ok", out)
+	}
+}

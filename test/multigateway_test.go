@@ -96,4 +96,6 @@ func TestMultiGateway(t *testing.T) {
 		}
 		requireAbsent(t, cb, bucket, "shared/from-b")
 	})
+
+	t.Run("bucket-policy-across-gateways", func(t *testing.T) { policyAcrossGateways(t, a.gateway, b.gateway, bucket) })
 }

@@ -108,6 +108,8 @@ func removeBucket(t testing.TB, c *s3.Client, bucket string) {
 	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); httpStatus(err) == http.StatusNotFound {
 		return
 	}
+	// A bucket policy may deny the deletes below; root may always remove it.
+	_, _ = c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(bucket)})
 	ups, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
 	if err == nil {
 		for _, u := range ups.Uploads {

@@ -1,0 +1,102 @@
+package s3api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tasmaniancloud/rustfs/iam/policy"
+	"github.com/tasmaniancloud/rustfs/object"
+)
+
+// DefaultBucketPolicyTTL is how long a gateway trusts the bucket policy it
+// read from the object layer. Policies live in Meta, shared by every
+// gateway; a change made through another gateway takes effect here within
+// this time (through this gateway, at once).
+const DefaultBucketPolicyTTL = 2 * time.Second
+
+// maxPolicyEntries bounds the cache: anonymous requests can name any
+// bucket, so the cache must not grow with the names an attacker invents.
+const maxPolicyEntries = 4096
+
+// bucketPolicies is the per-gateway cache of parsed bucket policies and
+// owners, keyed by bucket, read through from the object layer.
+type bucketPolicies struct {
+	layer object.Layer
+	ttl   time.Duration
+	now   func() time.Time
+
+	mu sync.Mutex
+	m  map[string]policyEntry
+}
+
+type policyEntry struct {
+	p       *policy.Policy // nil: no policy (or no bucket)
+	owner   string
+	expires time.Time
+}
+
+func newBucketPolicies(o *Options) *bucketPolicies {
+	return &bucketPolicies{layer: o.Layer, ttl: o.BucketPolicyTTL, now: o.Now, m: make(map[string]policyEntry)}
+}
+
+// lookup is policy.Authorizer's Bucket callback: the bucket's parsed
+// policy (nil when it has none or does not exist) and its owner. A lookup
+// that fails (the backend is unavailable, a stored policy no longer
+// parses) is an error, which denies: access control fails closed.
+func (c *bucketPolicies) lookup(ctx context.Context, bucket string) (*policy.Policy, string, error) {
+	now := c.now()
+	c.mu.Lock()
+	e, ok := c.m[bucket]
+	c.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.p, e.owner, nil
+	}
+	e, err := c.load(ctx, bucket)
+	if err != nil {
+		return nil, "", err
+	}
+	e.expires = now.Add(c.ttl)
+	c.mu.Lock()
+	if len(c.m) >= maxPolicyEntries {
+		clear(c.m) // rare; the next lookups simply read through again
+	}
+	c.m[bucket] = e
+	c.mu.Unlock()
+	return e.p, e.owner, nil
+}
+
+func (c *bucketPolicies) load(ctx context.Context, bucket string) (policyEntry, error) {
+	if c.layer == nil {
+		return policyEntry{}, nil
+	}
+	info, err := c.layer.HeadBucket(ctx, bucket)
+	if errors.Is(err, object.ErrNoSuchBucket) {
+		return policyEntry{}, nil
+	}
+	if err != nil {
+		return policyEntry{}, fmt.Errorf("s3api: bucket %q: %w", bucket, err)
+	}
+	doc, err := c.layer.GetBucketPolicy(ctx, bucket)
+	if errors.Is(err, object.ErrNoSuchBucketPolicy) || errors.Is(err, object.ErrNoSuchBucket) {
+		return policyEntry{owner: info.Owner}, nil
+	}
+	if err != nil {
+		return policyEntry{}, fmt.Errorf("s3api: bucket %q policy: %w", bucket, err)
+	}
+	p, err := policy.ParseBucket(bucket, doc)
+	if err != nil {
+		return policyEntry{}, fmt.Errorf("s3api: stored policy of bucket %q: %w", bucket, err)
+	}
+	return policyEntry{p: p, owner: info.Owner}, nil
+}
+
+// forget drops bucket's entry, so a change made through this gateway
+// applies to its next request.
+func (c *bucketPolicies) forget(bucket string) {
+	c.mu.Lock()
+	delete(c.m, bucket)
+	c.mu.Unlock()
+}
