@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -216,12 +218,43 @@ type handshakeConn struct {
 }
 
 // Handshake runs the TLS handshake under the handshake timeout; a client
-// that stalls it has its connection closed.
+// that stalls it has its connection closed. A client that spoke plain HTTP
+// to this TLS port is told so (see answerPlainHTTP) instead of getting an
+// empty reply.
 func (c *handshakeConn) Handshake() error {
+	var err error
 	if c.timeout <= 0 {
-		return c.Conn.Handshake()
+		err = c.Conn.Handshake()
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		defer cancel()
+		err = c.Conn.HandshakeContext(ctx)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-	defer cancel()
-	return c.Conn.HandshakeContext(ctx)
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) && rh.Conn != nil && looksLikeHTTP(rh.RecordHeader) {
+		answerPlainHTTP(rh.Conn)
+	}
+	return err
+}
+
+// looksLikeHTTP reports whether the first five bytes of a connection start
+// an HTTP/1 request line rather than a TLS record.
+func looksLikeHTTP(h [5]byte) bool {
+	for _, m := range []string{"GET /", "PUT /", "POST ", "HEAD ", "DELET", "OPTIO", "PATCH", "CONNE"} {
+		if string(h[:]) == m {
+			return true
+		}
+	}
+	return false
+}
+
+// plainHTTPBody is what a plain-HTTP request to the TLS port is told.
+const plainHTTPBody = "This port speaks HTTPS (TLS 1.3): use https:// in the endpoint URL instead.\n"
+
+// answerPlainHTTP writes a 400 with plainHTTPBody on the raw connection (bounded by a
+// short deadline, so a client that does not read cannot hold it open).
+func answerPlainHTTP(c net.Conn) {
+	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"+
+		"Content-Length: "+strconv.Itoa(len(plainHTTPBody))+"\r\n\r\n"+plainHTTPBody)
 }

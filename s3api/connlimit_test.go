@@ -3,8 +3,10 @@ package s3api
 import (
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -204,6 +206,35 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 	tc, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
 	if err != nil {
 		t.Fatalf("TLS handshake: %v", err)
+	}
+	_ = tc.Close()
+}
+
+// TestPlainHTTPToTLSPort: a plain-HTTP request to the TLS port gets a 400
+// saying to use https, not an empty reply; TLS clients are unaffected.
+func TestPlainHTTPToTLSPort(t *testing.T) {
+	certPEM, keyPEM, err := selfSigned([]string{"127.0.0.1"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newTestEnv(t, func(o *Options) { o.TLS = TLSConfig(cert) })
+	addr := serveTCP(t, e)
+	res, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatalf("plain HTTP to the TLS port: %v (want a 400 answer)", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "use https://") {
+		t.Fatalf("plain HTTP to the TLS port: %d %q", res.StatusCode, body)
+	}
+	tc, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatalf("TLS handshake after a plain-HTTP client: %v", err)
 	}
 	_ = tc.Close()
 }
