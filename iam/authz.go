@@ -42,7 +42,10 @@ var ErrAccessDenied = errors.New("iam: access denied")
 
 // Principal is who made a request, as authentication established it.
 type Principal struct {
-	Account   string
+	Account string
+	// User is the user's name within Account; empty for the account's
+	// root credentials.
+	User      string
 	AccessKey string
 	// Anonymous is true for requests that carried no credentials at all.
 	Anonymous bool
@@ -75,7 +78,7 @@ func (RootOnly) Authorize(_ context.Context, r Request) error {
 	if r.Principal.Anonymous {
 		return fmt.Errorf("%w: anonymous %s", ErrAccessDenied, r.Action)
 	}
-	if r.Principal.Account != RootAccount {
+	if r.Principal.Account != RootAccount || r.Principal.User != "" {
 		return fmt.Errorf("%w: account %q may not %s", ErrAccessDenied, r.Principal.Account, r.Action)
 	}
 	return nil

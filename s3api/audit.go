@@ -91,6 +91,9 @@ func decision(r *request, op string) string {
 
 // principalARN is the ARN policies will name the account's principal by.
 func principalARN(account string) string {
+	if acct, user := iam.SplitAccount(account); user != "" {
+		return "arn:aws:iam::" + acct + ":user/" + user
+	}
 	if account == iam.RootAccount {
 		return "arn:aws:iam::" + account + ":root"
 	}

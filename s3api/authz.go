@@ -59,7 +59,9 @@ func (s *Server) authorizeAction(r *request, op *operation, action iam.Action, b
 	return err
 }
 
-func isRoot(p iam.Principal) bool { return !p.Anonymous && p.Account == iam.RootAccount }
+func isRoot(p iam.Principal) bool {
+	return !p.Anonymous && p.Account == iam.RootAccount && p.User == ""
+}
 
 func isPolicyAction(a iam.Action) bool {
 	return a == iam.GetBucketPolicy || a == iam.PutBucketPolicy || a == iam.DeleteBucketPolicy

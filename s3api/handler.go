@@ -59,7 +59,8 @@ func (s *Server) serve(r *request) string {
 		return "Auth"
 	}
 	r.ident = ident
-	r.principal = iam.Principal{Account: ident.Account, AccessKey: ident.AccessKey, Anonymous: ident.Anonymous}
+	acct, user := iam.SplitAccount(ident.Account) // a user's key: "root/alice"
+	r.principal = iam.Principal{Account: acct, User: user, AccessKey: ident.AccessKey, Anonymous: ident.Anonymous}
 	if ident.Anonymous {
 		// Only what a bucket policy grants "*"; refusals reveal nothing
 		// and count as failures (see serveAnonymous).

@@ -38,8 +38,9 @@ type Authorizer struct {
 	Evaluator *Evaluator
 	// Principal maps an authenticated principal to its policy identity
 	// (ARN and account). Nil maps root to RootARN(iam.RootAccount) and any
-	// other account to a principal with only its Account set, which
-	// matches account principals but no user ARN.
+	// user to UserARN(Account, User), and any other account to a principal
+	// with only its Account set, which matches account principals but no
+	// user ARN.
 	Principal func(iam.Principal) Principal
 	// Identity returns the identity policies (user's and groups') of a
 	// principal; nil means nobody has any. An error denies.
@@ -82,12 +83,14 @@ func (a *Authorizer) Decide(ctx context.Context, r iam.Request) (Decision, error
 		req.Principal.Anonymous = true
 	case a.Principal != nil:
 		req.Principal = a.Principal(r.Principal)
+	case r.Principal.User != "":
+		req.Principal = Principal{ARN: UserARN(r.Principal.Account, r.Principal.User), Account: r.Principal.Account}
 	case r.Principal.Account == iam.RootAccount:
 		req.Principal = Principal{ARN: RootARN(iam.RootAccount), Account: iam.RootAccount}
 	default:
 		req.Principal = Principal{Account: r.Principal.Account}
 	}
-	root := !r.Principal.Anonymous && r.Principal.Account == iam.RootAccount
+	root := !r.Principal.Anonymous && r.Principal.Account == iam.RootAccount && r.Principal.User == ""
 	var ids []*Policy
 	if !root && !req.Principal.Anonymous && a.Identity != nil {
 		var err error
