@@ -50,7 +50,7 @@ func (s *Server) serveAdmin(r *request) string {
 	}
 	path := strings.TrimPrefix(r.rawPath, AdminPrefix)
 	found := false
-	for _, rt := range adminRoutes {
+	for _, rt := range append(adminRoutes[:len(adminRoutes):len(adminRoutes)], userAdminRoutes...) {
 		if rt.path != path {
 			continue
 		}

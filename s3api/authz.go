@@ -19,10 +19,14 @@ import (
 // lock-out can be undone; anonymous requests and other accounts may do
 // what a bucket policy grants them (see policy.Authorizer).
 func newAuthorizer(s *Server) iam.Authorizer {
-	return &policy.Authorizer{
+	a := &policy.Authorizer{
 		Evaluator: &policy.Evaluator{Now: s.o.Now, Cache: policy.NewCache(0)},
 		Bucket:    s.policies.lookup,
 	}
+	if s.o.Users != nil { // users' identity policies (default deny without one)
+		a.Principal, a.Identity = s.o.Users.Principal, s.o.Users.Identity
+	}
+	return a
 }
 
 // authorize decides op for r before its handler runs. DeleteObjects has

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tasmaniancloud/rustfs/iam"
+	"github.com/tasmaniancloud/rustfs/iam/users"
 	"github.com/tasmaniancloud/rustfs/object"
 	"github.com/tasmaniancloud/rustfs/sigv4"
 	"github.com/valyala/fasthttp"
@@ -62,6 +63,10 @@ type Options struct {
 	// Authorizer decides what a principal may do (default: the bucket
 	// policies stored in Layer, see newAuthorizer).
 	Authorizer iam.Authorizer
+	// Users, when set, authenticates IAM users' keys (add it to the
+	// Verifier's credentials), gives the default authorizer their identity
+	// policies and serves the admin API's user endpoints.
+	Users *users.Store
 	// BucketPolicyTTL is how long the default authorizer caches a bucket's
 	// policy (default DefaultBucketPolicyTTL).
 	BucketPolicyTTL time.Duration

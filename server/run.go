@@ -129,9 +129,14 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		return err
 	}
 	defer closeAudit() // after the server drained: every request is in the log
+	userStore, err := st.openUsers(ctx, log)
+	if err != nil {
+		return err
+	}
 	api := s3api.NewServer(s3api.Options{
 		Layer:    st.store,
-		Verifier: sigv4.NewVerifier(sigv4.Options{Region: cfg.Region, MaxSkew: cfg.MaxSkew, Creds: creds}),
+		Verifier: sigv4.NewVerifier(sigv4.Options{Region: cfg.Region, MaxSkew: cfg.MaxSkew, Creds: chainCreds{creds, userStore}}),
+		Users:    userStore,
 		Region:   cfg.Region,
 		Domains:  cfg.Domains,
 		TLS:      tlsConf,
@@ -164,6 +169,7 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 	go func() { serveErr <- api.Serve(ln) }()
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
+	go userStore.Run(bg) // other gateways' user changes, last-used times
 	if cfg.MultipartExpiry > 0 {
 		go st.store.RunUploadExpiry(bg, expiryInterval(cfg.MultipartExpiry))
 	}
