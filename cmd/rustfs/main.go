@@ -52,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdUnseal(ctx, args[1:], stdout, stderr, getenv)
 	case "audit":
 		return cmdAudit(args[1:], stdout, stderr, getenv)
+	case "admin":
+		return cmdAdmin(ctx, args[1:], stdout, stderr, getenv)
 	case "heal":
 		return cmdHeal(ctx, args[1:], stdout, stderr, getenv)
 	case "status":
@@ -82,6 +84,7 @@ commands:
   keys init     split a new local root key into signed shares (--shares N --threshold M --out DIR)
   unseal        send key share files to a sealed server (rustfs unseal -h)
   audit verify  check an audit log: hash chain, checkpoint signatures (exit 1 names the first bad record)
+  admin         users, access keys and identity policies (rustfs admin user|key|policy …)
   heal          run a full deep heal pass on a running server now
   status        OSD states and redundancy of a running server
   policy simulate  decide a request against policy files (Allow: exit 0, Deny: 1)
