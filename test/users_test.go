@@ -1,0 +1,158 @@
+package test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// TestUsersAndIdentityPolicies manages users through `rustfs admin` on the
+// real binary, as scripts do, and then works as two users through
+// aws-sdk-go-v2: alice with a read-only policy on one bucket, bob with no
+// policy (default deny); a disabled key is refused, re-enabled it works.
+func TestUsersAndIdentityPolicies(t *testing.T) {
+	p := startBinary(t, t.TempDir())
+	bin := rustfsBinary(t)
+	cli := func(args ...string) (string, string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"admin"}, append(args, "--endpoint", p.Endpoint, "--ca-cert", fx.ca.CertFile)...)...)
+		cmd.Env = append(os.Environ(), "RUSTFS_ACCESS_KEY="+testAccessKey, "RUSTFS_SECRET_KEY="+testSecretKey)
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), errb.String(), code
+	}
+	type created struct{ User, ARN, AccessKey, SecretKey string }
+	addUser := func(name string) created {
+		t.Helper()
+		out, errs, code := cli("user", "add", name, "--json")
+		if code != 0 {
+			t.Fatalf("user add %s: exit %d: %s", name, code, errs)
+		}
+		// The contract: exactly one JSON object with these four fields.
+		var raw map[string]string
+		dec := json.NewDecoder(strings.NewReader(out))
+		if err := dec.Decode(&raw); err != nil || dec.More() || len(raw) != 4 {
+			t.Fatalf("user add --json printed %q (%v)", out, err)
+		}
+		c := created{raw["user"], raw["arn"], raw["accessKey"], raw["secretKey"]}
+		if c.User != name || c.ARN != "arn:aws:iam::root:user/"+name || c.AccessKey == "" || len(c.SecretKey) < 16 {
+			t.Fatalf("user add --json: %+v", raw)
+		}
+		return c
+	}
+
+	root := p.sdk()
+	b1, b2 := bucketName("users-b1"), bucketName("users-b2")
+	createBucket(t, root, b1)
+	createBucket(t, root, b2)
+	put(t, root, b1, "doc", []byte("readable"))
+
+	alice, bob := addUser("alice"), addUser("bob")
+	if _, _, code := cli("user", "add", "alice"); code != 1 {
+		t.Fatalf("adding alice twice: exit %d, want 1", code)
+	}
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],
+	 "Resource":["arn:aws:s3:::` + b1 + `","arn:aws:s3:::` + b1 + `/*"]}]}`
+	file := filepath.Join(t.TempDir(), "read-b1.json")
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errs, code := cli("policy", "attach", "--user", "alice", file); code != 0 || !strings.Contains(out, "read-b1") {
+		t.Fatalf("policy attach: exit %d: %s %s", code, out, errs)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"Statement":[{"Effect":"Allow","Action":"s3:GetObject"}]}`), 0o600)
+	if _, errs, code := cli("policy", "attach", "--user", "bob", bad); code != 1 || !strings.Contains(errs, "MalformedPolicy") {
+		t.Fatalf("malformed policy: exit %d: %s", code, errs)
+	}
+
+	ac := p.sdk(withCreds(alice.AccessKey, alice.SecretKey), checksumsOff)
+	bc := p.sdk(withCreds(bob.AccessKey, bob.SecretKey), checksumsOff)
+	ctx := testCtx(t)
+	canRead := func(c *s3.Client) error {
+		_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b1), Key: aws.String("doc")})
+		return err
+	}
+	if err := canRead(ac); err != nil {
+		t.Fatalf("alice GetObject: %v", err)
+	}
+	if _, err := ac.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(b1)}); err != nil {
+		t.Fatalf("alice ListObjectsV2: %v", err)
+	}
+	denied := func(who string, err error) {
+		t.Helper()
+		if errCode(err) != "AccessDenied" || httpStatus(err) != 403 {
+			t.Errorf("%s: %v, want 403 AccessDenied", who, err)
+		}
+	}
+	_, err := ac.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b1), Key: aws.String("new"), Body: strings.NewReader("x")})
+	denied("alice PutObject", err)
+	_, err = ac.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b1), Key: aws.String("doc")})
+	denied("alice DeleteObject", err)
+	_, err = ac.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(b2)})
+	denied("alice ListObjectsV2 other bucket", err)
+	_, err = ac.ListBuckets(ctx, &s3.ListBucketsInput{})
+	denied("alice ListBuckets", err)
+
+	denied("bob GetObject", canRead(bc))
+	_, err = bc.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(b1)})
+	denied("bob ListObjectsV2", err)
+	_, err = bc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b1), Key: aws.String("new"), Body: strings.NewReader("x")})
+	denied("bob PutObject", err)
+	_, err = bc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucketName("users-bob"))})
+	denied("bob CreateBucket", err)
+	if _, err := root.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b1), Key: aws.String("doc")}); err != nil {
+		t.Fatalf("the denied delete removed the object: %v", err)
+	}
+
+	// Disable alice's key: refused at authentication; re-enabled, it works.
+	if _, errs, code := cli("key", "disable", alice.AccessKey); code != 0 {
+		t.Fatalf("key disable: %s", errs)
+	}
+	if err := canRead(ac); errCode(err) != "InvalidAccessKeyId" || httpStatus(err) != 403 {
+		t.Fatalf("disabled key: %v, want 403 InvalidAccessKeyId", err)
+	}
+	out, _, code := cli("user", "list")
+	if code != 0 || !strings.Contains(out, alice.AccessKey+"  Inactive") || !strings.Contains(out, "read-b1") {
+		t.Fatalf("user list:\n%s", out)
+	}
+	if _, errs, code := cli("key", "enable", alice.AccessKey); code != 0 {
+		t.Fatalf("key enable: %s", errs)
+	}
+	if err := canRead(ac); err != nil {
+		t.Fatalf("re-enabled key: %v", err)
+	}
+
+	// Detach: back to default deny. Remove bob: his key is unknown.
+	if _, errs, code := cli("policy", "detach", "--user", "alice", "--name", "read-b1"); code != 0 {
+		t.Fatalf("policy detach: %s", errs)
+	}
+	denied("alice after detach", canRead(ac))
+	if _, errs, code := cli("user", "remove", "bob"); code != 0 {
+		t.Fatalf("user remove: %s", errs)
+	}
+	if err := canRead(bc); errCode(err) != "InvalidAccessKeyId" {
+		t.Fatalf("removed user's key: %v, want InvalidAccessKeyId", err)
+	}
+	// A user's key never opens the admin API.
+	cmd := exec.Command(bin, "admin", "user", "list", "--endpoint", p.Endpoint, "--ca-cert", fx.ca.CertFile)
+	cmd.Env = append(os.Environ(), "RUSTFS_ACCESS_KEY="+alice.AccessKey, "RUSTFS_SECRET_KEY="+alice.SecretKey)
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "AccessDenied") {
+		t.Fatalf("alice on the admin API: %v %s", err, out)
+	}
+}
