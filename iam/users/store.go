@@ -81,8 +81,9 @@ type livePolicy struct {
 	p       *policy.Policy
 }
 
-// New returns a Store and loads it once; a Meta that cannot be read is an
-// error (the server should not start without its users).
+// New returns a Store and loads it once. A Meta that cannot be read now is
+// logged, not fatal: until Run's next refresh succeeds no user key
+// authenticates (fail closed) while root still can repair things.
 func New(ctx context.Context, o Options) (*Store, error) {
 	if o.Meta == nil || o.Keys == nil {
 		return nil, errors.New("users: Options.Meta and Options.Keys are required")
@@ -105,7 +106,7 @@ func New(ctx context.Context, o Options) (*Store, error) {
 	s := &Store{o: o, used: make(map[string]time.Time)}
 	s.snap.Store(&snapshot{})
 	if err := s.Reload(ctx); err != nil {
-		return nil, err
+		o.Logger.Warn("users: first load failed; user keys authenticate once a refresh succeeds", "err", err)
 	}
 	return s, nil
 }

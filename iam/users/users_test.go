@@ -269,3 +269,41 @@ func BenchmarkLookup(b *testing.B) {
 		}
 	}
 }
+
+// TestRunSeesOtherGateways: a change made through one gateway reaches
+// another's Lookup within its refresh interval.
+func TestRunSeesOtherGateways(t *testing.T) {
+	ctx := t.Context()
+	m := openMeta(t)
+	a := newStore(t, m, nil)
+	b, err := New(ctx, Options{Meta: m, Keys: testKeys, Refresh: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { b.Run(runCtx); close(done) }()
+	defer func() { cancel(); <-done }()
+	c, err := a.CreateUser(ctx, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor := func(want bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			if _, _, ok := b.Lookup(c.AccessKey); ok == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("other gateway: Lookup never became %v", want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitFor(true)
+	if err := a.SetKeyStatus(ctx, c.AccessKey, false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(false)
+}
