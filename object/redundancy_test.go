@@ -209,3 +209,26 @@ func TestDefaultRedundancy(t *testing.T) {
 		t.Fatalf("a default layout wider than the cluster: %v; want ErrInvalidArgument", err)
 	}
 }
+
+// FuzzParseRedundancy: the x-rustfs-redundancy header never panics, and
+// what it accepts keeps the two-OSD promise and round-trips.
+func FuzzParseRedundancy(f *testing.F) {
+	for _, s := range []string{"4+2", "3x", "8+3", "2x", "4+1", "", "+", "x", "99999999999999999999x", "1+-2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRedundancy(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidArgument) {
+				t.Fatalf("%q: error %v not ErrInvalidArgument", s, err)
+			}
+			return
+		}
+		if r.K < 1 || r.M < minParity || r.K+r.M > 64 {
+			t.Fatalf("%q accepted as %+v", s, r)
+		}
+		if back, err := ParseRedundancy(r.String()); err != nil || back != r {
+			t.Fatalf("%q: %+v does not round-trip: %+v %v", s, r, back, err)
+		}
+	})
+}

@@ -51,6 +51,16 @@ func (r *request) putBucketEncryption() error {
 	if err != nil {
 		return err
 	}
+	if err := parseEncryptionConfig(body); err != nil {
+		return err
+	}
+	r.writeEmpty(http.StatusOK)
+	return nil
+}
+
+// parseEncryptionConfig reads a ServerSideEncryptionConfiguration and
+// accepts it only if it asks for what every object gets: AES256.
+func parseEncryptionConfig(body []byte) error {
 	var cfg encryptionConfiguration
 	if err := decodeStrict(body, &cfg); err != nil {
 		return err
@@ -60,13 +70,12 @@ func (r *request) putBucketEncryption() error {
 	}
 	switch alg := cfg.Rules[0].Default.SSEAlgorithm; {
 	case alg == "AES256":
+		return nil
 	case strings.HasPrefix(alg, "aws:kms"):
 		return s3err.Newf(s3err.NotImplemented, "SSEAlgorithm %s is not offered: every object is already encrypted under a per-object key (AES256).", alg)
 	default:
 		return s3err.Newf(s3err.MalformedXML, "Unknown SSEAlgorithm %q.", alg)
 	}
-	r.writeEmpty(http.StatusOK)
-	return nil
 }
 
 // deleteBucketEncryption serves DELETE /bucket?encryption: the default

@@ -25,9 +25,18 @@ if [ "${1:-all}" != ceph ]; then
   run go test -race -timeout 15m ./cpu/... ./chunker/... ./aead/... ./erasure/... ./dataplane/... \
       ./storage/... ./manifest/... ./kdf/... ./sigv4/... ./iam/... ./s3err/...
   # The gateway, object layer and real-client integration tests on the local backend.
-  run go test -timeout 20m ./object/... ./s3api/... ./server/... ./cmd/... ./test/ ./bench/... ./internal/...
+  run go test -timeout 20m ./object/... ./s3api/... ./server/... ./cmd/... ./test/ ./bench/... ./internal/... \
+      ./audit/... ./maint/... ./metrics/...
   # Failure injection, short mode: each fault class is a subtest; the summary line is the figure to watch.
   run bash -c 'set -o pipefail; go test -timeout 15m -v -run TestFailure ./test/failure/ 2>&1 | grep -Ev "^=== (RUN|PAUSE|CONT)"'
+  # Every package must be in one of the lists above: a new top-level package
+  # would otherwise go untested without anyone noticing.
+  untested=$(go list ./... | sed 's#^github.com/tasmaniancloud/rustfs/##' | grep -v -E \
+    '^(cpu|chunker|aead|erasure|dataplane|storage|manifest|kdf|sigv4|iam|s3err|object|s3api|server|cmd|test|bench|internal|audit|maint|metrics|rados)(/|$)' || true)
+  if [ -n "$untested" ]; then
+    echo "packages in no test list of scripts/run-tests.sh: $untested"
+    fail=1
+  fi
 fi
 # The same storage conformance suite and S3 integration tests on RADOS.
 run go vet -tags ceph ./rados/... ./test/... ./cmd/...
