@@ -116,3 +116,25 @@ func TestAdminUsersNeedsStore(t *testing.T) {
 	e := newTestEnv(t, nil)
 	mustStatus(t, e.do(req{method: http.MethodGet, path: adminPath + "users"}), 501, "NotImplemented")
 }
+
+// TestUserARNInBucketPolicy: a bucket policy naming a user's ARN grants
+// that user (same account: no identity policy needed), and nobody else.
+func TestUserARNInBucketPolicy(t *testing.T) {
+	e, us := newUsersEnv(t)
+	e.mkBucket("bk1")
+	mustStatus(t, e.put("/bk1/k", []byte("hello")), 200, "")
+	bob, err := us.CreateUser(t.Context(), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eve, err := us.CreateUser(t.Context(), "eve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + bob.ARN + `"},
+	 "Action":"s3:GetObject","Resource":"arn:aws:s3:::bk1/*"}]}`
+	mustStatus(t, e.do(req{method: "PUT", path: "/bk1", query: "policy=", body: []byte(pol)}), 204, "")
+	mustStatus(t, e.do(req{method: "GET", path: "/bk1/k", accessKey: bob.AccessKey, secret: bob.SecretKey}), 200, "")
+	mustStatus(t, e.do(req{method: "PUT", path: "/bk1/k", body: []byte("x"), accessKey: bob.AccessKey, secret: bob.SecretKey}), 403, "AccessDenied")
+	mustStatus(t, e.do(req{method: "GET", path: "/bk1/k", accessKey: eve.AccessKey, secret: eve.SecretKey}), 403, "AccessDenied")
+}
