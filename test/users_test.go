@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -19,42 +20,11 @@ import (
 // policy (default deny); a disabled key is refused, re-enabled it works.
 func TestUsersAndIdentityPolicies(t *testing.T) {
 	p := startBinary(t, t.TempDir())
-	bin := rustfsBinary(t)
 	cli := func(args ...string) (string, string, int) {
 		t.Helper()
-		cmd := exec.Command(bin, append([]string{"admin"}, append(args, "--endpoint", p.Endpoint, "--ca-cert", fx.ca.CertFile)...)...)
-		cmd.Env = append(os.Environ(), "RUSTFS_ACCESS_KEY="+testAccessKey, "RUSTFS_SECRET_KEY="+testSecretKey)
-		var out, errb strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return out.String(), errb.String(), code
+		return adminCLI(t, p, testAccessKey, testSecretKey, args...)
 	}
-	type created struct{ User, ARN, AccessKey, SecretKey string }
-	addUser := func(name string) created {
-		t.Helper()
-		out, errs, code := cli("user", "add", name, "--json")
-		if code != 0 {
-			t.Fatalf("user add %s: exit %d: %s", name, code, errs)
-		}
-		// The contract: exactly one JSON object with these four fields.
-		var raw map[string]string
-		dec := json.NewDecoder(strings.NewReader(out))
-		if err := dec.Decode(&raw); err != nil || dec.More() || len(raw) != 4 {
-			t.Fatalf("user add --json printed %q (%v)", out, err)
-		}
-		c := created{raw["user"], raw["arn"], raw["accessKey"], raw["secretKey"]}
-		if c.User != name || c.ARN != "arn:aws:iam::root:user/"+name || c.AccessKey == "" || len(c.SecretKey) < 16 {
-			t.Fatalf("user add --json: %+v", raw)
-		}
-		return c
-	}
+	addUser := func(name string) created { t.Helper(); return addUserCLI(t, p, name) }
 
 	root := p.sdk()
 	b1, b2 := bucketName("users-b1"), bucketName("users-b2")
@@ -150,9 +120,86 @@ func TestUsersAndIdentityPolicies(t *testing.T) {
 		t.Fatalf("removed user's key: %v, want InvalidAccessKeyId", err)
 	}
 	// A user's key never opens the admin API.
-	cmd := exec.Command(bin, "admin", "user", "list", "--endpoint", p.Endpoint, "--ca-cert", fx.ca.CertFile)
-	cmd.Env = append(os.Environ(), "RUSTFS_ACCESS_KEY="+alice.AccessKey, "RUSTFS_SECRET_KEY="+alice.SecretKey)
-	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "AccessDenied") {
-		t.Fatalf("alice on the admin API: %v %s", err, out)
+	if _, errs, code := adminCLI(t, p, alice.AccessKey, alice.SecretKey, "user", "list"); code != 1 || !strings.Contains(errs, "AccessDenied") {
+		t.Fatalf("alice on the admin API: exit %d: %s", code, errs)
 	}
+}
+
+// TestUsersAcrossGateways: a user made through one gateway authenticates
+// through another on the same backend within seconds, and a key disabled
+// through one is refused by the other within seconds.
+func TestUsersAcrossGateways(t *testing.T) {
+	t.Parallel()
+	data := filepath.Join(t.TempDir(), "shared")
+	a, b := startBinary(t, data), startBinary(t, data)
+	carol := addUserCLI(t, a, "carol")
+	file := filepath.Join(t.TempDir(), "list-all.json")
+	os.WriteFile(file, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`), 0o600)
+	if _, errs, code := adminCLI(t, a, testAccessKey, testSecretKey, "policy", "attach", "--user", "carol", file); code != 0 {
+		t.Fatalf("policy attach: %s", errs)
+	}
+	cb := b.sdk(withCreds(carol.AccessKey, carol.SecretKey))
+	list := func() error {
+		_, err := cb.ListBuckets(testCtx(t), &s3.ListBucketsInput{})
+		return err
+	}
+	within := func(what string, ok func(error) bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			err := list()
+			if ok(err) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: still %v after 10 s", what, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	within("carol through B", func(err error) bool { return err == nil })
+	if _, errs, code := adminCLI(t, a, testAccessKey, testSecretKey, "key", "disable", carol.AccessKey); code != 0 {
+		t.Fatalf("key disable: %s", errs)
+	}
+	within("disabled key through B", func(err error) bool { return errCode(err) == "InvalidAccessKeyId" })
+}
+
+// adminCLI runs `rustfs admin ARGS` against p with the given credentials.
+func adminCLI(t *testing.T, p *process, ak, sk string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(rustfsBinary(t), append([]string{"admin"}, append(args, "--endpoint", p.Endpoint, "--ca-cert", fx.ca.CertFile)...)...)
+	cmd.Env = append(os.Environ(), "RUSTFS_ACCESS_KEY="+ak, "RUSTFS_SECRET_KEY="+sk)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+type created struct{ User, ARN, AccessKey, SecretKey string }
+
+// addUserCLI runs `rustfs admin user add NAME --json` and checks the
+// contract: exactly one JSON object {"user","arn","accessKey","secretKey"}.
+func addUserCLI(t *testing.T, p *process, name string) created {
+	t.Helper()
+	out, errs, code := adminCLI(t, p, testAccessKey, testSecretKey, "user", "add", name, "--json")
+	if code != 0 {
+		t.Fatalf("user add %s: exit %d: %s", name, code, errs)
+	}
+	var raw map[string]string
+	dec := json.NewDecoder(strings.NewReader(out))
+	if err := dec.Decode(&raw); err != nil || dec.More() || len(raw) != 4 {
+		t.Fatalf("user add --json printed %q (%v)", out, err)
+	}
+	c := created{raw["user"], raw["arn"], raw["accessKey"], raw["secretKey"]}
+	if c.User != name || c.ARN != "arn:aws:iam::root:user/"+name || c.AccessKey == "" || len(c.SecretKey) < 16 {
+		t.Fatalf("user add --json: %+v", raw)
+	}
+	return c
 }
