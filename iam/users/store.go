@@ -111,8 +111,9 @@ func New(ctx context.Context, o Options) (*Store, error) {
 	return s, nil
 }
 
-// Run re-reads the store every Options.Refresh and writes pending
-// last-used times, until ctx ends.
+// Run re-reads the store every Options.Refresh, writes pending last-used
+// times and re-seals secrets still sealed under a rotated-out root, until
+// ctx ends.
 func (s *Store) Run(ctx context.Context) {
 	t := time.NewTicker(s.o.Refresh)
 	defer t.Stop()
@@ -123,6 +124,7 @@ func (s *Store) Run(ctx context.Context) {
 		case <-t.C:
 		}
 		s.flushUsed(ctx)
+		s.resealStale(ctx)
 		if err := s.Reload(ctx); err != nil && ctx.Err() == nil {
 			s.o.Logger.Warn("users: refresh failed; serving the last good copy", "err", err)
 		}

@@ -307,3 +307,47 @@ func TestRunSeesOtherGateways(t *testing.T) {
 	}
 	waitFor(false)
 }
+
+// TestResealAfterRotation: a secret sealed under an older root still
+// opens, and is re-sealed under the current root, after which the old root
+// is no longer needed.
+func TestResealAfterRotation(t *testing.T) {
+	ctx := t.Context()
+	m := openMeta(t)
+	current := "r0"
+	keys := func(ctx context.Context, root string) ([32]byte, string, error) {
+		if root == "" {
+			root = current
+		}
+		return testKeys(ctx, root)
+	}
+	opts := Options{Meta: m, Keys: keys, Logger: slog.New(slog.DiscardHandler)}
+	s, err := New(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.CreateUser(ctx, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	current = "r1" // the keyring was rotated
+	s.resealStale(ctx)
+	raw, _, err := m.Get(ctx, metaNS, keyPrefix+c.AccessKey)
+	if err != nil || !bytes.Contains(raw, []byte(`"root":"r1"`)) {
+		t.Fatalf("not re-sealed under r1: %s %v", raw, err)
+	}
+	// Only r1 is configured now: a fresh gateway still opens the secret.
+	opts.Keys = func(ctx context.Context, root string) ([32]byte, string, error) {
+		if root == "r0" {
+			return [32]byte{}, "", errors.New("r0 retired")
+		}
+		return testKeys(ctx, "r1")
+	}
+	fresh, err := New(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sec, _, ok := fresh.Lookup(c.AccessKey); !ok || sec != c.SecretKey {
+		t.Fatal("re-sealed secret does not open under the new root")
+	}
+}
