@@ -74,6 +74,27 @@ func (b *Backend) ClearAll() {
 	b.meta.ClearAll()
 }
 
+// WaitIdle returns once no call is held by a Hang or Slow rule on any
+// target (after ClearAll releases the hung ones, Slow ones still sleep out
+// their delay), or with ctx's error. A test waits for it before it checks
+// the disk, so a late write of an abandoned shard cannot land afterwards.
+func (b *Backend) WaitIdle(ctx context.Context) error {
+	for {
+		n := b.meta.Waiting()
+		for _, o := range b.osds {
+			n += o.Waiting()
+		}
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("faultinject: %d calls still held: %w", n, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 // Injected is the number of faults injected so far, all targets together.
 func (b *Backend) Injected() int64 {
 	n := b.meta.Total()

@@ -135,6 +135,8 @@ type Injector struct {
 	// release is closed by Release to free hung calls; a new one is made
 	// for later hangs.
 	release chan struct{}
+	// waiting counts calls held by a Hang or Slow rule right now.
+	waiting int
 }
 
 func newInjector(target string) *Injector {
@@ -177,6 +179,13 @@ func (in *Injector) Release() {
 	defer in.mu.Unlock()
 	close(in.release)
 	in.release = make(chan struct{})
+}
+
+// Waiting is how many calls a Hang or Slow rule holds right now.
+func (in *Injector) Waiting() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.waiting
 }
 
 // Calls is how many op calls reached the target.
@@ -255,6 +264,16 @@ const (
 // to an outcome. done, when non-nil, ends a hang early (a request context).
 func (in *Injector) apply(op Op, done <-chan struct{}) (outcome, error) {
 	r, release := in.decide(op)
+	if r.Kind == Hang || r.Kind == Slow {
+		in.mu.Lock()
+		in.waiting++
+		in.mu.Unlock()
+		defer func() {
+			in.mu.Lock()
+			in.waiting--
+			in.mu.Unlock()
+		}()
+	}
 	switch r.Kind {
 	case 0:
 		return proceed, nil

@@ -128,3 +128,35 @@ func TestDropAndHang(t *testing.T) {
 		t.Fatalf("hung meta get with a deadline: %v", err)
 	}
 }
+
+// TestWaitIdle: WaitIdle reports calls still held by a Hang rule and
+// returns once they are released.
+func TestWaitIdle(t *testing.T) {
+	ctx := context.Background()
+	b := newBackend(t)
+	o := b.FaultOSDs()[2]
+	if err := writeShard(ctx, o, "w.1", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WaitIdle(ctx); err != nil {
+		t.Fatalf("idle backend: %v", err)
+	}
+	o.Set(OpRead, Rule{Kind: Hang})
+	done := make(chan error, 1)
+	go func() { _, err := readShard(ctx, o, "w.1"); done <- err }()
+	for o.Waiting() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+	defer cancel()
+	if err := b.WaitIdle(short); err == nil {
+		t.Fatal("WaitIdle returned while a read was hung")
+	}
+	b.ClearAll()
+	if err := b.WaitIdle(ctx); err != nil {
+		t.Fatalf("after ClearAll: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("released read: %v", err)
+	}
+}

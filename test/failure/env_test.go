@@ -46,7 +46,7 @@ type env struct {
 // newEnv opens a fresh stack in a temporary directory.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir()}
+	e := &env{t: t, dir: tempDir(t)}
 	e.keyPath = filepath.Join(e.dir, "keys", "root.key")
 	if err := os.MkdirAll(filepath.Dir(e.keyPath), 0o700); err != nil {
 		t.Fatal(err)
@@ -56,6 +56,28 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { e.close() })
 	return e
+}
+
+// tempDir is t.TempDir, except that its removal retries: a shard write the
+// engine abandoned at its deadline may still be finishing inside it when
+// the class ends, and t.TempDir fails the test when RemoveAll races it.
+func tempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "rustfs-failure-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		var err error
+		for range 50 {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Errorf("removing %s: %v", dir, err)
+	})
+	return dir
 }
 
 // engineOptions are the engine's settings in the suite: a short shard

@@ -17,6 +17,11 @@ func finishClass(tr *trial, e *env) {
 	ctx, cancel := ctxFor(t)
 	defer cancel()
 	e.fb.ClearAll()
+	// Calls a Slow rule still holds would write their abandoned shards
+	// later, racing the garbage check and the temp dir's removal.
+	if err := e.fb.WaitIdle(ctx); err != nil {
+		t.Errorf("waiting for held calls: %v", err)
+	}
 	if _, err := e.heal(ctx); err != nil {
 		t.Errorf("heal: %v", err)
 	}
