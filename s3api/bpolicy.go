@@ -9,6 +9,7 @@ import (
 
 	"github.com/tasmaniancloud/rustfs/iam/policy"
 	"github.com/tasmaniancloud/rustfs/object"
+	"github.com/tasmaniancloud/rustfs/storage"
 )
 
 // DefaultBucketPolicyTTL is how long a gateway trusts the bucket policy it
@@ -16,6 +17,10 @@ import (
 // gateway; a change made through another gateway takes effect here within
 // this time (through this gateway, at once).
 const DefaultBucketPolicyTTL = 2 * time.Second
+
+// maxPolicyStale is how long past its TTL a cached policy still decides
+// while the metadata store is unavailable.
+const maxPolicyStale = time.Minute
 
 // maxPolicyEntries bounds the cache: anonymous requests can name any
 // bucket, so the cache must not grow with the names an attacker invents.
@@ -54,10 +59,19 @@ func (c *bucketPolicies) lookup(ctx context.Context, bucket string) (*policy.Pol
 	if ok && now.Before(e.expires) {
 		return e.p, e.owner, nil
 	}
-	e, err := c.load(ctx, bucket)
+	fresh, err := c.load(ctx, bucket)
 	if err != nil {
+		// The metadata store not answering in time (an OSD of its pool just
+		// died) must not turn every request into a 503: the last policy read,
+		// if it is not older than maxPolicyStale, still decides. Anything
+		// else (no earlier read, a policy that no longer parses) fails
+		// closed.
+		if ok && errors.Is(err, storage.ErrUnavailable) && now.Before(e.expires.Add(maxPolicyStale)) {
+			return e.p, e.owner, nil
+		}
 		return nil, "", err
 	}
+	e = fresh
 	e.expires = now.Add(c.ttl)
 	c.mu.Lock()
 	if len(c.m) >= maxPolicyEntries {

@@ -266,3 +266,31 @@ func TestBucketPolicyLookupFailureFailsClosed(t *testing.T) {
 	mustStatus(t, e.do(req{path: "/bkt/public/x"}), 503, "ServiceUnavailable")
 	mustStatus(t, e.do(req{path: "/bkt/public/x", auth: authNone}), 200, "")
 }
+
+// TestBucketPolicyStaleWhileUnavailable: while the metadata store does not
+// answer, the last policy read keeps deciding for up to maxPolicyStale past
+// its TTL (a dying OSD must not turn every request into a 503); after that,
+// and without any earlier read, the lookup fails closed.
+func TestBucketPolicyStaleWhileUnavailable(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	e := newTestEnv(t, func(o *Options) { o.Now = clock; o.BucketPolicyTTL = 2 * time.Second })
+	e.mkBucket("bkt")
+	e.put("/bkt/public/x", []byte("hello"))
+	mustStatus(t, e.putPolicy(publicReadPolicy), 204, "")
+	anon := req{path: "/bkt/public/x", auth: authNone}
+	mustStatus(t, e.do(anon), 200, "")
+	fail := func() {
+		e.layer.mu.Lock()
+		e.layer.fail["HeadBucket"] = fmt.Errorf("mem: %w", storage.ErrUnavailable)
+		e.layer.mu.Unlock()
+	}
+	advance(10 * time.Second) // past the TTL
+	fail()
+	mustStatus(t, e.do(anon), 200, "") // stale policy decides
+	advance(maxPolicyStale)
+	fail()
+	mustStatus(t, e.do(anon), 403, "AccessDenied") // too stale: fail closed
+}
