@@ -32,8 +32,10 @@ func TestUsersAndIdentityPolicies(t *testing.T) {
 	createBucket(t, root, b2)
 	put(t, root, b1, "doc", []byte("readable"))
 
-	alice, bob := addUser("alice"), addUser("bob")
-	if _, _, code := cli("user", "add", "alice"); code != 1 {
+	// Names unique to the run: on RADOS the user store outlives the test.
+	aliceName, bobName := "alice-"+fx.runID, "bob-"+fx.runID
+	alice, bob := addUser(aliceName), addUser(bobName)
+	if _, _, code := cli("user", "add", aliceName); code != 1 {
 		t.Fatalf("adding alice twice: exit %d, want 1", code)
 	}
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],
@@ -42,12 +44,12 @@ func TestUsersAndIdentityPolicies(t *testing.T) {
 	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, errs, code := cli("policy", "attach", "--user", "alice", file); code != 0 || !strings.Contains(out, "read-b1") {
+	if out, errs, code := cli("policy", "attach", "--user", aliceName, file); code != 0 || !strings.Contains(out, "read-b1") {
 		t.Fatalf("policy attach: exit %d: %s %s", code, out, errs)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(bad, []byte(`{"Statement":[{"Effect":"Allow","Action":"s3:GetObject"}]}`), 0o600)
-	if _, errs, code := cli("policy", "attach", "--user", "bob", bad); code != 1 || !strings.Contains(errs, "MalformedPolicy") {
+	if _, errs, code := cli("policy", "attach", "--user", bobName, bad); code != 1 || !strings.Contains(errs, "MalformedPolicy") {
 		t.Fatalf("malformed policy: exit %d: %s", code, errs)
 	}
 
@@ -109,11 +111,11 @@ func TestUsersAndIdentityPolicies(t *testing.T) {
 	}
 
 	// Detach: back to default deny. Remove bob: his key is unknown.
-	if _, errs, code := cli("policy", "detach", "--user", "alice", "--name", "read-b1"); code != 0 {
+	if _, errs, code := cli("policy", "detach", "--user", aliceName, "--name", "read-b1"); code != 0 {
 		t.Fatalf("policy detach: %s", errs)
 	}
 	denied("alice after detach", canRead(ac))
-	if _, errs, code := cli("user", "remove", "bob"); code != 0 {
+	if _, errs, code := cli("user", "remove", bobName); code != 0 {
 		t.Fatalf("user remove: %s", errs)
 	}
 	if err := canRead(bc); errCode(err) != "InvalidAccessKeyId" {
@@ -132,10 +134,11 @@ func TestUsersAcrossGateways(t *testing.T) {
 	t.Parallel()
 	data := filepath.Join(t.TempDir(), "shared")
 	a, b := startBinary(t, data), startBinary(t, data)
-	carol := addUserCLI(t, a, "carol")
+	carolName := "carol-" + fx.runID
+	carol := addUserCLI(t, a, carolName)
 	file := filepath.Join(t.TempDir(), "list-all.json")
 	os.WriteFile(file, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`), 0o600)
-	if _, errs, code := adminCLI(t, a, testAccessKey, testSecretKey, "policy", "attach", "--user", "carol", file); code != 0 {
+	if _, errs, code := adminCLI(t, a, testAccessKey, testSecretKey, "policy", "attach", "--user", carolName, file); code != 0 {
 		t.Fatalf("policy attach: %s", errs)
 	}
 	cb := b.sdk(withCreds(carol.AccessKey, carol.SecretKey))
