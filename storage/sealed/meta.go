@@ -153,7 +153,8 @@ func (m *Meta) Put(ctx context.Context, ns, key string, val []byte, cond storage
 	return v, nil
 }
 
-// Delete removes key, honouring cond.IfVersion, then its index entry.
+// Delete removes key's record, honouring cond.IfVersion; its index entry
+// is pruned by the next List that meets it.
 func (m *Meta) Delete(ctx context.Context, ns, key string, cond storage.Cond) error {
 	if err := check(ns, key); err != nil {
 		return err
@@ -172,9 +173,8 @@ func (m *Meta) Delete(ctx context.Context, ns, key string, cond storage.Cond) er
 	if rid != "" {
 		_ = m.inner.Delete(ctx, hns, tailKey(hk, rid), storage.Cond{})
 	}
-	// The record is gone, so the delete succeeded; a failed index update
-	// leaves an entry List skips and prunes later.
-	_ = m.unindex(context.WithoutCancel(ctx), ns, hns, []string{key})
+	// The index entry stays: List skips it and prunes it with others of
+	// its leaf in one write, which keeps a delete at one write.
 	return nil
 }
 
