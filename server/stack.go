@@ -159,7 +159,7 @@ func openKeys(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error)
 	// Seal the metadata store before anything reads it: names, values and
 	// listing order are kept under a key from the keyring (docs/SECURITY.md).
 	st.raw = st.backend
-	if st.backend, err = sealed.Open(ctx, st.raw, st.keys.MetadataKey, sealed.Options{}); err != nil {
+	if st.backend, err = sealed.Open(ctx, st.raw, st.keys.MetadataKey, sealed.Options{Logger: log}); err != nil {
 		st.backend = st.raw
 		st.Close()
 		return nil, fmt.Errorf("server: %w", err)

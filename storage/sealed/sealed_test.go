@@ -193,6 +193,13 @@ func TestTamperedOrMovedValueRefused(t *testing.T) {
 			t.Fatalf("Get %s after tampering: %v, want ErrCorrupt", k, err)
 		}
 	}
+	// Listing skips unreadable records instead of failing, as backends do.
+	if _, err := m.Put(t.Context(), "iam", "carol", []byte("ok"), storage.Cond{}); err != nil {
+		t.Fatal(err)
+	}
+	if es, err := m.List(t.Context(), "iam", "", "", 10); err != nil || len(es) != 1 || es[0].Key != "carol" {
+		t.Fatalf("List after tampering: %v %v", es, err)
+	}
 }
 
 // storedNamespaces lists the namespace directories of the first OSD.
