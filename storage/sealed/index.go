@@ -392,7 +392,11 @@ func (x *index) write(ctx context.Context, ns, ixns, id string, l *leaf, v stora
 		nl.hi, nl.hasHi, nl.next = pieces[1][0], true, ids[1]
 	}
 	if err := x.putLeaf(ctx, ns, ixns, id, nl, storage.Cond{IfVersion: v}); err != nil {
-		x.dropLeaves(ctx, ixns, ids[1:])
+		// Only a lost guard proves the new leaves unlinked; after any other
+		// error the write may have landed and they may be in the chain.
+		if errors.Is(err, storage.ErrPrecondition) {
+			x.dropLeaves(ctx, ixns, ids[1:])
+		}
 		return err
 	}
 	if len(pieces) > 1 {
