@@ -12,6 +12,6 @@ import (
 const cephBuild = false
 
 // openRados is unavailable without the ceph build tag.
-func openRados() (storage.Backend, error) {
+func openRados(string) (storage.Backend, error) {
 	return nil, errors.New("the rados backend needs `go test -tags ceph`")
 }

@@ -28,11 +28,13 @@ func radosOptions() (rados.Options, error) {
 	return o, nil
 }
 
-// openRados connects to the cluster of radosOptions.
-func openRados() (storage.Backend, error) {
+// openRados connects to the cluster of radosOptions, in RADOS namespace
+// ns.
+func openRados(ns string) (storage.Backend, error) {
 	o, err := radosOptions()
 	if err != nil {
 		return nil, err
 	}
+	o.Namespace = ns
 	return rados.Open(o)
 }
