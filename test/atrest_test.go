@@ -23,11 +23,10 @@ import (
 // uploads, a user, a bucket policy), stops the server, then scans every
 // byte of every file under the data directory: no marker may appear, raw
 // or as the hex or base64 of the body's MD5 or SHA-256 (a digest lets a
-// disk holder confirm a guessed plaintext).
+// disk holder confirm a guessed plaintext). On the rados backend it also
+// scans every object of the gateway's RADOS namespace in every pool: name,
+// data, xattrs, omap keys and values.
 func TestAtRestNoPlaintextMetadata(t *testing.T) {
-	if fx.backend == backendRados {
-		t.Skip("the local data directory holds no OSD or metadata with the rados backend")
-	}
 	dir := t.TempDir()
 	p := startBinary(t, dir)
 	c := p.sdk()
@@ -115,7 +114,23 @@ func TestAtRestNoPlaintextMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if files < 20 {
+	if fx.backend != backendRados && files < 20 {
 		t.Fatalf("scanned only %d files: is the data directory the server's?", files)
+	}
+	if fx.backend == backendRados {
+		objs, err := radosDump(radosNamespace(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(objs) < 10 {
+			t.Fatalf("found only %d RADOS objects in the gateway's namespace", len(objs))
+		}
+		for name, blob := range objs {
+			for _, m := range markers {
+				if bytes.Contains(blob, []byte(m)) {
+					t.Errorf("RADOS object %s holds marker %q", name, m)
+				}
+			}
+		}
 	}
 }

@@ -15,3 +15,8 @@ const cephBuild = false
 func openRados(string) (storage.Backend, error) {
 	return nil, errors.New("the rados backend needs `go test -tags ceph`")
 }
+
+// radosDump is unavailable without the ceph build tag.
+func radosDump(string) (map[string][]byte, error) {
+	return nil, errors.New("the rados backend needs `go test -tags ceph`")
+}
