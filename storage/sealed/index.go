@@ -66,6 +66,9 @@ type cachedLeaf struct {
 // maxCachedLeaves bounds the decoded-leaf cache (leaves are ≤ maxLeaf).
 const maxCachedLeaves = 1024
 
+// maxCachedRoots bounds the root cache (roots are small; most are empty).
+const maxCachedRoots = 4096
+
 func newIndex(inner storage.Meta, c *cipherSet, maxLeaf int) *index {
 	return &index{inner: inner, c: c, maxLeaf: maxLeaf,
 		leaves: map[string]cachedLeaf{}, roots: map[string]*root{}, batchers: map[string]*batcher{}}
@@ -143,10 +146,19 @@ func (x *index) loadRoot(ctx context.Context, ns, ixns string, fresh bool) (*roo
 			}
 		}
 	}
-	x.mu.Lock()
-	x.roots[ixns] = rt
-	x.mu.Unlock()
+	x.cacheRoot(ixns, rt)
 	return rt, v
+}
+
+// cacheRoot remembers rt, forgetting every cached root past maxCachedRoots
+// (there is one namespace per bucket and per multipart upload).
+func (x *index) cacheRoot(ixns string, rt *root) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if len(x.roots) >= maxCachedRoots {
+		clear(x.roots)
+	}
+	x.roots[ixns] = rt
 }
 
 // addRoot records new leaves in the root (best effort: the B-link chain
@@ -168,12 +180,9 @@ func (x *index) addRoot(ctx context.Context, ns, ixns string, los, ids []string)
 			return // the root is full: seeks walk the chain from its last entry
 		}
 		cond := storage.Cond{IfVersion: v, IfAbsent: v == 0}
-		nv, err := x.inner.Put(ctx, ixns, rootID, x.c.seal(flagRoot, plain, ad(0, ns, rootID, "root")), cond)
+		_, err := x.inner.Put(ctx, ixns, rootID, x.c.seal(flagRoot, plain, ad(0, ns, rootID, "root")), cond)
 		if err == nil {
-			_ = nv
-			x.mu.Lock()
-			x.roots[ixns] = n
-			x.mu.Unlock()
+			x.cacheRoot(ixns, n)
 			return
 		}
 		if !errors.Is(err, storage.ErrPrecondition) {
@@ -261,6 +270,14 @@ func (x *index) change(ctx context.Context, ns, key string, del bool) error {
 			if len(ops) == 0 {
 				b.running = false
 				b.mu.Unlock()
+				// Idle batchers go, or one per multipart upload's part
+				// namespace would pile up; a caller still holding this one
+				// simply leads it again.
+				x.mu.Lock()
+				if x.batchers[ixns] == b {
+					delete(x.batchers, ixns)
+				}
+				x.mu.Unlock()
 				break
 			}
 			b.mu.Unlock()
