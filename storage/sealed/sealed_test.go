@@ -369,3 +369,47 @@ func TestStaleIndexEntrySkipped(t *testing.T) {
 		t.Fatalf("listed %q after delete", got)
 	}
 }
+
+// Two gateways put and delete the same keys at once: afterwards a key is
+// listed exactly when it has a record (Delete's removal from the index and
+// a concurrent Put's re-check must not leave a live record unlisted).
+func TestConcurrentPutDeleteListedIffLive(t *testing.T) {
+	dir := t.TempDir()
+	a := openSealed(t, dir, sealed.Options{LeafBytes: 1})
+	defer a.Close()
+	b := openSealed(t, dir, sealed.Options{LeafBytes: 1})
+	defer b.Close()
+	keys := make([]string, 12)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("churn/%02d", i)
+	}
+	var wg sync.WaitGroup
+	for gi, g := range []*sealed.Backend{a, b} {
+		for w := range 2 {
+			wg.Go(func() {
+				for i := range 40 {
+					k := keys[(i*7+w*3+gi)%len(keys)]
+					if (i+w+gi)%3 == 0 {
+						_ = g.Meta().Delete(context.Background(), "ns", k, storage.Cond{})
+					} else if _, err := g.Meta().Put(context.Background(), "ns", k, []byte(k), storage.Cond{}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	listed := listAll(t, a.Meta(), "ns", "", 5)
+	var live []string
+	for _, k := range keys {
+		if _, _, err := b.Meta().Get(t.Context(), "ns", k); err == nil {
+			live = append(live, k)
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(listed, live) {
+		t.Fatalf("listed %q, live %q", listed, live)
+	}
+}
