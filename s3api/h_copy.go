@@ -155,7 +155,20 @@ func validCopyRange(v string) bool {
 	if !ok {
 		return false
 	}
+	if !allDigits(a) || !allDigits(b) { // ParseInt alone takes "-0" and "+1"
+		return false
+	}
 	first, err1 := strconv.ParseInt(a, 10, 64)
 	last, err2 := strconv.ParseInt(b, 10, 64)
-	return err1 == nil && err2 == nil && first >= 0 && first <= last
+	return err1 == nil && err2 == nil && first <= last
+}
+
+// allDigits reports whether s is a non-empty run of ASCII digits.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
