@@ -280,7 +280,6 @@ func FuzzControlEscaper(f *testing.F) {
 	})
 }
 
-
 func TestValidCopyRange(t *testing.T) {
 	for v, want := range map[string]bool{
 		"bytes=0-0": true, "bytes=0-99": true, "bytes=5-4": false, "bytes=0--0": false,
