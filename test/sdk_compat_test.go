@@ -2,7 +2,10 @@ package test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -93,6 +96,26 @@ func TestSDKListBucketsPagination(t *testing.T) {
 	requireCode(t, err, http.StatusBadRequest, "InvalidArgument")
 	_, err = c.ListBuckets(ctx, &s3.ListBucketsInput{ContinuationToken: aws.String("!not a token!")})
 	requireCode(t, err, http.StatusBadRequest, "InvalidArgument")
+}
+
+// TestSDKSHA256ChecksumMismatch: an x-amz-checksum-sha256 that does not
+// match the body is 400 BadDigest, as S3 answers, and stores nothing.
+func TestSDKSHA256ChecksumMismatch(t *testing.T) {
+	t.Parallel()
+	c := fx.gw.sdk(checksumsOff)
+	bucket := bucketName("sdk-sha256-mismatch")
+	createBucket(t, c, bucket)
+	data := []byte("the body that was sent")
+	wrong := sha256.Sum256([]byte("some other body"))
+	_, err := c.PutObject(testCtx(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("obj"),
+		Body: bytes.NewReader(data), ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(wrong[:]))})
+	requireCode(t, err, http.StatusBadRequest, "BadDigest")
+	requireAbsent(t, c, bucket, "obj")
+	right := sha256.Sum256(data)
+	if _, err := c.PutObject(testCtx(t), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("obj"),
+		Body: bytes.NewReader(data), ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(right[:]))}); err != nil {
+		t.Fatalf("PutObject with the right SHA-256: %v", err)
+	}
 }
 
 // rawExchange sends one request exactly as written over TLS and returns
