@@ -246,6 +246,18 @@ func TestObjectTaggingRoutes(t *testing.T) {
 		t.Fatalf("untagged object has a tag count: %s", head.raw)
 	}
 
+	// CopyObject: an unknown tagging directive, or REPLACE with tags over
+	// the limits, is refused before anything is copied.
+	cp := func(hdr ...[2]string) *resp {
+		return e.do(req{method: http.MethodPut, path: "/bkt/copy", hdr: append([][2]string{{"x-amz-copy-source", "/bkt/k"}}, hdr...)})
+	}
+	mustStatus(t, cp([2]string{"x-amz-tagging-directive", "MERGE"}), 400, "InvalidArgument")
+	mustStatus(t, cp([2]string{"x-amz-tagging-directive", "REPLACE"}, [2]string{"x-amz-tagging", "aws:a=1"}), 400, "InvalidTag")
+	if e.layer.buckets["bkt"].objects["copy"] != nil {
+		t.Fatal("refused copy stored an object")
+	}
+	mustStatus(t, cp([2]string{"x-amz-tagging-directive", "REPLACE"}, [2]string{"x-amz-tagging", "a=1"}), 200, "")
+
 	// The header is validated before the body is stored.
 	mustStatus(t, e.put("/bkt/k2", []byte("x"), [2]string{"x-amz-tagging", "a=1&a=2"}), 400, "InvalidTag")
 	mustStatus(t, e.put("/bkt/k2", []byte("x"), [2]string{"x-amz-tagging", "a=%zz"}), 400, "InvalidArgument")
