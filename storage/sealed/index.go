@@ -36,7 +36,7 @@ type op struct {
 }
 
 // batcher coalesces the index changes of one namespace in this process:
-// the first caller becomes the leader and applies everything queued
+// the first caller starts a leader that applies everything queued
 // meanwhile in as few conditional writes as there are leaves touched, so
 // concurrent PUTs of new keys share writes instead of racing on one leaf.
 type batcher struct {
@@ -260,38 +260,43 @@ func (x *index) change(ctx context.Context, ns, key string, del bool) error {
 	b.running = true
 	b.mu.Unlock()
 	if lead {
-		// The leader works for others too: its own cancellation must not
-		// fail their changes.
-		lctx := context.WithoutCancel(ctx)
-		for {
-			b.mu.Lock()
-			ops := b.pending
-			b.pending = nil
-			if len(ops) == 0 {
-				b.running = false
-				b.mu.Unlock()
-				// Idle batchers go, or one per multipart upload's part
-				// namespace would pile up; a caller still holding this one
-				// simply leads it again.
-				x.mu.Lock()
-				if x.batchers[ixns] == b {
-					delete(x.batchers, ixns)
-				}
-				x.mu.Unlock()
-				break
-			}
-			b.mu.Unlock()
-			err := x.apply(lctx, ns, ixns, ops)
-			for _, o := range ops {
-				o.done <- err
-			}
-		}
+		// The leader works for others too, so it runs on its own: its
+		// caller's cancellation must not fail their changes, and no caller
+		// waits longer than for the batch before its own and its own.
+		go x.lead(context.WithoutCancel(ctx), ns, ixns, b)
 	}
 	select {
 	case err := <-o.done:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// lead applies b's queue, batch by batch, until it is empty.
+func (x *index) lead(ctx context.Context, ns, ixns string, b *batcher) {
+	for {
+		b.mu.Lock()
+		ops := b.pending
+		b.pending = nil
+		if len(ops) == 0 {
+			b.running = false
+			b.mu.Unlock()
+			// Idle batchers go, or one per multipart upload's part
+			// namespace would pile up; a caller still holding this one
+			// simply starts a leader for it again.
+			x.mu.Lock()
+			if x.batchers[ixns] == b {
+				delete(x.batchers, ixns)
+			}
+			x.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+		err := x.apply(ctx, ns, ixns, ops)
+		for _, o := range ops {
+			o.done <- err
+		}
 	}
 }
 
