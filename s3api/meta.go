@@ -87,8 +87,6 @@ func (r *request) checkWriteHeaders() error {
 			return s3err.Newf(s3err.NotImplemented, "Customer-provided and KMS encryption keys are not implemented.")
 		case h.name == "x-amz-tagging":
 			return s3err.Newf(s3err.NotImplemented, "Object tagging is not implemented.")
-		case strings.HasPrefix(h.name, "x-amz-object-lock-"):
-			return s3err.Newf(s3err.NotImplemented, "Object lock is not implemented.")
 		case h.name == "x-amz-website-redirect-location":
 			return s3err.Newf(s3err.NotImplemented, "Website redirects are not implemented.")
 		case strings.HasPrefix(h.name, "x-amz-grant-"):
@@ -162,6 +160,8 @@ func (r *request) setObjectHeaders(info object.ObjectInfo) {
 	r.setHeader("Last-Modified", httpTime(info.LastModified))
 	r.setHeader("Accept-Ranges", "bytes")
 	r.setHeader("x-amz-server-side-encryption", "AES256")
+	r.setVersionHeader(info.VersionID)
+	r.setLockHeaders(info.Lock)
 	for _, h := range [...]struct{ name, value string }{
 		{"Content-Encoding", info.Meta.ContentEncoding},
 		{"Content-Disposition", info.Meta.ContentDisposition},
