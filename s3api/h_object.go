@@ -98,6 +98,9 @@ func (r *request) getInput() (object.GetInput, error) {
 	if err != nil {
 		return in, err
 	}
+	if _, ok := r.s.o.Layer.(object.Versioner); !ok && vid != "" && vid != object.NullVersion {
+		return in, s3err.Newf(s3err.NotImplemented, "Object versions are not implemented; only versionId=null exists.")
+	}
 	in.VersionID = vid
 	if v, ok := r.query("partNumber"); ok {
 		n, err := strconv.Atoi(v)

@@ -58,9 +58,9 @@ func (r *request) versioner() (object.Versioner, error) {
 
 // listObjectVersions serves GET /bucket?versions.
 func (r *request) listObjectVersions() error {
-	v, err := r.versioner()
-	if err != nil {
-		return err
+	v, ok := r.s.o.Layer.(object.Versioner)
+	if !ok {
+		return r.listNullVersions()
 	}
 	maxKeys, enc, err := listParams(r)
 	if err != nil {
@@ -218,4 +218,49 @@ func (r *request) deleteObject() error {
 	}
 	r.writeEmpty(http.StatusNoContent)
 	return nil
+}
+
+// listNullVersions serves GET /bucket?versions for a layer without
+// versioning: every object is its key's one null version. Listing resumes
+// after key-marker (its only version, null, was returned already); a
+// version-id-marker other than null names no version and is refused.
+func (r *request) listNullVersions() error {
+	maxKeys, enc, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	keyMarker := r.queryValue("key-marker")
+	vidMarker, hasVID := r.query("version-id-marker")
+	if hasVID && (keyMarker == "" || vidMarker != "null" && vidMarker != "") {
+		return s3err.Newf(s3err.InvalidArgument, "A version-id-marker needs a key-marker, and objects here have only the null version.")
+	}
+	in := object.ListInput{
+		Bucket: r.bucket, Prefix: r.queryValue("prefix"), Delimiter: r.queryValue("delimiter"),
+		Marker: keyMarker, MaxKeys: maxKeys,
+	}
+	page, err := r.listPage(in)
+	if err != nil {
+		return err
+	}
+	res := listVersionsResult{
+		Xmlns: s3NS, Name: r.bucket,
+		Prefix: enc.apply(in.Prefix), KeyMarker: enc.apply(keyMarker), VersionIDMarker: vidMarker,
+		MaxKeys: maxKeys, Delimiter: enc.apply(in.Delimiter), EncodingType: enc.name,
+		IsTruncated:    page.IsTruncated,
+		CommonPrefixes: prefixItems(page.CommonPrefixes, enc),
+	}
+	for _, it := range objectItems(page.Objects, enc, true) {
+		size := it.Size
+		res.Entries = append(res.Entries, versionEntry{
+			XMLName: xml.Name{Local: "Version"}, Key: it.Key, VersionID: "null", IsLatest: true,
+			LastModified: it.LastModified, ETag: it.ETag,
+			ChecksumAlgorithm: it.ChecksumAlgorithm, ChecksumType: it.ChecksumType,
+			Size: &size, StorageClass: it.StorageClass, Owner: it.Owner,
+		})
+	}
+	if page.IsTruncated {
+		res.NextKeyMarker = enc.apply(page.NextMarker)
+		res.NextVersionIDMarker = "null"
+	}
+	return r.writeXML(http.StatusOK, res)
 }
