@@ -64,11 +64,11 @@ func (r *request) copyInput() (object.CopyInput, error) {
 		return object.CopyInput{}, err
 	}
 	return object.CopyInput{
-		SrcBucket: bucket,
+		SrcBucket:    bucket,
 		SrcKey:       key,
 		SrcVersionID: vid,
 		Cond:         r.conditions("x-amz-copy-source-"),
-		Owner:     r.principal.Account,
+		Owner:        r.principal.Account,
 	}, nil
 }
 

@@ -227,7 +227,6 @@ func (r *request) getError(err error, in object.GetInput) error {
 	return err
 }
 
-
 // objectStream hands the object layer the connection writer: fasthttp
 // calls WriteTo (see fasthttp.BodyWriterTo) with a writer bounded to
 // Content-Length, so decrypted bytes go from the layer's buffers to the
