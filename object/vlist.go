@@ -13,11 +13,16 @@ import (
 type cursor struct {
 	s                 *Store
 	ns, prefix, after string
-	limit             int
-	page              []storage.Entry
-	i                 int
-	done              bool
+	// limit is the next page's size: small after a seek (a common prefix
+	// often needs only its first entry), doubling up to max.
+	limit, max int
+	page       []storage.Entry
+	i          int
+	done       bool
 }
+
+// seekPage is a cursor's first page size after a seek.
+const seekPage = 8
 
 // peek returns the next entry without consuming it (nil at the end).
 func (c *cursor) peek(ctx context.Context) (*storage.Entry, error) {
@@ -27,12 +32,16 @@ func (c *cursor) peek(ctx context.Context) (*storage.Entry, error) {
 	if c.done {
 		return nil, nil
 	}
+	if c.limit == 0 {
+		c.limit = c.max
+	}
 	page, err := c.s.meta.List(ctx, c.ns, c.prefix, c.after, c.limit)
 	if err != nil {
 		return nil, err
 	}
 	c.page, c.i = page, 0
 	c.done = len(page) < c.limit
+	c.limit = min(2*c.limit, c.max)
 	if len(page) == 0 {
 		return nil, nil
 	}
@@ -45,6 +54,7 @@ func (c *cursor) next() { c.i++ }
 // seek restarts the cursor strictly after after.
 func (c *cursor) seek(after string) {
 	c.after, c.page, c.i, c.done = after, nil, 0, false
+	c.limit = min(seekPage, c.max)
 }
 
 // ListObjectVersions lists every version and delete marker of a bucket,
@@ -56,8 +66,9 @@ func (c *cursor) seek(after string) {
 // before versioning, or in a bucket never versioned, which are their key's
 // only, null, version). An obj/ entry whose key has ver/ entries is a copy
 // of one of them and is skipped. Cost is O(page): a common prefix skips
-// both cursors past itself, and nothing is read beyond the page but one
-// look-ahead entry. Like ListObjects it parses manifests without verifying
+// both cursors past itself (restarting each with a page of seekPage
+// entries), and otherwise nothing is read beyond the page but one
+// look-ahead entry per cursor. Like ListObjects it parses manifests without verifying
 // signatures.
 func (s *Store) ListObjectVersions(ctx context.Context, in VersionListInput) (VersionListResult, error) {
 	if _, _, err := s.bucket(ctx, in.Bucket); err != nil {
@@ -83,8 +94,8 @@ func (s *Store) ListObjectVersions(ctx context.Context, in VersionListInput) (Ve
 	if in.Delimiter != "" {
 		limit = min(limit, delimiterPage)
 	}
-	objs := &cursor{s: s, ns: nsObjects(in.Bucket), prefix: in.Prefix, after: in.KeyMarker, limit: limit}
-	vers := &cursor{s: s, ns: nsVersions(in.Bucket), prefix: in.Prefix, limit: limit}
+	objs := &cursor{s: s, ns: nsObjects(in.Bucket), prefix: in.Prefix, after: in.KeyMarker, max: limit}
+	vers := &cursor{s: s, ns: nsVersions(in.Bucket), prefix: in.Prefix, max: limit}
 	// prevKey is the key of the last ver/ entry seen: the next entry of
 	// the same key is not the latest version.
 	prevKey := ""
