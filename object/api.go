@@ -195,6 +195,9 @@ type CopyInput struct {
 	ReplaceMeta bool
 	Meta        ObjectMeta
 	Owner       string
+	// Lock is the Object Lock state asked for the copy (CopyObject only);
+	// zero takes the destination bucket's default retention.
+	Lock LockInput
 }
 
 // ListInput holds ListObjects V1/V2 parameters (already URL-decoded).

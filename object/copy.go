@@ -83,7 +83,7 @@ func (s *Store) CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey
 	}
 	setMeta(dst, meta)
 	setChecksums(dst, res.sums, ChecksumFullObject)
-	if err := s.applyLock(bk, dst, LockInput{}); err != nil {
+	if err := s.applyLock(bk, dst, src.Lock); err != nil {
 		s.deleteData(ctx, "rejected lock", res.layout)
 		return ObjectInfo{}, err
 	}

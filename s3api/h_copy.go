@@ -90,6 +90,9 @@ func (r *request) copyObject() error {
 	if err != nil {
 		return err
 	}
+	if src.Lock, err = r.lockHeaderValues(); err != nil {
+		return err
+	}
 	switch r.hdr.value("x-amz-metadata-directive") {
 	case "", "COPY":
 		if src.SrcBucket == r.bucket && src.SrcKey == r.key && src.SrcVersionID == "" {

@@ -55,6 +55,28 @@ func parseLockDate(v string) (time.Time, error) {
 // a PUT carrying them must carry an integrity check (Content-MD5 or a
 // flexible checksum).
 func (r *request) lockHeaders(in object.PutInput) (object.LockInput, error) {
+	l, err := r.lockHeaderValues()
+	if err != nil || l.IsZero() && !r.hasLockHeaders() {
+		return l, err
+	}
+	if in.ContentMD5 == nil && len(in.Checksums) == 0 && in.ChecksumAlgorithm == "" {
+		return l, s3err.Newf(s3err.InvalidRequest, "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters.")
+	}
+	return l, nil
+}
+
+// hasLockHeaders reports whether any x-amz-object-lock-* header was sent.
+func (r *request) hasLockHeaders() bool {
+	for _, h := range r.hdr.h {
+		if strings.HasPrefix(h.name, "x-amz-object-lock-") {
+			return true
+		}
+	}
+	return false
+}
+
+// lockHeaderValues parses the x-amz-object-lock-* headers (PUT, copy).
+func (r *request) lockHeaderValues() (object.LockInput, error) {
 	var l object.LockInput
 	mode, hasMode := r.hdr.get("x-amz-object-lock-mode")
 	until, hasUntil := r.hdr.get("x-amz-object-lock-retain-until-date")
@@ -83,9 +105,6 @@ func (r *request) lockHeaders(in object.PutInput) (object.LockInput, error) {
 		default:
 			return l, s3err.Newf(s3err.InvalidArgument, "Legal Hold must be either of 'ON' or 'OFF'.")
 		}
-	}
-	if in.ContentMD5 == nil && len(in.Checksums) == 0 && in.ChecksumAlgorithm == "" {
-		return l, s3err.Newf(s3err.InvalidRequest, "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters.")
 	}
 	return l, nil
 }
