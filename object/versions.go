@@ -297,7 +297,6 @@ func (s *Store) commitVersion(ctx context.Context, bk *bucketRecord, m *manifest
 		s.deleteData(ctx, "commit failed", own...)
 		return 0, err
 	}
-	var oldNull *versionEntry
 	if bk.Versioning == VersioningEnabled {
 		id, err := newVersionID(m.Modified)
 		if err != nil {
@@ -307,14 +306,6 @@ func (s *Store) commitVersion(ctx context.Context, bk *bucketRecord, m *manifest
 		m.VersionID = id
 	} else {
 		m.VersionID = NullVersion
-		e, ok, err := s.findVersion(ctx, m.Bucket, m.Key, NullVersion)
-		if err != nil {
-			s.deleteData(ctx, "commit failed", own...)
-			return 0, err
-		}
-		if ok {
-			oldNull = &e
-		}
 	}
 	if err := s.keys.SignManifest(ctx, m); err != nil {
 		s.deleteData(ctx, "commit failed", own...)
@@ -333,8 +324,8 @@ func (s *Store) commitVersion(ctx context.Context, bk *bucketRecord, m *manifest
 		s.discardUnlessUnknown(ctx, err, "commit failed", own...)
 		return 0, fmt.Errorf("object: commit %s/%s: %w", m.Bucket, m.Key, err)
 	}
-	if oldNull != nil {
-		s.dropVersion(ctx, m.Bucket, m.Key, *oldNull, "null version replaced")
+	if m.VersionID == NullVersion {
+		s.dedupeNull(ctx, m.Bucket, m.Key)
 	}
 	if err := s.syncCurrent(ctx, m.Bucket, m.Key); err != nil {
 		// The version is committed; obj/ catches up on the next change
@@ -391,11 +382,38 @@ func (s *Store) dropVersion(ctx context.Context, bucket, key string, e versionEn
 	return nil
 }
 
+// dedupeNull keeps only the newest null version of key (a Suspended PUT or
+// DELETE replaces the null version): every older one is dropped with its
+// data. Each writer keeps the newest, so racing writers agree on the
+// survivor; a failure leaves an extra null version that the next
+// Suspended change of the key removes.
+func (s *Store) dedupeNull(ctx context.Context, bucket, key string) {
+	var stale []versionEntry
+	seen := false
+	err := s.keyVersions(ctx, bucket, key, func(e versionEntry) bool {
+		if strings.HasSuffix(e.seg, nullSuffix) {
+			if seen {
+				stale = append(stale, e)
+			}
+			seen = true
+		}
+		return true
+	})
+	if err != nil {
+		s.log.Warn("object: replaced null version not dropped", "bucket", bucket, "key", key, "err", err)
+		return
+	}
+	for _, e := range stale {
+		if err := s.dropVersion(ctx, bucket, key, e, "null version replaced"); err != nil {
+			s.log.Warn("object: replaced null version not dropped", "bucket", bucket, "key", key, "err", err)
+		}
+	}
+}
+
 // putMarker adds a delete marker as the newest version of key.
 func (s *Store) putMarker(ctx context.Context, bk *bucketRecord, bucket, key string) (DeleteResult, error) {
 	now := s.now().UnixNano()
 	rec := markerRecord{V: recordV1, Marker: true, Key: key, Modified: now, Owner: bk.Owner}
-	var oldNull *versionEntry
 	if bk.Versioning == VersioningEnabled {
 		id, err := newVersionID(now)
 		if err != nil {
@@ -404,13 +422,6 @@ func (s *Store) putMarker(ctx context.Context, bk *bucketRecord, bucket, key str
 		rec.VersionID = id
 	} else {
 		rec.VersionID = NullVersion
-		e, ok, err := s.findVersion(ctx, bucket, key, NullVersion)
-		if err != nil {
-			return DeleteResult{}, err
-		}
-		if ok {
-			oldNull = &e
-		}
 	}
 	raw, err := json.Marshal(&rec)
 	if err != nil {
@@ -419,10 +430,8 @@ func (s *Store) putMarker(ctx context.Context, bk *bucketRecord, bucket, key str
 	if _, err := s.meta.Put(ctx, nsVersions(bucket), versionKey(key, segOf(rec.VersionID, now)), raw, storage.Cond{IfAbsent: true}); err != nil {
 		return DeleteResult{}, fmt.Errorf("object: delete marker %s/%s: %w", bucket, key, err)
 	}
-	if oldNull != nil {
-		if err := s.dropVersion(ctx, bucket, key, *oldNull, "null version replaced by a delete marker"); err != nil {
-			s.log.Warn("object: replaced null version not dropped", "bucket", bucket, "key", key, "err", err)
-		}
+	if rec.VersionID == NullVersion {
+		s.dedupeNull(ctx, bucket, key)
 	}
 	if err := s.syncCurrent(ctx, bucket, key); err != nil {
 		return DeleteResult{}, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 )
@@ -331,5 +332,52 @@ func TestVersionedMultipart(t *testing.T) {
 	}
 	if got, _ := readVersion(t, e.s, "vbk", "k", first.VersionID); string(got) != "first" {
 		t.Fatalf("first version %q", got)
+	}
+}
+
+// TestVersionedConcurrentWriters: racing PUTs to one key keep every
+// version (Enabled) or exactly one null version (Suspended), and the
+// current copy is the newest version either way.
+func TestVersionedConcurrentWriters(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.versioned("vbk")
+	const n = 6
+	race := func() {
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Go(func() {
+				if _, err := e.s.PutObject(ctx, PutInput{Bucket: "vbk", Key: "k", Body: bytes.NewReader([]byte{byte(i)}), Size: 1}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	checkCurrent := func() []VersionInfo {
+		vs := listAll(t, e.s, VersionListInput{Bucket: "vbk", MaxKeys: 1000})
+		cur, err := e.s.HeadObject(ctx, GetInput{Bucket: "vbk", Key: "k"})
+		if err != nil || len(vs) == 0 || cur.VersionID != vs[0].VersionID {
+			t.Fatalf("current %q (%v), newest listed %+v", cur.VersionID, err, vs)
+		}
+		return vs
+	}
+	race()
+	if vs := checkCurrent(); len(vs) != n {
+		t.Fatalf("%d versions after %d racing PUTs", len(vs), n)
+	}
+	if err := e.s.PutBucketVersioning(ctx, "vbk", VersioningSuspended); err != nil {
+		t.Fatal(err)
+	}
+	race()
+	vs := checkCurrent()
+	nulls := 0
+	for _, v := range vs {
+		if v.VersionID == NullVersion {
+			nulls++
+		}
+	}
+	if nulls != 1 || len(vs) != n+1 {
+		t.Fatalf("%d null versions of %d, want 1 of %d", nulls, len(vs), n+1)
 	}
 }
