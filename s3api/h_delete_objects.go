@@ -101,8 +101,8 @@ func (r *request) deleteObjects() error {
 			} else {
 				err = r.s.o.Layer.DeleteObject(r.cx, r.bucket, o.Key)
 			}
-			if errors.Is(err, object.ErrNoSuchKey) {
-				err = nil // deleting a missing key succeeds in S3
+			if errors.Is(err, object.ErrNoSuchKey) || errors.Is(err, object.ErrNoSuchVersion) {
+				err = nil // deleting a missing key or version succeeds in S3
 			}
 			results[i] = err
 		}()

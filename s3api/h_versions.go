@@ -185,7 +185,7 @@ func (r *request) bypassGovernance() (bool, error) {
 }
 
 // deleteObject serves DELETE /bucket/key[?versionId]: 204 whether or not
-// the key existed, with x-amz-version-id and x-amz-delete-marker when a
+// the key (or version) existed, with x-amz-version-id and x-amz-delete-marker when a
 // version or marker was involved.
 func (r *request) deleteObject() error {
 	vid, err := r.versionQuery()
@@ -209,7 +209,9 @@ func (r *request) deleteObject() error {
 		return err
 	}
 	res, err := v.DeleteObjectVersion(r.cx, object.DeleteInput{Bucket: r.bucket, Key: r.key, VersionID: vid, BypassGovernance: bypass})
-	if err != nil && !errors.Is(err, object.ErrNoSuchKey) {
+	// Deleting a version that is not there succeeds, as in S3: a delete
+	// is idempotent, and a cleanup racing another one must not fail.
+	if err != nil && !errors.Is(err, object.ErrNoSuchKey) && !errors.Is(err, object.ErrNoSuchVersion) {
 		return err
 	}
 	r.setVersionHeader(res.VersionID)

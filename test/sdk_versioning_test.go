@@ -124,6 +124,12 @@ func TestSDKVersioning(t *testing.T) {
 	}
 	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("doc"), VersionId: v2.VersionId})
 	requireCode(t, err, http.StatusNotFound, "NoSuchVersion")
+	// Deleting it again succeeds (idempotent, as S3); a malformed id does not.
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("doc"), VersionId: v2.VersionId}); err != nil {
+		t.Fatalf("repeated version delete: %v", err)
+	}
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("doc"), VersionId: aws.String("bogus")})
+	requireCode(t, err, http.StatusBadRequest, "InvalidArgument")
 	// DeleteObjects by version id, including the delete marker.
 	objs := []types.ObjectIdentifier{{Key: aws.String("doc"), VersionId: v1.VersionId}, {Key: aws.String("doc"), VersionId: del.VersionId}}
 	dout, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: objs}})
