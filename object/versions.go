@@ -289,13 +289,30 @@ func (s *Store) syncCurrent(ctx context.Context, bucket, key string) error {
 // null version's data is retired, and only what no other version of the
 // key still uses.
 func (s *Store) commitVersion(ctx context.Context, bk *bucketRecord, m *manifest.Manifest, wc WriteCondition, own ...dataplane.Layout) (storage.Version, error) {
-	if err := s.checkWriteCondition(ctx, m.Bucket, m.Key, wc); err != nil {
-		s.deleteData(ctx, "condition failed", own...)
-		return 0, err
-	}
 	if err := s.ensureHistory(ctx, m.Bucket, m.Key); err != nil {
 		s.deleteData(ctx, "commit failed", own...)
 		return 0, err
+	}
+	// A conditional write is evaluated against the current copy and
+	// commits by swapping that copy, guarded by the Meta version read
+	// here: of racing conditional writers at most one wins; a loser
+	// withdraws its version.
+	var curCond storage.Cond
+	if !wc.IsZero() {
+		cur, curVer, err := s.meta.Get(ctx, nsObjects(m.Bucket), m.Key)
+		exists := !errors.Is(err, storage.ErrNotFound)
+		if err != nil && exists && !errors.Is(err, storage.ErrCorrupt) {
+			s.deleteData(ctx, "commit failed", own...)
+			return 0, fmt.Errorf("object: %s/%s: conditional write: %w", m.Bucket, m.Key, err)
+		}
+		if err := wc.check(m.Bucket, m.Key, cur, exists); err != nil {
+			s.deleteData(ctx, "condition failed", own...)
+			return 0, err
+		}
+		curCond = storage.Cond{IfVersion: curVer}
+		if !exists {
+			curCond = storage.Cond{IfAbsent: true}
+		}
 	}
 	if bk.Versioning == VersioningEnabled {
 		id, err := newVersionID(m.Modified)
@@ -323,6 +340,19 @@ func (s *Store) commitVersion(ctx context.Context, bk *bucketRecord, m *manifest
 		}
 		s.discardUnlessUnknown(ctx, err, "commit failed", own...)
 		return 0, fmt.Errorf("object: commit %s/%s: %w", m.Bucket, m.Key, err)
+	}
+	if !wc.IsZero() {
+		_, err := s.meta.Put(ctx, nsObjects(m.Bucket), m.Key, raw, curCond)
+		if errors.Is(err, storage.ErrPrecondition) {
+			e := versionEntry{seg: segOf(m.VersionID, m.Modified), raw: raw, ver: ver}
+			if derr := s.dropVersion(ctx, m.Bucket, m.Key, e, "conditional write lost a race"); derr != nil {
+				s.log.Warn("object: losing conditional version not withdrawn", "bucket", m.Bucket, "key", m.Key, "err", derr)
+			}
+			return 0, fmt.Errorf("object: %s/%s: the key changed during the conditional write: %w", m.Bucket, m.Key, ErrPreconditionFailed)
+		}
+		if err != nil {
+			s.log.Warn("object: conditional version committed but the current copy lags", "bucket", m.Bucket, "key", m.Key, "err", err)
+		}
 	}
 	if m.VersionID == NullVersion {
 		s.dedupeNull(ctx, m.Bucket, m.Key)

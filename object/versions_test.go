@@ -381,3 +381,43 @@ func TestVersionedConcurrentWriters(t *testing.T) {
 		t.Fatalf("%d null versions of %d, want 1 of %d", nulls, len(vs), n+1)
 	}
 }
+
+// TestVersionedConditionalRace: of racing If-None-Match: * PUTs to a new
+// key of a versioned bucket exactly one succeeds, and only its version
+// exists afterwards.
+func TestVersionedConditionalRace(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.versioned("vbk")
+	const n = 6
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for i := 0; i < n; i++ {
+		wg.Go(func() {
+			_, err := e.s.PutObject(ctx, PutInput{Bucket: "vbk", Key: "k", Body: bytes.NewReader([]byte{byte(i)}), Size: 1, Cond: WriteCondition{IfNoneMatch: true}})
+			switch {
+			case err == nil:
+				mu.Lock()
+				won++
+				mu.Unlock()
+			case !errors.Is(err, ErrPreconditionFailed):
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	vs := listAll(t, e.s, VersionListInput{Bucket: "vbk", MaxKeys: 1000})
+	if won != 1 || len(vs) != 1 {
+		t.Fatalf("%d winners, %d versions; want 1 and 1", won, len(vs))
+	}
+	cur, err := e.s.HeadObject(ctx, GetInput{Bucket: "vbk", Key: "k"})
+	if err != nil || cur.VersionID != vs[0].VersionID {
+		t.Fatalf("current %q %v, listed %q", cur.VersionID, err, vs[0].VersionID)
+	}
+	_, err = e.s.PutObject(ctx, PutInput{Bucket: "vbk", Key: "k", Body: bytes.NewReader(nil), Cond: WriteCondition{IfNoneMatch: true}})
+	wantErr(t, err, ErrPreconditionFailed)
+	if _, err := e.s.PutObject(ctx, PutInput{Bucket: "vbk", Key: "k", Body: bytes.NewReader(nil), Cond: WriteCondition{IfMatch: cur.ETag}}); err != nil {
+		t.Fatalf("If-Match the current ETag: %v", err)
+	}
+}
