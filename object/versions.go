@@ -287,7 +287,8 @@ func (s *Store) syncCurrent(ctx context.Context, bucket, key string) error {
 // configured: m becomes a new version (Enabled) or replaces the null
 // version (Suspended), and nothing else is overwritten. Only a replaced
 // null version's data is retired, and only what no other version of the
-// key still uses.
+// key still uses. own is the new data, deleted on failure; a completion
+// passes none, so its parts are never deleted here.
 func (s *Store) commitVersion(ctx context.Context, bk *bucketRecord, m *manifest.Manifest, wc WriteCondition, own ...dataplane.Layout) (storage.Version, error) {
 	if err := s.ensureHistory(ctx, m.Bucket, m.Key); err != nil {
 		s.deleteData(ctx, "commit failed", own...)
@@ -345,7 +346,18 @@ func (s *Store) commitVersion(ctx context.Context, bk *bucketRecord, m *manifest
 		_, err := s.meta.Put(ctx, nsObjects(m.Bucket), m.Key, raw, curCond)
 		if errors.Is(err, storage.ErrPrecondition) {
 			e := versionEntry{seg: segOf(m.VersionID, m.Modified), raw: raw, ver: ver}
-			if derr := s.dropVersion(ctx, m.Bucket, m.Key, e, "conditional write lost a race"); derr != nil {
+			var derr error
+			if len(own) > 0 {
+				derr = s.dropVersion(ctx, m.Bucket, m.Key, e, "conditional write lost a race")
+			} else {
+				// A completion's parts stay with its upload (the claim is
+				// released and the upload can be completed again).
+				derr = s.meta.Delete(ctx, nsVersions(m.Bucket), versionKey(m.Key, e.seg), storage.Cond{IfVersion: e.ver})
+				if derr == nil {
+					derr = s.syncCurrent(ctx, m.Bucket, m.Key)
+				}
+			}
+			if derr != nil {
 				s.log.Warn("object: losing conditional version not withdrawn", "bucket", m.Bucket, "key", m.Key, "err", derr)
 			}
 			return 0, fmt.Errorf("object: %s/%s: the key changed during the conditional write: %w", m.Bucket, m.Key, ErrPreconditionFailed)
