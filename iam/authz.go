@@ -48,6 +48,13 @@ const (
 	BypassGovernanceRetention        Action = "s3:BypassGovernanceRetention"
 	PutBucketObjectLockConfiguration Action = "s3:PutBucketObjectLockConfiguration"
 	GetBucketObjectLockConfiguration Action = "s3:GetBucketObjectLockConfiguration"
+	// Tagging has its own permissions, as in S3 (DeleteBucketTagging
+	// needs s3:PutBucketTagging there too).
+	PutObjectTagging    Action = "s3:PutObjectTagging"
+	GetObjectTagging    Action = "s3:GetObjectTagging"
+	DeleteObjectTagging Action = "s3:DeleteObjectTagging"
+	PutBucketTagging    Action = "s3:PutBucketTagging"
+	GetBucketTagging    Action = "s3:GetBucketTagging"
 )
 
 // ErrAccessDenied is returned by an Authorizer that refuses a request.

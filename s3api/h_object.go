@@ -63,6 +63,10 @@ func (r *request) putObject() error {
 	if err != nil {
 		return err
 	}
+	tags, err := r.requestTags()
+	if err != nil {
+		return err
+	}
 	in, err := r.putInput()
 	if err != nil {
 		return err
@@ -71,6 +75,7 @@ func (r *request) putObject() error {
 	if in.Lock, err = r.lockHeaders(in); err != nil {
 		return err
 	}
+	in.Meta.Tags = tags
 	info, err := r.s.o.Layer.PutObject(r.cx, in)
 	if err != nil {
 		return err

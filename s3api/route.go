@@ -62,12 +62,18 @@ var (
 	opGetObjectRetention         = &operation{"GetObjectRetention", iam.GetObjectRetention, (*request).getObjectRetention}
 	opPutObjectLegalHold         = &operation{"PutObjectLegalHold", iam.PutObjectLegalHold, (*request).putObjectLegalHold}
 	opGetObjectLegalHold         = &operation{"GetObjectLegalHold", iam.GetObjectLegalHold, (*request).getObjectLegalHold}
+	opGetObjectTagging           = &operation{"GetObjectTagging", iam.GetObjectTagging, (*request).getObjectTagging}
+	opPutObjectTagging           = &operation{"PutObjectTagging", iam.PutObjectTagging, (*request).putObjectTagging}
+	opDeleteObjectTagging        = &operation{"DeleteObjectTagging", iam.DeleteObjectTagging, (*request).deleteObjectTagging}
+	opGetBucketTagging           = &operation{"GetBucketTagging", iam.GetBucketTagging, (*request).getBucketTagging}
+	opPutBucketTagging           = &operation{"PutBucketTagging", iam.PutBucketTagging, (*request).putBucketTagging}
+	opDeleteBucketTagging        = &operation{"DeleteBucketTagging", iam.PutBucketTagging, (*request).deleteBucketTagging}
 )
 
 // unsupportedSubresources are S3 sub-resources this gateway does not
 // implement. A request naming one gets NotImplemented: answering it as the
 // plain operation would be a wrong success (GET ?acl returning the object,
-// PUT ?tagging overwriting it).
+// PUT ?retention overwriting it).
 var unsupportedSubresources = map[string]bool{
 	"accelerate": true, "acl": true, "analytics": true,
 	"cors": true, "intelligent-tiering": true,
@@ -76,7 +82,7 @@ var unsupportedSubresources = map[string]bool{
 	"notification": true, "ownershipControls": true,
 	"publicAccessBlock": true, "renameObject": true, "replication": true,
 	"requestPayment": true, "restore": true, "select": true,
-	"session": true, "tagging": true, "torrent": true, "website": true,
+	"session": true, "torrent": true, "website": true,
 }
 
 // unsupportedSubresource returns the first unsupported sub-resource the
@@ -151,6 +157,16 @@ func (s *Server) route(r *request) (*operation, error) {
 func (s *Server) routeBucket(r *request) (*operation, error) {
 	_, uploads := r.query("uploads")
 	_, pol := r.query("policy")
+	if _, ok := r.query("tagging"); ok {
+		switch r.method {
+		case http.MethodGet:
+			return opGetBucketTagging, nil
+		case http.MethodPut:
+			return opPutBucketTagging, nil
+		case http.MethodDelete:
+			return opDeleteBucketTagging, nil
+		}
+	}
 	switch r.method {
 	case http.MethodGet:
 		if pol {
@@ -225,6 +241,16 @@ func (s *Server) routeObject(r *request) (*operation, error) {
 	_, retention := r.query("retention")
 	_, legalHold := r.query("legal-hold")
 	_, copySource := r.hdr.get("x-amz-copy-source")
+	if _, ok := r.query("tagging"); ok {
+		switch r.method {
+		case http.MethodGet:
+			return opGetObjectTagging, nil
+		case http.MethodPut:
+			return opPutObjectTagging, nil
+		case http.MethodDelete:
+			return opDeleteObjectTagging, nil
+		}
+	}
 	switch r.method {
 	case http.MethodGet:
 		if hasUploadID {

@@ -32,6 +32,7 @@ const (
 	InvalidRange                       = "InvalidRange"
 	InvalidRequest                     = "InvalidRequest"
 	InvalidStorageClass                = "InvalidStorageClass"
+	InvalidTag                         = "InvalidTag"
 	InvalidToken                       = "InvalidToken"
 	InvalidURI                         = "InvalidURI"
 	KeyTooLongError                    = "KeyTooLongError"
@@ -49,6 +50,7 @@ const (
 	NoSuchKey                          = "NoSuchKey"
 	NoSuchObjectLockConfiguration      = "NoSuchObjectLockConfiguration"
 	ObjectLockConfigurationNotFound    = "ObjectLockConfigurationNotFoundError"
+	NoSuchTagSet                       = "NoSuchTagSet"
 	NoSuchUpload                       = "NoSuchUpload"
 	NoSuchVersion                      = "NoSuchVersion"
 	NotImplemented                     = "NotImplemented"
@@ -101,6 +103,7 @@ var table = map[string]entry{
 	InvalidRange:                       {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable."},
 	InvalidRequest:                     {http.StatusBadRequest, "Invalid Request"},
 	InvalidStorageClass:                {http.StatusBadRequest, "The storage class you specified is not valid."},
+	InvalidTag:                         {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	InvalidToken:                       {http.StatusBadRequest, "The provided token is malformed or otherwise invalid."},
 	InvalidURI:                         {http.StatusBadRequest, "Couldn't parse the specified URI."},
 	KeyTooLongError:                    {http.StatusBadRequest, "Your key is too long."},
@@ -118,6 +121,7 @@ var table = map[string]entry{
 	NoSuchKey:                          {http.StatusNotFound, "The specified key does not exist."},
 	NoSuchObjectLockConfiguration:      {http.StatusNotFound, "The specified object does not have a ObjectLock configuration."},
 	ObjectLockConfigurationNotFound:    {http.StatusNotFound, "Object Lock configuration does not exist for this bucket."},
+	NoSuchTagSet:                       {http.StatusNotFound, "The TagSet does not exist"},
 	NoSuchUpload:                       {http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed."},
 	NoSuchVersion:                      {http.StatusNotFound, "The specified version does not exist."},
 	NotImplemented:                     {http.StatusNotImplemented, "A header or query you provided requested a function that is not implemented."},

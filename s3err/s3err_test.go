@@ -61,6 +61,8 @@ var objectSentinels = map[string]error{
 	"ErrInvalidBucketState":            object.ErrInvalidBucketState,
 	"ErrNoSuchObjectLockConfiguration": object.ErrNoSuchObjectLockConfiguration,
 	"ErrMalformedXML":                  object.ErrMalformedXML,
+	"ErrInvalidTag":                    object.ErrInvalidTag,
+	"ErrNoSuchTagSet":                  object.ErrNoSuchTagSet,
 }
 
 // exportedErrVars returns the names of exported package-level variables
