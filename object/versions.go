@@ -395,6 +395,11 @@ func (s *Store) dropVersion(ctx context.Context, bucket, key string, e versionEn
 	if isMarker(e.raw) {
 		return nil
 	}
+	if validVersionID(e.seg) {
+		if err := s.dropVersionTags(ctx, bucket, versionKey(key, e.seg)); err != nil {
+			s.log.Warn("object: version dropped but its tags were not", "bucket", bucket, "key", key, "err", err)
+		}
+	}
 	layouts := storedLayouts(e.raw)
 	if len(layouts) == 0 {
 		return nil

@@ -421,3 +421,55 @@ func TestVersionedConditionalRace(t *testing.T) {
 		t.Fatalf("If-Match the current ETag: %v", err)
 	}
 }
+
+// TestVersionTags: each version keeps its own tags; tagging one version
+// leaves the others alone, and removing a version removes its tags.
+func TestVersionTags(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.bucket("vbk")
+	_, err := e.s.PutObject(ctx, PutInput{Bucket: "vbk", Key: "k", Body: bytes.NewReader([]byte("0")), Size: 1, Meta: ObjectMeta{Tags: []Tag{{"era", "legacy"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.PutBucketVersioning(ctx, "vbk", VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := e.s.PutObject(ctx, PutInput{Bucket: "vbk", Key: "k", Body: bytes.NewReader([]byte("1")), Size: 1, Meta: ObjectMeta{Tags: []Tag{{"n", "one"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := e.s.PutObject(ctx, PutInput{Bucket: "vbk", Key: "k", Body: bytes.NewReader([]byte("2")), Size: 1, Meta: ObjectMeta{Tags: []Tag{{"n", "two"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagsOf := func(vid string) string {
+		t.Helper()
+		tags, _, err := e.s.GetObjectTaggingVersion(ctx, "vbk", "k", vid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(tags)
+	}
+	if got := tagsOf(""); got != "[{n two}]" {
+		t.Fatalf("current tags %s", got)
+	}
+	if got := tagsOf(v1.VersionID); got != "[{n one}]" {
+		t.Fatalf("v1 tags %s", got)
+	}
+	if got := tagsOf(NullVersion); got != "[{era legacy}]" {
+		t.Fatalf("null version tags %s", got)
+	}
+	if _, err := e.s.PutObjectTaggingVersion(ctx, "vbk", "k", v1.VersionID, []Tag{{"n", "uno"}}); err != nil {
+		t.Fatal(err)
+	}
+	if tagsOf(v1.VersionID) != "[{n uno}]" || tagsOf(v2.VersionID) != "[{n two}]" {
+		t.Fatalf("after tagging v1: v1 %s, v2 %s", tagsOf(v1.VersionID), tagsOf(v2.VersionID))
+	}
+	if _, err := e.s.DeleteObjectVersion(ctx, DeleteInput{Bucket: "vbk", Key: "k", VersionID: v1.VersionID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.s.meta.Get(ctx, nsTags("vbk"), versionKey("k", v1.VersionID)); err == nil {
+		t.Fatal("a removed version's tag record is still there")
+	}
+}

@@ -266,3 +266,61 @@ func (r *request) listNullVersions() error {
 	}
 	return r.writeXML(http.StatusOK, res)
 }
+
+// taggingVersion returns the layer's per-version tagging and the
+// versionId of a tagging request. A layer without it serves only the
+// current object (versionId absent or null).
+func (r *request) taggingVersion() (object.VersionTagger, string, error) {
+	vid, err := r.versionQuery()
+	if err != nil {
+		return nil, "", err
+	}
+	vt, ok := r.s.o.Layer.(object.VersionTagger)
+	if !ok && vid != "" && vid != object.NullVersion {
+		return nil, "", s3err.Newf(s3err.NotImplemented, "Object versions are not implemented; only versionId=null exists.")
+	}
+	return vt, vid, nil
+}
+
+// getTagsOfVersion reads the tags of the version a GET ?tagging names.
+func (r *request) getTagsOfVersion() ([]object.Tag, error) {
+	vt, vid, err := r.taggingVersion()
+	if err != nil || vt == nil {
+		if err != nil {
+			return nil, err
+		}
+		return r.s.o.Layer.GetObjectTagging(r.cx, r.bucket, r.key)
+	}
+	tags, id, err := vt.GetObjectTaggingVersion(r.cx, r.bucket, r.key, vid)
+	r.setVersionHeader(id)
+	return tags, err
+}
+
+// putTagsOfVersion replaces the tags of the version a PUT ?tagging names.
+func (r *request) putTagsOfVersion(tags []object.Tag) error {
+	vt, vid, err := r.taggingVersion()
+	if err != nil || vt == nil {
+		if err != nil {
+			return err
+		}
+		return r.s.o.Layer.PutObjectTagging(r.cx, r.bucket, r.key, tags)
+	}
+	id, err := vt.PutObjectTaggingVersion(r.cx, r.bucket, r.key, vid, tags)
+	r.setVersionHeader(id)
+	return err
+}
+
+// deleteTagsOfVersion removes the tags of the version a DELETE ?tagging
+// names.
+func (r *request) deleteTagsOfVersion() error {
+	vt, vid, err := r.taggingVersion()
+	if err != nil || vt == nil {
+		if err != nil {
+			return err
+		}
+		return r.s.o.Layer.DeleteObjectTagging(r.cx, r.bucket, r.key)
+	}
+	id, err := vt.DeleteObjectTaggingVersion(r.cx, r.bucket, r.key, vid)
+	r.setVersionHeader(id)
+	return err
+}
