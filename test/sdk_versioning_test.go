@@ -256,3 +256,27 @@ func TestSDKObjectLock(t *testing.T) {
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusSuspended}})
 	requireCode(t, err, http.StatusConflict, "InvalidBucketState")
 }
+
+// TestSDKVersionTagging: tags belong to one version: tagging an old version
+// by id leaves the current one's tags alone.
+func TestSDKVersionTagging(t *testing.T) {
+	t.Parallel()
+	c := fx.gw.sdk()
+	ctx := testCtx(t)
+	bucket := versionedBucket(t, c, "sdk-vtags", false)
+	v1 := put(t, c, bucket, "k", []byte("1"))
+	put(t, c, bucket, "k", []byte("2"))
+	_, err := c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("k"), VersionId: v1.VersionId,
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("old"), Value: aws.String("yes")}}}})
+	if err != nil {
+		t.Fatalf("PutObjectTagging of v1: %v", err)
+	}
+	old, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("k"), VersionId: v1.VersionId})
+	if err != nil || len(old.TagSet) != 1 || aws.ToString(old.VersionId) != aws.ToString(v1.VersionId) {
+		t.Fatalf("tags of v1: %+v %v", old, err)
+	}
+	cur, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	if err != nil || len(cur.TagSet) != 0 {
+		t.Fatalf("tags of the current version: %+v %v", cur, err)
+	}
+}
