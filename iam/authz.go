@@ -35,6 +35,19 @@ const (
 	PutBucketPolicy       Action = "s3:PutBucketPolicy"
 	DeleteBucketPolicy    Action = "s3:DeleteBucketPolicy"
 	GetBucketPolicyStatus Action = "s3:GetBucketPolicyStatus"
+	// Versioning and Object Lock permissions, as AWS names them: reading
+	// or deleting a specific version needs its own permission, and only a
+	// holder of s3:BypassGovernanceRetention can override GOVERNANCE.
+	PutBucketVersioning              Action = "s3:PutBucketVersioning"
+	GetObjectVersion                 Action = "s3:GetObjectVersion"
+	DeleteObjectVersion              Action = "s3:DeleteObjectVersion"
+	PutObjectRetention               Action = "s3:PutObjectRetention"
+	GetObjectRetention               Action = "s3:GetObjectRetention"
+	PutObjectLegalHold               Action = "s3:PutObjectLegalHold"
+	GetObjectLegalHold               Action = "s3:GetObjectLegalHold"
+	BypassGovernanceRetention        Action = "s3:BypassGovernanceRetention"
+	PutBucketObjectLockConfiguration Action = "s3:PutBucketObjectLockConfiguration"
+	GetBucketObjectLockConfiguration Action = "s3:GetBucketObjectLockConfiguration"
 	// Tagging has its own permissions, as in S3 (DeleteBucketTagging
 	// needs s3:PutBucketTagging there too).
 	PutObjectTagging    Action = "s3:PutObjectTagging"

@@ -25,7 +25,8 @@ func Unmarshal(b []byte) (*Manifest, error) {
 	if len(b) < len(magic)+1 || string(b[:len(magic)]) != magic {
 		return nil, fmt.Errorf("%w: bad magic", ErrMalformed)
 	}
-	if v := b[len(magic)]; v != Version {
+	v := b[len(magic)]
+	if v != Version && v != VersionLocked {
 		return nil, fmt.Errorf("%w: version %d", ErrUnsupportedVersion, v)
 	}
 	// One copy of the input backs every string field.
@@ -54,6 +55,21 @@ func Unmarshal(b []byte) (*Manifest, error) {
 	m.Envelope.KEMCiphertext = d.bytes(MaxKEMCiphertext, "kem-ciphertext")
 	m.Envelope.Salt = d.bytes(MaxBytes, "salt")
 	m.Envelope.Commitment = d.bytes(MaxBytes, "commitment")
+	if v == VersionLocked {
+		m.VersionID = d.str(MaxString, "version-id")
+		m.LockMode = d.str(MaxString, "lock-mode")
+		m.RetainUntil = d.i64()
+		switch d.u8() {
+		case 0:
+		case 1:
+			m.LegalHold = true
+		default:
+			d.fail("legal-hold byte not 0 or 1")
+		}
+		if d.err == nil && !m.hasV3() {
+			d.fail("version 3 without version or lock fields")
+		}
+	}
 	m.SigKeyID = d.str(MaxString, "sig-key-id")
 	m.Signature = d.bytes(MaxSignature, "signature")
 	if d.err == nil && d.off != len(d.s) {

@@ -37,7 +37,7 @@ func (m *Manifest) SigningBytes() ([]byte, error) {
 func (m *Manifest) encode(dst, sig []byte) ([]byte, error) {
 	e := encoder{b: slices.Grow(dst, m.sizeHint())}
 	e.b = append(e.b, magic...)
-	e.b = append(e.b, Version)
+	e.b = append(e.b, m.version())
 	e.key(m.Bucket, "bucket")
 	e.key(m.Key, "key")
 	e.size(m.Size, "size")
@@ -61,6 +61,12 @@ func (m *Manifest) encode(dst, sig []byte) ([]byte, error) {
 	e.bytes(m.Envelope.KEMCiphertext, MaxKEMCiphertext, "kem-ciphertext")
 	e.bytes(m.Envelope.Salt, MaxBytes, "salt")
 	e.bytes(m.Envelope.Commitment, MaxBytes, "commitment")
+	if m.version() == VersionLocked {
+		e.str(m.VersionID, MaxString, "version-id")
+		e.str(m.LockMode, MaxString, "lock-mode")
+		e.i64(m.RetainUntil)
+		e.b = append(e.b, boolByte(m.LegalHold))
+	}
 	e.str(m.SigKeyID, MaxString, "sig-key-id")
 	e.bytes(sig, MaxSignature, "signature")
 	if e.err != nil {
@@ -268,4 +274,24 @@ func (e *encoder) sums(m map[string]string) {
 		e.b = append(e.b, tagText)
 		e.str(m[k], MaxString, "part checksum")
 	}
+}
+
+// version returns the encoding version m needs (see VersionLocked).
+func (m *Manifest) version() uint8 {
+	if m.hasV3() {
+		return VersionLocked
+	}
+	return Version
+}
+
+// hasV3 reports whether any version-3 field is set.
+func (m *Manifest) hasV3() bool {
+	return m.VersionID != "" || m.LockMode != "" || m.RetainUntil != 0 || m.LegalHold
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -18,6 +18,7 @@
 //	           osd-table:(uv n, str×n) parts:(uv n, part×n)
 //	           suite:u8 root-key-id:str customer-key-id:str
 //	           kem-ciphertext:bytes salt:bytes commitment:bytes
+//	           [version 3 only: version-id:str lock-mode:str retain-until:i64 legal-hold:u8]
 //	           sig-key-id:str signature:bytes
 //	part     = number:uv data-id:[16]byte size:uv chunk-size:uv k:u8 m:u8
 //	           osds:(uv n, uv index×n) etag:tagged sums
@@ -35,8 +36,22 @@
 // signature. Empty maps and slices decode as nil.
 package manifest
 
-// Version is the encoding version Marshal writes.
+// Version is the encoding version Marshal writes for a manifest without
+// version or lock fields; VersionLocked (3) is written when VersionID,
+// LockMode, RetainUntil or LegalHold is set, so every manifest written
+// before versioning keeps its exact bytes (and signature). A version-3
+// encoding whose new fields are all zero is not canonical and is refused.
 const Version = 2
+
+// VersionLocked is the encoding version that carries the version id and
+// the Object Lock state.
+const VersionLocked = 3
+
+// Object Lock retention modes (Manifest.LockMode).
+const (
+	LockGovernance = "GOVERNANCE"
+	LockCompliance = "COMPLIANCE"
+)
 
 // Manifest describes one object: its S3 metadata, where its encrypted,
 // erasure-coded parts live, the key envelope that unlocks them, and the
@@ -62,6 +77,16 @@ type Manifest struct {
 	UploadID string
 	Parts    []Part
 	Envelope Envelope
+	// VersionID is the S3 version id of this object version; "" is the
+	// null version (unversioned and suspended buckets). It is signed, so a
+	// manifest cannot be replayed as another version.
+	VersionID string
+	// LockMode ("", LockGovernance or LockCompliance) and RetainUntil
+	// (Unix ns) are the version's Object Lock retention; LegalHold its legal
+	// hold. They are signed: editing them in Meta fails verification.
+	LockMode    string
+	RetainUntil int64
+	LegalHold   bool
 	// SigKeyID names the signing key; it is itself signed.
 	SigKeyID string
 	// Signature covers SigningBytes; it is the only field not signed.

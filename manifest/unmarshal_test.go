@@ -112,7 +112,7 @@ func TestUnmarshalRejects(t *testing.T) {
 		{"bad magic", append([]byte("RFSX"), valid[4:]...), ErrMalformed},
 		{"version 0", with(segHeader, []byte("RFSM\x00")), ErrUnsupportedVersion},
 		{"version 1", with(segHeader, []byte("RFSM\x01")), ErrUnsupportedVersion},
-		{"version 3", with(segHeader, []byte("RFSM\x03")), ErrUnsupportedVersion},
+		{"version 4", with(segHeader, []byte("RFSM\x04")), ErrUnsupportedVersion},
 		{"trailing byte", append(append([]byte(nil), valid...), 0), ErrMalformed},
 		{"key too long", with(segKey, strB(strings.Repeat("k", MaxKey+1))), ErrMalformed},
 		{"bucket too long", with(segBucket, strB(strings.Repeat("b", MaxKey+1))), ErrMalformed},

@@ -95,6 +95,10 @@ type PutInput struct {
 	// Cond makes the write conditional on what the key holds now
 	// (If-None-Match / If-Match).
 	Cond WriteCondition
+	// Lock is the Object Lock state requested with the upload
+	// (x-amz-object-lock-* headers); zero takes the bucket's default
+	// retention, if any.
+	Lock LockInput
 }
 
 // WriteCondition is a conditional write: PutObject or
@@ -141,6 +145,11 @@ type ObjectInfo struct {
 	Checksums    Checksums
 	PartsCount   int // 0 for a single PUT
 	Owner        string
+	// VersionID is the S3 version id: "" in a bucket whose versioning was
+	// never configured, "null" for a null version, else an opaque id.
+	VersionID string
+	// Lock is the version's Object Lock state (signed with its manifest).
+	Lock LockState
 	// TagCount is the number of tags the object has; set by GetObject
 	// and HeadObject only (x-amz-tagging-count).
 	TagCount int
@@ -167,6 +176,8 @@ type GetInput struct {
 	// HeadOnly resolves metadata, conditions and the range without
 	// opening any data (HEAD); WriteTo then opens the data itself.
 	HeadOnly bool
+	// VersionID selects a version ("" = the current one).
+	VersionID string
 }
 
 // Object is an opened object ready to stream.
@@ -183,13 +194,18 @@ type Object struct {
 // CopyInput describes CopyObject and UploadPartCopy sources.
 type CopyInput struct {
 	SrcBucket, SrcKey string
-	Cond              Conditions
+	// SrcVersionID selects a source version ("" = the current one).
+	SrcVersionID string
+	Cond         Conditions
 	// SrcRange is "bytes=a-b" for UploadPartCopy, or "".
 	SrcRange string
 	// ReplaceMeta selects x-amz-metadata-directive REPLACE (Meta is used).
 	ReplaceMeta bool
 	Meta        ObjectMeta
 	Owner       string
+	// Lock is the Object Lock state asked for the copy (CopyObject only);
+	// zero takes the destination bucket's default retention.
+	Lock LockInput
 	// ReplaceTags selects x-amz-tagging-directive REPLACE: the copy gets
 	// Tags; otherwise it gets the source's tags. UploadPartCopy ignores both.
 	ReplaceTags bool
@@ -229,6 +245,9 @@ type CreateBucketInput struct {
 	// Redundancy is the bucket's data layout; zero takes the store's
 	// default (Options.Redundancy).
 	Redundancy Redundancy
+	// ObjectLock creates the bucket with Object Lock enabled, which also
+	// enables versioning (x-amz-bucket-object-lock-enabled: true).
+	ObjectLock bool
 }
 
 // Upload describes a multipart upload in progress.

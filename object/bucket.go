@@ -36,6 +36,9 @@ func (s *Store) CreateBucketWith(ctx context.Context, in CreateBucketInput) erro
 		}
 	}
 	rec := bucketRecord{V: recordV1, Name: bucket, Owner: owner, Region: in.Region, Created: s.now().UnixNano(), K: red.K, M: red.M}
+	if in.ObjectLock {
+		rec.Lock, rec.Versioning = true, VersioningEnabled
+	}
 	raw, err := json.Marshal(&rec)
 	if err != nil {
 		return fmt.Errorf("object: create bucket %q: %w", bucket, err)
@@ -116,13 +119,13 @@ func (s *Store) DeleteBucket(ctx context.Context, bucket string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkEmpty(ctx, bucket, nsObjects(bucket)); err != nil {
+	if err := s.checkEmpty(ctx, bucket, nsObjects(bucket), nsVersions(bucket)); err != nil {
 		return err
 	}
 	if err := s.abortUploads(ctx, bucket); err != nil {
 		return err
 	}
-	if err := s.checkEmpty(ctx, bucket, nsObjects(bucket), nsUploads(bucket)); err != nil {
+	if err := s.checkEmpty(ctx, bucket, nsObjects(bucket), nsVersions(bucket), nsUploads(bucket)); err != nil {
 		return err
 	}
 	err = s.meta.Delete(ctx, nsBuckets, bucket, storage.Cond{IfVersion: ver})
@@ -134,7 +137,7 @@ func (s *Store) DeleteBucket(ctx context.Context, bucket string) error {
 	case err != nil:
 		return fmt.Errorf("object: delete bucket %q: %w", bucket, err)
 	}
-	if err := s.checkEmpty(ctx, bucket, nsObjects(bucket), nsUploads(bucket)); err != nil {
+	if err := s.checkEmpty(ctx, bucket, nsObjects(bucket), nsVersions(bucket), nsUploads(bucket)); err != nil {
 		raw, merr := json.Marshal(rec)
 		if merr == nil {
 			_, merr = s.meta.Put(context.WithoutCancel(ctx), nsBuckets, bucket, raw, storage.Cond{IfAbsent: true})

@@ -32,7 +32,7 @@ func (s *Store) CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey
 			return ObjectInfo{}, err
 		}
 	}
-	if src.SrcBucket == dstBucket && src.SrcKey == dstKey && !src.ReplaceMeta {
+	if src.SrcBucket == dstBucket && src.SrcKey == dstKey && !src.ReplaceMeta && src.SrcVersionID == "" {
 		return ObjectInfo{}, fmt.Errorf("%w: this copy request is illegal because it is trying to copy an object to itself without changing the metadata", ErrInvalidArgument)
 	}
 	if src.ReplaceTags {
@@ -94,7 +94,11 @@ func (s *Store) CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey
 	}
 	setMeta(dst, meta)
 	setChecksums(dst, res.sums, ChecksumFullObject)
-	if err := s.commitObject(ctx, dst, WriteCondition{}, res.layout); err != nil {
+	if err := s.applyLock(bk, dst, src.Lock); err != nil {
+		s.deleteData(ctx, "rejected lock", res.layout)
+		return ObjectInfo{}, err
+	}
+	if err := s.commitObject(ctx, bk, dst, WriteCondition{}, res.layout); err != nil {
 		return ObjectInfo{}, err
 	}
 	s.applyWriteTags(ctx, dst, tags)
@@ -104,7 +108,16 @@ func (s *Store) CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey
 // copySource opens and authenticates a copy source and evaluates the
 // x-amz-copy-source-if-* conditions (failures are 412, never 304).
 func (s *Store) copySource(ctx context.Context, src CopyInput) (*manifest.Manifest, storage.Version, error) {
-	m, ver, err := s.openManifest(ctx, src.SrcBucket, src.SrcKey)
+	var m *manifest.Manifest
+	var ver storage.Version
+	var err error
+	if src.SrcVersionID != "" {
+		var e versionEntry
+		m, e, err = s.openVersion(ctx, src.SrcBucket, src.SrcKey, src.SrcVersionID)
+		ver = e.ver
+	} else {
+		m, ver, err = s.openManifest(ctx, src.SrcBucket, src.SrcKey)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

@@ -9,7 +9,8 @@ import (
 	"github.com/tasmaniancloud/rustfs/storage"
 )
 
-// DeleteObject removes an object. Deleting a missing key succeeds, as in
+// DeleteObject removes an object (in a versioned bucket: adds a delete
+// marker, see DeleteObjectVersion). Deleting a missing key succeeds, as in
 // S3. The manifest goes first (the object disappears atomically), then its
 // shards; the delete is guarded by the version read, so a concurrent
 // overwrite is either deleted as well (we retry against it) or wins after us.
@@ -17,7 +18,12 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	if _, _, err := s.bucket(ctx, bucket); err != nil {
+	bk, _, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	if bk.Versioning != "" {
+		_, err := s.DeleteObjectVersion(ctx, DeleteInput{Bucket: bucket, Key: key})
 		return err
 	}
 	ns := nsObjects(bucket)

@@ -43,7 +43,16 @@ func (s *Store) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 // getObject is one attempt of GetObject; it also returns the manifest
 // version it used.
 func (s *Store) getObject(ctx context.Context, in GetInput) (*Object, storage.Version, error) {
-	m, ver, err := s.openManifest(ctx, in.Bucket, in.Key)
+	var m *manifest.Manifest
+	var ver storage.Version
+	var err error
+	if in.VersionID != "" {
+		var e versionEntry
+		m, e, err = s.openVersion(ctx, in.Bucket, in.Key, in.VersionID)
+		ver = e.ver
+	} else {
+		m, ver, err = s.openManifest(ctx, in.Bucket, in.Key)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -127,8 +136,14 @@ func (s *Store) openManifest(ctx context.Context, bucket, key string) (*manifest
 	}
 	raw, ver, err := s.meta.Get(ctx, nsObjects(bucket), key)
 	if errors.Is(err, storage.ErrNotFound) {
-		if _, _, berr := s.bucket(ctx, bucket); berr != nil {
+		bk, _, berr := s.bucket(ctx, bucket)
+		if berr != nil {
 			return nil, 0, berr
+		}
+		if bk.Versioning != "" {
+			if vid, ok := s.newestIsMarker(ctx, bucket, key); ok {
+				return nil, 0, &DeleteMarkerError{VersionID: vid, Err: fmt.Errorf("object: %s/%s: %w", bucket, key, ErrNoSuchKey)}
+			}
 		}
 		return nil, 0, fmt.Errorf("object: %s/%s: %w", bucket, key, ErrNoSuchKey)
 	}
@@ -214,7 +229,7 @@ func (s *Store) readRange(ctx context.Context, m *manifest.Manifest, ver storage
 	if verr != nil {
 		return 0, verr
 	}
-	if m2.ETag != m.ETag || m2.Size != m.Size {
+	if m2.ETag != m.ETag || m2.Size != m.Size || m2.VersionID != m.VersionID {
 		return 0, fmt.Errorf("object: get %s/%s: overwritten during read: %w", m.Bucket, m.Key, ErrDataUnavailable)
 	}
 	return s.readParts(ctx, m2, rng, w, nil)

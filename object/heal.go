@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tasmaniancloud/rustfs/dataplane"
+	"github.com/tasmaniancloud/rustfs/manifest"
 	"github.com/tasmaniancloud/rustfs/storage"
 )
 
@@ -147,9 +148,17 @@ func (s *Store) healStream(ctx context.Context, l dataplane.Layout, o HealOption
 // "<key>\x00<uploadID>" (as WalkObjects reports open uploads) heals that
 // upload's parts instead. Objects with a stream below k good shards count
 // as Unrecoverable and are left untouched.
+//
+// A key of the form "<key>\x00v:<seg>" (as WalkObjects reports object
+// versions) heals that version. A plain key whose object is versioned
+// heals every version of the key (see healVersions).
 func (s *Store) HealObject(ctx context.Context, bucket, key string, o HealOptions) (HealResult, error) {
-	if k, id, ok := strings.Cut(key, "\x00"); ok {
-		return s.healUpload(ctx, bucket, k, id, o)
+	if k, rest, ok := strings.Cut(key, "\x00"); ok {
+		if seg, ok := strings.CutPrefix(rest, walkVersionTag); ok {
+			res, _, err := s.healVersion(ctx, bucket, k, seg, o)
+			return res, err
+		}
+		return s.healUpload(ctx, bucket, k, rest, o)
 	}
 	res, _, err := s.healObject(ctx, bucket, key, o)
 	return res, err
@@ -160,6 +169,9 @@ func (s *Store) HealObject(ctx context.Context, bucket, key string, o HealOption
 func (s *Store) healObject(ctx context.Context, bucket, key string, o HealOptions) (res HealResult, whole bool, err error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		res, whole, err = s.healObjectOnce(ctx, bucket, key, o)
+		if errors.Is(err, errVersionedObject) || errors.Is(err, ErrNoSuchKey) {
+			return s.healVersions(ctx, bucket, key, o, err)
+		}
 		if !errors.Is(err, storage.ErrPrecondition) {
 			return res, whole, err
 		}
@@ -173,15 +185,42 @@ func (s *Store) healObjectOnce(ctx context.Context, bucket, key string, o HealOp
 	if err != nil {
 		return res, false, err
 	}
+	if m.VersionID != "" {
+		// A copy of a ver/ entry: heal the version itself.
+		return res, false, errVersionedObject
+	}
+	res, changed, whole, err := s.healManifest(ctx, m, o)
+	if err != nil || !changed {
+		return res, whole, err
+	}
+	if err := s.keys.SignManifest(ctx, m); err != nil {
+		return res, false, fmt.Errorf("object: heal %s/%s: sign: %w", bucket, key, err)
+	}
+	raw, err := m.Marshal()
+	if err != nil {
+		return res, false, fmt.Errorf("object: heal %s/%s: encode: %w", bucket, key, err)
+	}
+	if _, err := s.meta.Put(ctx, nsObjects(bucket), key, raw, storage.Cond{IfVersion: ver}); err != nil {
+		// Lost race: the rebuilt shards are unreferenced (orphan GC).
+		return res, false, fmt.Errorf("object: heal %s/%s: swap manifest: %w", bucket, key, err)
+	}
+	return res, whole, nil
+}
+
+// healManifest heals every part stream of m, updating m's OSD lists in
+// place; changed reports that m must be re-signed and stored.
+func (s *Store) healManifest(ctx context.Context, m *manifest.Manifest, o HealOptions) (res HealResult, changed, whole bool, err error) {
+	bucket, key := m.Bucket, m.Key
 	var worst worstStream
-	lost, changed, whole := false, false, true
+	lost := false
+	whole = true
 	for i := range m.Parts {
 		p := &m.Parts[i]
 		h, err := s.healStream(ctx, layoutOf(p), o, "bucket", bucket, "key", key, "part", p.Number)
 		res.ShardsRepaired += h.shards
 		res.BytesRewritten += h.bytes
 		if err != nil {
-			return res, false, fmt.Errorf("object: heal %s/%s part %d: %w", bucket, key, p.Number, err)
+			return res, false, false, fmt.Errorf("object: heal %s/%s part %d: %w", bucket, key, p.Number, err)
 		}
 		lost = lost || h.lost
 		whole = whole && h.healthy == len(p.OSDs)
@@ -190,24 +229,11 @@ func (s *Store) healObjectOnce(ctx context.Context, bucket, key string, o HealOp
 		}
 		worst.see(h)
 	}
-	if changed {
-		if err := s.keys.SignManifest(ctx, m); err != nil {
-			return res, false, fmt.Errorf("object: heal %s/%s: sign: %w", bucket, key, err)
-		}
-		raw, err := m.Marshal()
-		if err != nil {
-			return res, false, fmt.Errorf("object: heal %s/%s: encode: %w", bucket, key, err)
-		}
-		if _, err := s.meta.Put(ctx, nsObjects(bucket), key, raw, storage.Cond{IfVersion: ver}); err != nil {
-			// Lost race: the rebuilt shards are unreferenced (orphan GC).
-			return res, false, fmt.Errorf("object: heal %s/%s: swap manifest: %w", bucket, key, err)
-		}
-	}
 	if lost {
 		res.Unrecoverable++
 	}
 	res.count(worst.h, m.Size)
-	return res, whole && !lost, nil
+	return res, changed, whole && !lost, nil
 }
 
 // healUpload heals every part of an open multipart upload through its part
@@ -340,7 +366,7 @@ func (s *Store) healRecord(ctx context.Context, key string, o HealOptions) (Heal
 	}
 	r, whole, err := s.healObject(ctx, a, b, o)
 	switch {
-	case errors.Is(err, ErrNoSuchKey), errors.Is(err, ErrNoSuchBucket), errors.Is(err, ErrInvalidKey):
+	case errors.Is(err, ErrNoSuchKey), errors.Is(err, ErrNoSuchBucket), errors.Is(err, ErrInvalidKey), errors.Is(err, ErrNoSuchVersion):
 		return r, true, nil
 	case err != nil:
 		return r, false, err
@@ -348,14 +374,26 @@ func (s *Store) healRecord(ctx context.Context, key string, o HealOptions) (Heal
 	return r, whole, nil
 }
 
-// WalkObjects calls fn for every object of every bucket, then for every
-// open multipart upload as (bucket, "<key>\x00<uploadID>"), which
-// HealObject accepts. Object keys never contain NUL, so the two cannot be
+// WalkObjects calls fn for every object of every bucket, for every object
+// version as (bucket, "<key>\x00v:<seg>"), then for every open multipart
+// upload as (bucket, "<key>\x00<uploadID>"); HealObject accepts all three. Object keys never contain NUL, so the two cannot be
 // confused.
 func (s *Store) WalkObjects(ctx context.Context, fn func(bucket, key string) error) error {
 	return s.eachEntry(ctx, nsBuckets, func(b storage.Entry) error {
 		if err := s.eachEntry(ctx, nsObjects(b.Key), func(e storage.Entry) error {
+			if m, err := manifest.Unmarshal(e.Value); err == nil && m.VersionID != "" {
+				return nil // a copy of a version, walked below
+			}
 			return fn(b.Key, e.Key)
+		}); err != nil {
+			return err
+		}
+		if err := s.eachEntry(ctx, nsVersions(b.Key), func(e storage.Entry) error {
+			key, seg, ok := splitVersionKey(e.Key)
+			if !ok || isMarker(e.Value) {
+				return nil
+			}
+			return fn(b.Key, key+"\x00"+walkVersionTag+seg)
 		}); err != nil {
 			return err
 		}

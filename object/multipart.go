@@ -273,15 +273,40 @@ func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byt
 func (s *Store) partsInUse(ctx context.Context, bucket, key, uploadID string) map[[16]byte]bool {
 	raw, _, err := s.meta.Get(ctx, nsObjects(bucket), key)
 	if err != nil {
-		return nil
+		return s.versionUploadRefs(ctx, bucket, key, uploadID)
 	}
 	m, err := manifest.Unmarshal(raw)
 	if err != nil || m.UploadID != uploadID {
-		return nil
+		return s.versionUploadRefs(ctx, bucket, key, uploadID)
 	}
 	keep := make(map[[16]byte]bool, len(m.Parts))
 	for i := range m.Parts {
 		keep[m.Parts[i].DataID] = true
+	}
+	return keep
+}
+
+// versionUploadRefs returns the data ids of a version of key that was
+// completed from uploadID (in a versioned bucket the completed object may
+// no longer be the current one), or nil.
+func (s *Store) versionUploadRefs(ctx context.Context, bucket, key, uploadID string) map[[16]byte]bool {
+	var keep map[[16]byte]bool
+	err := s.keyVersions(ctx, bucket, key, func(e versionEntry) bool {
+		if isMarker(e.raw) {
+			return true
+		}
+		m, err := manifest.Unmarshal(e.raw)
+		if err != nil || m.UploadID != uploadID {
+			return true
+		}
+		keep = make(map[[16]byte]bool, len(m.Parts))
+		for i := range m.Parts {
+			keep[m.Parts[i].DataID] = true
+		}
+		return false
+	})
+	if err != nil {
+		s.log.Warn("object: cannot tell whether a version uses an upload's parts", "upload", uploadID, "err", err)
 	}
 	return keep
 }

@@ -101,10 +101,28 @@ func (s *Store) referencedData(ctx context.Context) (map[[16]byte]bool, error) {
 		}); err != nil {
 			return err
 		}
-		return s.eachEntry(ctx, nsObjects(bucket), func(e storage.Entry) error {
+		// Versions after the current copies: a new version lands in ver/
+		// before obj/, so a commit racing this scan is seen in one of them.
+		if err := s.eachEntry(ctx, nsObjects(bucket), func(e storage.Entry) error {
 			m, err := manifest.Unmarshal(e.Value)
 			if err != nil {
 				s.log.Warn("object: orphan gc: undecodable manifest; its data counts as unreferenced", "bucket", bucket, "key", e.Key, "err", err)
+				return nil
+			}
+			for i := range m.Parts {
+				add(m.Parts[i].DataID)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return s.eachEntry(ctx, nsVersions(bucket), func(e storage.Entry) error {
+			if isMarker(e.Value) {
+				return nil
+			}
+			m, err := manifest.Unmarshal(e.Value)
+			if err != nil {
+				s.log.Warn("object: orphan gc: undecodable version manifest; its data counts as unreferenced", "bucket", bucket, "key", e.Key, "err", err)
 				return nil
 			}
 			for i := range m.Parts {

@@ -111,7 +111,7 @@ func (s *Store) partAfterUploadGone(ctx context.Context, rec *uploadRecord, pr *
 func (s *Store) completedRefs(ctx context.Context, rec *uploadRecord) (used map[[16]byte]bool, ok bool) {
 	raw, _, err := s.meta.Get(ctx, nsObjects(rec.Bucket), rec.Key)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, true
+		return s.versionUploadRefs(ctx, rec.Bucket, rec.Key, rec.UploadID), true
 	}
 	if err != nil {
 		s.log.Warn("object: cannot tell whether an ended upload uses a part; keeping its data", "upload", rec.UploadID, "err", err)
@@ -119,7 +119,7 @@ func (s *Store) completedRefs(ctx context.Context, rec *uploadRecord) (used map[
 	}
 	m, err := manifest.Unmarshal(raw)
 	if err != nil || m.UploadID != rec.UploadID {
-		return nil, true
+		return s.versionUploadRefs(ctx, rec.Bucket, rec.Key, rec.UploadID), true
 	}
 	used = make(map[[16]byte]bool, len(m.Parts))
 	for i := range m.Parts {

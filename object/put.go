@@ -67,7 +67,11 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 	}
 	setMeta(m, in.Meta)
 	setChecksums(m, res.sums, ChecksumFullObject)
-	if err := s.commitObject(ctx, m, in.Cond, res.layout); err != nil {
+	if err := s.applyLock(bk, m, in.Lock); err != nil {
+		s.deleteData(ctx, "rejected lock", res.layout)
+		return ObjectInfo{}, fmt.Errorf("object: put %s/%s: %w", in.Bucket, in.Key, err)
+	}
+	if err := s.commitObject(ctx, bk, m, in.Cond, res.layout); err != nil {
 		return ObjectInfo{}, err
 	}
 	s.applyWriteTags(ctx, m, in.Meta.Tags)
@@ -86,7 +90,10 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 // it meanwhile (its emptiness check ran before our commit), the object is
 // withdrawn and ErrNoSuchBucket returned. Together with DeleteBucket's
 // re-check after removing the record, no object outlives its bucket.
-func (s *Store) commitObject(ctx context.Context, m *manifest.Manifest, wc WriteCondition, own ...dataplane.Layout) error {
+//
+// In a bucket whose versioning was configured the commit goes through
+// commitVersion instead: a new version, nothing overwritten.
+func (s *Store) commitObject(ctx context.Context, bk *bucketRecord, m *manifest.Manifest, wc WriteCondition, own ...dataplane.Layout) error {
 	if degraded(own...) {
 		// Invariant 2: the repair intent is durable before the answer. A
 		// failure fails the request and its data is garbage.
@@ -94,6 +101,22 @@ func (s *Store) commitObject(ctx context.Context, m *manifest.Manifest, wc Write
 			s.deleteData(ctx, "heal record failed", own...)
 			return fmt.Errorf("object: put %s/%s: %w", m.Bucket, m.Key, err)
 		}
+	}
+	if bk.Versioning != "" {
+		ver, err := s.commitVersion(ctx, bk, m, wc, own...)
+		if err != nil {
+			return err
+		}
+		if _, _, err := s.bucket(ctx, m.Bucket); errors.Is(err, ErrNoSuchBucket) {
+			cctx, cancel := cleanupCtx(ctx)
+			defer cancel()
+			if derr := s.meta.Delete(cctx, nsVersions(m.Bucket), versionKey(m.Key, segOf(m.VersionID, m.Modified)), storage.Cond{IfVersion: ver}); derr == nil {
+				s.meta.Delete(cctx, nsObjects(m.Bucket), m.Key, storage.Cond{})
+				s.retire(cctx, "bucket deleted during commit", own...)
+			}
+			return fmt.Errorf("object: put %s/%s: bucket deleted meanwhile: %w", m.Bucket, m.Key, ErrNoSuchBucket)
+		}
+		return nil
 	}
 	ver, err := s.signAndSwap(ctx, m, wc)
 	if err != nil {
@@ -239,6 +262,8 @@ func manifestInfo(m *manifest.Manifest) ObjectInfo {
 	if m.UploadID != "" {
 		info.PartsCount = len(m.Parts)
 	}
+	info.VersionID = m.VersionID
+	info.Lock = manifestLock(m)
 	return info
 }
 

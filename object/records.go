@@ -44,6 +44,18 @@ type bucketRecord struct {
 	// bucket created before layouts were chosen) means the store default.
 	K int `json:"k,omitempty"`
 	M int `json:"m,omitempty"`
+	// Versioning is "" (never configured), VersioningEnabled or
+	// VersioningSuspended. Once set it never returns to "".
+	Versioning string `json:"versioning,omitempty"`
+	// Lock is Object Lock enabled (forever); LockMode with LockDays or
+	// LockYears is the default retention of new versions. The record is
+	// not signed: each version's own lock state is in its signed
+	// manifest, so editing this record can at worst change what future
+	// versions get, never unlock an existing one.
+	Lock      bool   `json:"lock,omitempty"`
+	LockMode  string `json:"lock_mode,omitempty"`
+	LockDays  int    `json:"lock_days,omitempty"`
+	LockYears int    `json:"lock_years,omitempty"`
 }
 
 func (r *bucketRecord) info() BucketInfo {

@@ -142,7 +142,7 @@ func (s *Store) DeleteObjectTagging(ctx context.Context, bucket, key string) err
 // objectTags reads the tags of the object m commits; a record of another
 // object (stale) counts as none.
 func (s *Store) objectTags(ctx context.Context, m *manifest.Manifest) ([]Tag, error) {
-	rec, _, err := s.tagRecord(ctx, m.Bucket, m.Key)
+	rec, _, err := s.tagRecord(ctx, m.Bucket, tagKey(m))
 	if err != nil || rec == nil || rec.ID != objectIdentity(m) {
 		return nil, err
 	}
@@ -170,6 +170,9 @@ func (s *Store) tagRecord(ctx context.Context, bucket, key string) (*tagRecord, 
 // setObjectTags stores tags for the object m commits; no tags removes its
 // record (see cleanTags).
 func (s *Store) setObjectTags(ctx context.Context, m *manifest.Manifest, tags []Tag) error {
+	if len(tags) == 0 && tagKey(m) != m.Key {
+		return s.dropVersionTags(ctx, m.Bucket, tagKey(m))
+	}
 	if len(tags) == 0 {
 		return s.cleanTags(ctx, m.Bucket, m.Key, objectIdentity(m))
 	}
@@ -177,7 +180,7 @@ func (s *Store) setObjectTags(ctx context.Context, m *manifest.Manifest, tags []
 	if err != nil {
 		return fmt.Errorf("object: tags of %s/%s: %w", m.Bucket, m.Key, err)
 	}
-	if _, err := s.meta.Put(ctx, nsTags(m.Bucket), m.Key, raw, storage.Cond{}); err != nil {
+	if _, err := s.meta.Put(ctx, nsTags(m.Bucket), tagKey(m), raw, storage.Cond{}); err != nil {
 		return fmt.Errorf("object: tags of %s/%s: %w", m.Bucket, m.Key, err)
 	}
 	return nil

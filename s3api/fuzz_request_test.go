@@ -210,7 +210,7 @@ func fuzzOperationParsers(t *testing.T, r *request, op *operation) {
 		}
 	}
 	if op == opCopyObject || op == opUploadPartCopy {
-		b, k, err := parseCopySource(r.hdr.value("x-amz-copy-source"))
+		b, k, _, err := parseCopySource(r.hdr.value("x-amz-copy-source"))
 		requireS3Error(t, "parseCopySource", err)
 		if err == nil && (b == "" || k == "") {
 			t.Fatalf("copy source %q/%q accepted", b, k)

@@ -46,6 +46,9 @@ var objectAttributeNames = map[string]bool{"ETag": true, "Checksum": true, "Obje
 
 // getObjectAttributes serves GET /bucket/key?attributes.
 func (r *request) getObjectAttributes() error {
+	if _, ok := r.query("versionId"); ok {
+		return s3err.Newf(s3err.NotImplemented, "GetObjectAttributes of a specific version is not implemented.")
+	}
 	want := map[string]bool{}
 	for _, a := range strings.Split(r.hdr.value("x-amz-object-attributes"), ",") {
 		if a = strings.TrimSpace(a); a == "" {

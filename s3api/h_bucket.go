@@ -81,7 +81,8 @@ func (r *request) createBucket() error {
 		return s3err.Newf(s3err.IllegalLocationConstraintException,
 			"The %s location constraint is incompatible for the region specific endpoint this request was sent to (%s).", loc, r.s.region)
 	}
-	in := object.CreateBucketInput{Bucket: r.bucket, Owner: r.principal.Account, Region: r.s.region}
+	in := object.CreateBucketInput{Bucket: r.bucket, Owner: r.principal.Account, Region: r.s.region,
+		ObjectLock: strings.EqualFold(r.hdr.value("x-amz-bucket-object-lock-enabled"), "true")}
 	if v, ok := r.hdr.get(redundancyHeader); ok {
 		if in.Redundancy, err = object.ParseRedundancy(v); err != nil {
 			return err
@@ -108,7 +109,10 @@ func (r *request) checkBucketCreateHeaders() error {
 	for _, h := range r.hdr.h {
 		switch {
 		case h.name == "x-amz-bucket-object-lock-enabled":
-			if !strings.EqualFold(h.value, "false") {
+			if !strings.EqualFold(h.value, "false") && !strings.EqualFold(h.value, "true") {
+				return s3err.Newf(s3err.InvalidArgument, "x-amz-bucket-object-lock-enabled must be true or false.")
+			}
+			if _, ok := r.s.o.Layer.(object.Versioner); !ok && strings.EqualFold(h.value, "true") {
 				return s3err.Newf(s3err.NotImplemented, "Object lock is not implemented.")
 			}
 		case h.name == "x-amz-acl":
@@ -186,13 +190,21 @@ func (r *request) getBucketLocation() error {
 	return r.writeXML(http.StatusOK, locationConstraint{Xmlns: s3NS, Region: region})
 }
 
-// getBucketVersioning serves GET /bucket?versioning: versioning has never
-// been enabled on any bucket here, which S3 reports as an empty document.
+// getBucketVersioning serves GET /bucket?versioning: an empty document for
+// a bucket whose versioning was never configured, as S3 answers.
 func (r *request) getBucketVersioning() error {
-	if _, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket); err != nil {
+	v, ok := r.s.o.Layer.(object.Versioner)
+	if !ok {
+		if _, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket); err != nil {
+			return err
+		}
+		return r.writeXML(http.StatusOK, versioningConfiguration{Xmlns: s3NS})
+	}
+	st, err := v.GetBucketVersioning(r.cx, r.bucket)
+	if err != nil {
 		return err
 	}
-	return r.writeXML(http.StatusOK, versioningConfiguration{Xmlns: s3NS})
+	return r.writeXML(http.StatusOK, versioningConfiguration{Xmlns: s3NS, Status: st})
 }
 
 // readSmallBody reads a whole request document of at most limit bytes

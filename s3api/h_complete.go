@@ -21,8 +21,9 @@ const DefaultCompleteKeepAlive = 2 * time.Second
 
 // completeOutcome is what a running CompleteMultipartUpload produced.
 type completeOutcome struct {
-	res completeMultipartUploadResult
-	err error
+	res     completeMultipartUploadResult
+	err     error
+	version string
 }
 
 // completeMultipartUpload serves POST /bucket/key?uploadId. Completion of a
@@ -60,7 +61,7 @@ func (r *request) completeMultipartUpload() error {
 	done := make(chan completeOutcome, 1)
 	go func() {
 		info, err := r.s.o.Layer.CompleteMultipartUpload(r.cx, r.bucket, r.key, uploadID, parts, opts)
-		done <- completeOutcome{r.completeResult(info), err}
+		done <- completeOutcome{r.completeResult(info), err, info.VersionID}
 	}()
 	timer := time.NewTimer(r.s.o.CompleteKeepAlive)
 	defer timer.Stop()
@@ -69,6 +70,7 @@ func (r *request) completeMultipartUpload() error {
 		if out.err != nil {
 			return out.err
 		}
+		r.setVersionHeader(out.version)
 		r.setHeader("x-amz-server-side-encryption", "AES256")
 		return r.writeXML(http.StatusOK, out.res)
 	case <-timer.C:

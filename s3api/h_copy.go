@@ -12,23 +12,35 @@ import (
 )
 
 // parseCopySource splits an x-amz-copy-source value ("/bucket/key" or
-// "bucket/key", URL-encoded, optionally "?versionId=…") into bucket and
-// key. The version id is ignored: objects have exactly one version here.
-func parseCopySource(v string) (bucket, key string, err error) {
+// "bucket/key", URL-encoded, optionally "?versionId=…") into bucket, key
+// and version id.
+func parseCopySource(v string) (bucket, key, versionID string, err error) {
 	bad := s3err.Newf(s3err.InvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey.")
 	// The query part is split off before decoding: an encoded '?' (%3F)
 	// belongs to the key.
-	path, _, _ := strings.Cut(strings.TrimSpace(v), "?")
+	path, query, _ := strings.Cut(strings.TrimSpace(v), "?")
+	if query != "" {
+		q, qerr := url.ParseQuery(query)
+		if qerr != nil {
+			return "", "", "", bad
+		}
+		if vs, ok := q["versionId"]; ok {
+			if len(vs) != 1 || vs[0] == "" {
+				return "", "", "", s3err.Newf(s3err.InvalidArgument, "Invalid version id specified.")
+			}
+			versionID = vs[0]
+		}
+	}
 	path, uerr := url.PathUnescape(path)
 	if uerr != nil {
-		return "", "", bad
+		return "", "", "", bad
 	}
 	path = strings.TrimPrefix(path, "/")
 	bucket, key, _ = strings.Cut(path, "/")
 	if bucket == "" || key == "" {
-		return "", "", bad
+		return "", "", "", bad
 	}
-	return bucket, key, nil
+	return bucket, key, versionID, nil
 }
 
 // copyInput builds the source side of CopyObject/UploadPartCopy and checks
@@ -37,21 +49,26 @@ func (r *request) copyInput() (object.CopyInput, error) {
 	if err := r.checkSSEC(); err != nil {
 		return object.CopyInput{}, err
 	}
-	bucket, key, err := parseCopySource(r.hdr.value("x-amz-copy-source"))
+	bucket, key, vid, err := parseCopySource(r.hdr.value("x-amz-copy-source"))
 	if err != nil {
 		return object.CopyInput{}, err
 	}
-	if err := r.s.authorizeAction(r, nil, iam.GetObject, bucket, key); err != nil {
+	action := iam.GetObject
+	if vid != "" {
+		action = iam.GetObjectVersion
+	}
+	if err := r.s.authorizeAction(r, nil, action, bucket, key); err != nil {
 		return object.CopyInput{}, err
 	}
 	if err := r.checkExpectedOwner("x-amz-source-expected-bucket-owner", bucket); err != nil {
 		return object.CopyInput{}, err
 	}
 	return object.CopyInput{
-		SrcBucket: bucket,
-		SrcKey:    key,
-		Cond:      r.conditions("x-amz-copy-source-"),
-		Owner:     r.principal.Account,
+		SrcBucket:    bucket,
+		SrcKey:       key,
+		SrcVersionID: vid,
+		Cond:         r.conditions("x-amz-copy-source-"),
+		Owner:        r.principal.Account,
 	}, nil
 }
 
@@ -74,10 +91,13 @@ func (r *request) copyObject() error {
 	if err != nil {
 		return err
 	}
+	if src.Lock, err = r.lockHeaderValues(); err != nil {
+		return err
+	}
 	src.ReplaceTags, src.Tags = replaceTags, tags
 	switch r.hdr.value("x-amz-metadata-directive") {
 	case "", "COPY":
-		if src.SrcBucket == r.bucket && src.SrcKey == r.key {
+		if src.SrcBucket == r.bucket && src.SrcKey == r.key && src.SrcVersionID == "" {
 			return s3err.Newf(s3err.InvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":
@@ -91,6 +111,10 @@ func (r *request) copyObject() error {
 	info, err := r.s.o.Layer.CopyObject(r.cx, src, r.bucket, r.key)
 	if err != nil {
 		return err
+	}
+	r.setVersionHeader(info.VersionID)
+	if src.SrcVersionID != "" {
+		r.setHeader("x-amz-copy-source-version-id", src.SrcVersionID)
 	}
 	r.setHeader("x-amz-server-side-encryption", "AES256")
 	return r.writeXML(http.StatusOK, copyObjectResult{

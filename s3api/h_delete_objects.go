@@ -63,28 +63,46 @@ func (r *request) deleteObjects() error {
 		return err
 	}
 	results := make([]error, len(req.Objects))
+	done := make([]object.DeleteResult, len(req.Objects))
+	versioner, versioned := r.s.o.Layer.(object.Versioner)
+	bypass := false
+	if versioned {
+		if bypass, err = r.bypassGovernance(); err != nil {
+			return err
+		}
+	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, deleteParallelism)
 	denied := 0
 	for i, o := range req.Objects {
 		// DeleteObjects has no permission of its own: each key needs
 		// s3:DeleteObject, and a denied key is an AccessDenied entry.
-		if err := r.s.authorizeAction(r, nil, iam.DeleteObject, r.bucket, o.Key); err != nil {
+		// A version id needs s3:DeleteObjectVersion, as in S3.
+		action := iam.DeleteObject
+		if o.VersionID != "" {
+			action = iam.DeleteObjectVersion
+		}
+		if err := r.s.authorizeAction(r, nil, action, r.bucket, o.Key); err != nil {
 			results[i] = err
 			denied++
 			continue
 		}
-		if o.VersionID != "" && o.VersionID != "null" {
-			results[i] = s3err.Newf(s3err.NoSuchVersion, "Object versions are not implemented; only versionId=null exists.")
+		if !versioned && o.VersionID != "" && o.VersionID != "null" {
+			results[i] = s3err.New(s3err.NoSuchVersion)
 			continue
 		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			err := r.s.o.Layer.DeleteObject(r.cx, r.bucket, o.Key)
-			if errors.Is(err, object.ErrNoSuchKey) {
-				err = nil // deleting a missing key succeeds in S3
+			var err error
+			if versioned {
+				done[i], err = versioner.DeleteObjectVersion(r.cx, object.DeleteInput{Bucket: r.bucket, Key: o.Key, VersionID: o.VersionID, BypassGovernance: bypass})
+			} else {
+				err = r.s.o.Layer.DeleteObject(r.cx, r.bucket, o.Key)
+			}
+			if errors.Is(err, object.ErrNoSuchKey) || errors.Is(err, object.ErrNoSuchVersion) {
+				err = nil // deleting a missing key or version succeeds in S3
 			}
 			results[i] = err
 		}()
@@ -106,7 +124,12 @@ func (r *request) deleteObjects() error {
 			continue
 		}
 		if !req.Quiet {
-			res.Deleted = append(res.Deleted, deletedObject{Key: o.Key, VersionID: o.VersionID})
+			d := deletedObject{Key: o.Key, VersionID: o.VersionID}
+			if done[i].DeleteMarker {
+				d.DeleteMarker = true
+				d.DeleteMarkerVersionID = done[i].VersionID
+			}
+			res.Deleted = append(res.Deleted, d)
 		}
 	}
 	return r.writeXML(http.StatusOK, res)

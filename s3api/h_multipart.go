@@ -33,6 +33,10 @@ func (r *request) createMultipartUpload() error {
 	if err := r.checkWriteHeaders(); err != nil {
 		return err
 	}
+	if r.hasLockHeaders() {
+		// Not silently dropped: the client asked for protection.
+		return s3err.Newf(s3err.NotImplemented, "Object Lock headers on multipart uploads are not implemented; the bucket's default retention applies when the upload completes.")
+	}
 	if err := r.checkConditionalWrite(); err != nil {
 		return err
 	}

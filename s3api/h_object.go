@@ -72,11 +72,15 @@ func (r *request) putObject() error {
 		return err
 	}
 	in.Cond = cond
+	if in.Lock, err = r.lockHeaders(in); err != nil {
+		return err
+	}
 	in.Meta.Tags = tags
 	info, err := r.s.o.Layer.PutObject(r.cx, in)
 	if err != nil {
 		return err
 	}
+	r.setVersionHeader(info.VersionID)
 	r.setHeader("ETag", quoteETag(info.ETag))
 	r.setHeader("x-amz-server-side-encryption", "AES256")
 	r.setChecksumHeaders(info.Checksums.Values, info.Checksums.Type)
@@ -95,6 +99,14 @@ func (r *request) getInput() (object.GetInput, error) {
 		RangeHeader: r.hdr.value("range"),
 		Cond:        r.conditions(""),
 	}
+	vid, err := r.versionQuery()
+	if err != nil {
+		return in, err
+	}
+	if _, ok := r.s.o.Layer.(object.Versioner); !ok && vid != "" && vid != object.NullVersion {
+		return in, s3err.Newf(s3err.NotImplemented, "Object versions are not implemented; only versionId=null exists.")
+	}
+	in.VersionID = vid
 	if v, ok := r.query("partNumber"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPartNumber {
@@ -202,6 +214,7 @@ func (r *request) setPartsCount(in object.GetInput, info object.ObjectInfo) {
 // getError completes a failed GET/HEAD: 416 needs the object size for
 // "Content-Range: bytes */size"; 304 carries the validators.
 func (r *request) getError(err error, in object.GetInput) error {
+	r.deleteMarkerHeaders(err)
 	switch {
 	case errors.Is(err, object.ErrInvalidRange):
 		head := in
@@ -217,17 +230,6 @@ func (r *request) getError(err error, in object.GetInput) error {
 		}
 	}
 	return err
-}
-
-// deleteObject serves DELETE /bucket/key: 204 whether or not the key
-// existed, as S3 does.
-func (r *request) deleteObject() error {
-	err := r.s.o.Layer.DeleteObject(r.cx, r.bucket, r.key)
-	if err != nil && !errors.Is(err, object.ErrNoSuchKey) {
-		return err
-	}
-	r.writeEmpty(http.StatusNoContent)
-	return nil
 }
 
 // objectStream hands the object layer the connection writer: fasthttp

@@ -12,7 +12,7 @@ import (
 // getObjectTagging serves GET /bucket/key?tagging: the object's tag set,
 // an empty TagSet when it has none.
 func (r *request) getObjectTagging() error {
-	tags, err := r.s.o.Layer.GetObjectTagging(r.cx, r.bucket, r.key)
+	tags, err := r.getTagsOfVersion()
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (r *request) putObjectTagging() error {
 	if err := r.s.authorizeAction(r, putObjectTaggingAuth, putObjectTaggingAuth.action, r.bucket, r.key); err != nil {
 		return err
 	}
-	if err := r.s.o.Layer.PutObjectTagging(r.cx, r.bucket, r.key, tags); err != nil {
+	if err := r.putTagsOfVersion(tags); err != nil {
 		return invalidTag(err)
 	}
 	r.writeEmpty(http.StatusOK)
@@ -44,7 +44,7 @@ func (r *request) putObjectTagging() error {
 
 // deleteObjectTagging serves DELETE /bucket/key?tagging (204).
 func (r *request) deleteObjectTagging() error {
-	if err := r.s.o.Layer.DeleteObjectTagging(r.cx, r.bucket, r.key); err != nil {
+	if err := r.deleteTagsOfVersion(); err != nil {
 		return err
 	}
 	r.writeEmpty(http.StatusNoContent)

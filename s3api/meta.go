@@ -85,8 +85,6 @@ func (r *request) checkWriteHeaders() error {
 			}
 		case strings.HasPrefix(h.name, "x-amz-server-side-encryption-"):
 			return s3err.Newf(s3err.NotImplemented, "Customer-provided and KMS encryption keys are not implemented.")
-		case strings.HasPrefix(h.name, "x-amz-object-lock-"):
-			return s3err.Newf(s3err.NotImplemented, "Object lock is not implemented.")
 		case h.name == "x-amz-website-redirect-location":
 			return s3err.Newf(s3err.NotImplemented, "Website redirects are not implemented.")
 		case strings.HasPrefix(h.name, "x-amz-grant-"):
@@ -160,6 +158,8 @@ func (r *request) setObjectHeaders(info object.ObjectInfo) {
 	r.setHeader("Last-Modified", httpTime(info.LastModified))
 	r.setHeader("Accept-Ranges", "bytes")
 	r.setHeader("x-amz-server-side-encryption", "AES256")
+	r.setVersionHeader(info.VersionID)
+	r.setLockHeaders(info.Lock)
 	for _, h := range [...]struct{ name, value string }{
 		{"Content-Encoding", info.Meta.ContentEncoding},
 		{"Content-Disposition", info.Meta.ContentDisposition},

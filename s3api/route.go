@@ -50,12 +50,24 @@ var (
 	opPutBucketPolicy         = &operation{"PutBucketPolicy", iam.PutBucketPolicy, (*request).putBucketPolicy}
 	opDeleteBucketPolicy      = &operation{"DeleteBucketPolicy", iam.DeleteBucketPolicy, (*request).deleteBucketPolicy}
 	opGetBucketPolicyStatus   = &operation{"GetBucketPolicyStatus", iam.GetBucketPolicyStatus, (*request).getBucketPolicyStatus}
-	opGetObjectTagging        = &operation{"GetObjectTagging", iam.GetObjectTagging, (*request).getObjectTagging}
-	opPutObjectTagging        = &operation{"PutObjectTagging", iam.PutObjectTagging, (*request).putObjectTagging}
-	opDeleteObjectTagging     = &operation{"DeleteObjectTagging", iam.DeleteObjectTagging, (*request).deleteObjectTagging}
-	opGetBucketTagging        = &operation{"GetBucketTagging", iam.GetBucketTagging, (*request).getBucketTagging}
-	opPutBucketTagging        = &operation{"PutBucketTagging", iam.PutBucketTagging, (*request).putBucketTagging}
-	opDeleteBucketTagging     = &operation{"DeleteBucketTagging", iam.PutBucketTagging, (*request).deleteBucketTagging}
+	// Versioning and Object Lock (h_versioning.go, h_lock.go). Reading or
+	// deleting one version by id needs the *Version permission, as in S3.
+	opPutBucketVersioning        = &operation{"PutBucketVersioning", iam.PutBucketVersioning, (*request).putBucketVersioning}
+	opGetObjectVersion           = &operation{"GetObject", iam.GetObjectVersion, (*request).getObject}
+	opHeadObjectVersion          = &operation{"HeadObject", iam.GetObjectVersion, (*request).headObject}
+	opDeleteObjectVersion        = &operation{"DeleteObject", iam.DeleteObjectVersion, (*request).deleteObject}
+	opPutObjectLockConfiguration = &operation{"PutObjectLockConfiguration", iam.PutBucketObjectLockConfiguration, (*request).putObjectLockConfiguration}
+	opGetObjectLockConfiguration = &operation{"GetObjectLockConfiguration", iam.GetBucketObjectLockConfiguration, (*request).getObjectLockConfiguration}
+	opPutObjectRetention         = &operation{"PutObjectRetention", iam.PutObjectRetention, (*request).putObjectRetention}
+	opGetObjectRetention         = &operation{"GetObjectRetention", iam.GetObjectRetention, (*request).getObjectRetention}
+	opPutObjectLegalHold         = &operation{"PutObjectLegalHold", iam.PutObjectLegalHold, (*request).putObjectLegalHold}
+	opGetObjectLegalHold         = &operation{"GetObjectLegalHold", iam.GetObjectLegalHold, (*request).getObjectLegalHold}
+	opGetObjectTagging           = &operation{"GetObjectTagging", iam.GetObjectTagging, (*request).getObjectTagging}
+	opPutObjectTagging           = &operation{"PutObjectTagging", iam.PutObjectTagging, (*request).putObjectTagging}
+	opDeleteObjectTagging        = &operation{"DeleteObjectTagging", iam.DeleteObjectTagging, (*request).deleteObjectTagging}
+	opGetBucketTagging           = &operation{"GetBucketTagging", iam.GetBucketTagging, (*request).getBucketTagging}
+	opPutBucketTagging           = &operation{"PutBucketTagging", iam.PutBucketTagging, (*request).putBucketTagging}
+	opDeleteBucketTagging        = &operation{"DeleteBucketTagging", iam.PutBucketTagging, (*request).deleteBucketTagging}
 )
 
 // unsupportedSubresources are S3 sub-resources this gateway does not
@@ -65,11 +77,11 @@ var (
 var unsupportedSubresources = map[string]bool{
 	"accelerate": true, "acl": true, "analytics": true,
 	"cors": true, "intelligent-tiering": true,
-	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
+	"inventory": true, "lifecycle": true, "logging": true,
 	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
-	"notification": true, "object-lock": true, "ownershipControls": true,
+	"notification": true, "ownershipControls": true,
 	"publicAccessBlock": true, "renameObject": true, "replication": true,
-	"requestPayment": true, "restore": true, "retention": true, "select": true,
+	"requestPayment": true, "restore": true, "select": true,
 	"session": true, "torrent": true, "website": true,
 }
 
@@ -169,6 +181,9 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 		if _, ok := r.query("versioning"); ok {
 			return opGetBucketVersioning, nil
 		}
+		if _, ok := r.query("object-lock"); ok {
+			return opGetObjectLockConfiguration, nil
+		}
 		if uploads {
 			return opListMultipartUploads, nil
 		}
@@ -192,7 +207,10 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 			return opPutBucketPolicy, nil
 		}
 		if _, ok := r.query("versioning"); ok {
-			return nil, s3err.Newf(s3err.NotImplemented, "Bucket versioning is not implemented.")
+			return opPutBucketVersioning, nil
+		}
+		if _, ok := r.query("object-lock"); ok {
+			return opPutObjectLockConfiguration, nil
 		}
 		if _, ok := r.query("encryption"); ok {
 			return opPutBucketEncryption, nil
@@ -219,9 +237,9 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 func (s *Server) routeObject(r *request) (*operation, error) {
 	uploadID, hasUploadID := r.query("uploadId")
 	_, hasPartNumber := r.query("partNumber")
-	if v, ok := r.query("versionId"); ok && v != "null" && r.method != http.MethodPut && r.method != http.MethodPost {
-		return nil, s3err.Newf(s3err.NotImplemented, "Object versions are not implemented; only versionId=null exists.")
-	}
+	_, hasVersion := r.query("versionId")
+	_, retention := r.query("retention")
+	_, legalHold := r.query("legal-hold")
 	_, copySource := r.hdr.get("x-amz-copy-source")
 	if _, ok := r.query("tagging"); ok {
 		switch r.method {
@@ -241,8 +259,19 @@ func (s *Server) routeObject(r *request) (*operation, error) {
 		if _, ok := r.query("attributes"); ok {
 			return opGetObjectAttributes, nil
 		}
+		switch {
+		case retention:
+			return opGetObjectRetention, nil
+		case legalHold:
+			return opGetObjectLegalHold, nil
+		case hasVersion:
+			return opGetObjectVersion, nil
+		}
 		return opGetObject, nil
 	case http.MethodHead:
+		if hasVersion {
+			return opHeadObjectVersion, nil
+		}
 		return opHeadObject, nil
 	case http.MethodPut:
 		if hasUploadID || hasPartNumber {
@@ -254,13 +283,21 @@ func (s *Server) routeObject(r *request) (*operation, error) {
 			}
 			return opUploadPart, nil
 		}
-		if copySource {
+		switch {
+		case retention:
+			return opPutObjectRetention, nil
+		case legalHold:
+			return opPutObjectLegalHold, nil
+		case copySource:
 			return opCopyObject, nil
 		}
 		return opPutObject, nil
 	case http.MethodDelete:
 		if hasUploadID {
 			return opAbortMultipartUpload, nil
+		}
+		if hasVersion {
+			return opDeleteObjectVersion, nil
 		}
 		return opDeleteObject, nil
 	case http.MethodPost:

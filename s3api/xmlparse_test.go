@@ -191,7 +191,7 @@ func FuzzParseCopySource(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		b, k, err := parseCopySource(s)
+		b, k, _, err := parseCopySource(s)
 		if err == nil && (b == "" || k == "" || strings.Contains(b, "/")) {
 			t.Fatalf("%q → %q %q", s, b, k)
 		}
@@ -209,7 +209,7 @@ func TestParseCopySource(t *testing.T) {
 		{"", "", ""},
 	}
 	for _, c := range cases {
-		b, k, err := parseCopySource(c.in)
+		b, k, _, err := parseCopySource(c.in)
 		if b != c.b || k != c.k || (c.b == "") != (err != nil) {
 			t.Errorf("%q: %q %q %v", c.in, b, k, err)
 		}

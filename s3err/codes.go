@@ -28,6 +28,7 @@ const (
 	InvalidPart                        = "InvalidPart"
 	InvalidPartNumber                  = "InvalidPartNumber"
 	InvalidPartOrder                   = "InvalidPartOrder"
+	InvalidBucketState                 = "InvalidBucketState"
 	InvalidRange                       = "InvalidRange"
 	InvalidRequest                     = "InvalidRequest"
 	InvalidStorageClass                = "InvalidStorageClass"
@@ -47,6 +48,8 @@ const (
 	NoSuchBucket                       = "NoSuchBucket"
 	NoSuchBucketPolicy                 = "NoSuchBucketPolicy"
 	NoSuchKey                          = "NoSuchKey"
+	NoSuchObjectLockConfiguration      = "NoSuchObjectLockConfiguration"
+	ObjectLockConfigurationNotFound    = "ObjectLockConfigurationNotFoundError"
 	NoSuchTagSet                       = "NoSuchTagSet"
 	NoSuchUpload                       = "NoSuchUpload"
 	NoSuchVersion                      = "NoSuchVersion"
@@ -96,6 +99,7 @@ var table = map[string]entry{
 	InvalidPart:                        {http.StatusBadRequest, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
 	InvalidPartNumber:                  {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable."},
 	InvalidPartOrder:                   {http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number."},
+	InvalidBucketState:                 {http.StatusConflict, "The request is not valid with the current state of the bucket."},
 	InvalidRange:                       {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable."},
 	InvalidRequest:                     {http.StatusBadRequest, "Invalid Request"},
 	InvalidStorageClass:                {http.StatusBadRequest, "The storage class you specified is not valid."},
@@ -115,6 +119,8 @@ var table = map[string]entry{
 	NoSuchBucket:                       {http.StatusNotFound, "The specified bucket does not exist."},
 	NoSuchBucketPolicy:                 {http.StatusNotFound, "The bucket policy does not exist"},
 	NoSuchKey:                          {http.StatusNotFound, "The specified key does not exist."},
+	NoSuchObjectLockConfiguration:      {http.StatusNotFound, "The specified object does not have a ObjectLock configuration."},
+	ObjectLockConfigurationNotFound:    {http.StatusNotFound, "Object Lock configuration does not exist for this bucket."},
 	NoSuchTagSet:                       {http.StatusNotFound, "The TagSet does not exist"},
 	NoSuchUpload:                       {http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed."},
 	NoSuchVersion:                      {http.StatusNotFound, "The specified version does not exist."},
