@@ -136,6 +136,8 @@ type ObjectInfo struct {
 	Checksums    Checksums
 	PartsCount   int // 0 for a single PUT
 	Owner        string
+	// Encryption is how the object's key was chosen (SSE-S3, KMS, SSE-C).
+	Encryption EncryptionInfo
 }
 
 // Range is a resolved byte range [Start, Start+Length).
@@ -209,6 +211,8 @@ type BucketInfo struct {
 	Region  string
 	// Redundancy is the layout of the bucket's new objects.
 	Redundancy Redundancy
+	// KMSKeyID is the bucket's default KMS key, "" for SSE-S3.
+	KMSKeyID string
 }
 
 // CreateBucketInput describes a bucket to create.
@@ -228,6 +232,8 @@ type Upload struct {
 	// ChecksumType is "COMPOSITE" or "FULL_OBJECT" when ChecksumAlgorithm
 	// is set (see MultipartChecksum), else "".
 	ChecksumType string
+	// Encryption is how the upload's key was chosen.
+	Encryption EncryptionInfo
 }
 
 // PartInfo describes an uploaded part.

@@ -57,7 +57,7 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key string, m
 		return Upload{}, fmt.Errorf("object: upload id: %w", err)
 	}
 	id := hex.EncodeToString(idRaw[:])
-	dataKey, env, err := s.keys.NewObjectKey(ctx, kdf.Context{Account: bk.Owner, Bucket: bucket, Key: key, UploadID: id})
+	dataKey, env, err := s.newKey(ctx, bk, kdf.Context{Account: bk.Owner, Bucket: bucket, Key: key, UploadID: id})
 	if err != nil {
 		return Upload{}, fmt.Errorf("object: create upload %s/%s: new key: %w", bucket, key, err)
 	}
