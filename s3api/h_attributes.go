@@ -46,6 +46,9 @@ var objectAttributeNames = map[string]bool{"ETag": true, "Checksum": true, "Obje
 
 // getObjectAttributes serves GET /bucket/key?attributes.
 func (r *request) getObjectAttributes() error {
+	if err := r.applySSE(0); err != nil {
+		return err
+	}
 	want := map[string]bool{}
 	for _, a := range strings.Split(r.hdr.value("x-amz-object-attributes"), ",") {
 		if a = strings.TrimSpace(a); a == "" {

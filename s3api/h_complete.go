@@ -22,6 +22,7 @@ const DefaultCompleteKeepAlive = 2 * time.Second
 // completeOutcome is what a running CompleteMultipartUpload produced.
 type completeOutcome struct {
 	res completeMultipartUploadResult
+	enc object.EncryptionInfo
 	err error
 }
 
@@ -60,7 +61,7 @@ func (r *request) completeMultipartUpload() error {
 	done := make(chan completeOutcome, 1)
 	go func() {
 		info, err := r.s.o.Layer.CompleteMultipartUpload(r.cx, r.bucket, r.key, uploadID, parts, opts)
-		done <- completeOutcome{r.completeResult(info), err}
+		done <- completeOutcome{r.completeResult(info), info.Encryption, err}
 	}()
 	timer := time.NewTimer(r.s.o.CompleteKeepAlive)
 	defer timer.Stop()
@@ -69,7 +70,7 @@ func (r *request) completeMultipartUpload() error {
 		if out.err != nil {
 			return out.err
 		}
-		r.setHeader("x-amz-server-side-encryption", "AES256")
+		r.setEncryptionHeaders(out.enc)
 		return r.writeXML(http.StatusOK, out.res)
 	case <-timer.C:
 	}

@@ -34,9 +34,6 @@ func parseCopySource(v string) (bucket, key string, err error) {
 // copyInput builds the source side of CopyObject/UploadPartCopy and checks
 // the principal may read the source.
 func (r *request) copyInput() (object.CopyInput, error) {
-	if err := r.checkSSEC(); err != nil {
-		return object.CopyInput{}, err
-	}
 	bucket, key, err := parseCopySource(r.hdr.value("x-amz-copy-source"))
 	if err != nil {
 		return object.CopyInput{}, err
@@ -69,6 +66,9 @@ func (r *request) copyObject() error {
 	if v := r.hdr.value("x-amz-tagging-directive"); v != "" && v != "COPY" {
 		return s3err.Newf(s3err.NotImplemented, "Object tagging is not implemented.")
 	}
+	if err := r.applySSE(sseCreate | sseCopy); err != nil {
+		return err
+	}
 	src, err := r.copyInput()
 	if err != nil {
 		return err
@@ -90,7 +90,7 @@ func (r *request) copyObject() error {
 	if err != nil {
 		return err
 	}
-	r.setHeader("x-amz-server-side-encryption", "AES256")
+	r.setEncryptionHeaders(info.Encryption)
 	return r.writeXML(http.StatusOK, copyObjectResult{
 		Xmlns:          s3NS,
 		ETag:           quoteETag(info.ETag),
@@ -104,6 +104,9 @@ func (r *request) copyObject() error {
 func (r *request) uploadPartCopy() error {
 	part, uploadID, err := r.partParams()
 	if err != nil {
+		return err
+	}
+	if err := r.applySSE(sseCopy); err != nil {
 		return err
 	}
 	src, err := r.copyInput()
@@ -120,6 +123,7 @@ func (r *request) uploadPartCopy() error {
 	if err != nil {
 		return err
 	}
+	r.setPartEncryptionHeaders()
 	return r.writeXML(http.StatusOK, copyPartResult{
 		Xmlns:          s3NS,
 		ETag:           quoteETag(info.ETag),

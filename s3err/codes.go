@@ -24,6 +24,7 @@ const (
 	InvalidBucketName                  = "InvalidBucketName"
 	InvalidChunkSizeError              = "InvalidChunkSizeError"
 	InvalidDigest                      = "InvalidDigest"
+	InvalidEncryptionAlgorithmError    = "InvalidEncryptionAlgorithmError"
 	InvalidLocationConstraint          = "InvalidLocationConstraint"
 	InvalidPart                        = "InvalidPart"
 	InvalidPartNumber                  = "InvalidPartNumber"
@@ -34,6 +35,7 @@ const (
 	InvalidToken                       = "InvalidToken"
 	InvalidURI                         = "InvalidURI"
 	KeyTooLongError                    = "KeyTooLongError"
+	KMSNotFoundException               = "KMS.NotFoundException"
 	MalformedPolicy                    = "MalformedPolicy"
 	MalformedXML                       = "MalformedXML"
 	MalformedTrailerError              = "MalformedTrailerError"
@@ -90,6 +92,7 @@ var table = map[string]entry{
 	InvalidBucketName:                  {http.StatusBadRequest, "The specified bucket is not valid."},
 	InvalidChunkSizeError:              {http.StatusBadRequest, "Only the last chunk is allowed to have a size less than 8192 bytes."},
 	InvalidDigest:                      {http.StatusBadRequest, "The Content-MD5 you specified is not valid."},
+	InvalidEncryptionAlgorithmError:    {http.StatusBadRequest, "The encryption request you specified is not valid. The valid value is AES256."},
 	InvalidLocationConstraint:          {http.StatusBadRequest, "The specified location constraint is not valid."},
 	InvalidPart:                        {http.StatusBadRequest, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
 	InvalidPartNumber:                  {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable."},
@@ -100,6 +103,7 @@ var table = map[string]entry{
 	InvalidToken:                       {http.StatusBadRequest, "The provided token is malformed or otherwise invalid."},
 	InvalidURI:                         {http.StatusBadRequest, "Couldn't parse the specified URI."},
 	KeyTooLongError:                    {http.StatusBadRequest, "Your key is too long."},
+	KMSNotFoundException:               {http.StatusBadRequest, "Invalid keyId: the KMS key does not exist for this account."},
 	MalformedPolicy:                    {http.StatusBadRequest, "Policies must be valid JSON and the first byte must be '{'"},
 	MalformedXML:                       {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema."},
 	MalformedTrailerError:              {http.StatusBadRequest, "The request contained trailing data that was not well-formed or did not conform to our published schema."},
