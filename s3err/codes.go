@@ -45,6 +45,8 @@ const (
 	MissingContentLength               = "MissingContentLength"
 	MissingRequestBodyError            = "MissingRequestBodyError"
 	MissingSecurityHeader              = "MissingSecurityHeader"
+	NoSuchCORSConfiguration            = "NoSuchCORSConfiguration"
+	AccessForbidden                    = "AccessForbidden"
 	NoSuchBucket                       = "NoSuchBucket"
 	NoSuchBucketPolicy                 = "NoSuchBucketPolicy"
 	NoSuchKey                          = "NoSuchKey"
@@ -114,6 +116,8 @@ var table = map[string]entry{
 	MissingRequestBodyError:            {http.StatusBadRequest, "Request Body is empty."},
 	MissingSecurityHeader:              {http.StatusBadRequest, "Your request is missing a required header."},
 	NoSuchBucket:                       {http.StatusNotFound, "The specified bucket does not exist."},
+	NoSuchCORSConfiguration:            {http.StatusNotFound, "The CORS configuration does not exist"},
+	AccessForbidden:                    {http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."},
 	NoSuchBucketPolicy:                 {http.StatusNotFound, "The bucket policy does not exist"},
 	NoSuchKey:                          {http.StatusNotFound, "The specified key does not exist."},
 	NoSuchUpload:                       {http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed."},

@@ -55,6 +55,7 @@ var objectSentinels = map[string]error{
 	"ErrMalformedPolicy":           object.ErrMalformedPolicy,
 	"ErrNoSuchBucketPolicy":        object.ErrNoSuchBucketPolicy,
 	"ErrKMSKeyNotFound":            object.ErrKMSKeyNotFound,
+	"ErrNoSuchCORSConfiguration":   object.ErrNoSuchCORSConfiguration,
 	"ErrKMSUnsupported":            object.ErrKMSUnsupported,
 }
 
