@@ -57,9 +57,8 @@ var (
 // plain operation would be a wrong success (GET ?acl returning the object,
 // PUT ?tagging overwriting it).
 var unsupportedSubresources = map[string]bool{
-	"accelerate": true, "acl": true, "analytics": true,
-	"intelligent-tiering": true,
-	"inventory":           true, "legal-hold": true, "lifecycle": true, "logging": true,
+	"accelerate": true, "acl": true, "analytics": true, "intelligent-tiering": true,
+	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
 	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
 	"notification": true, "object-lock": true, "ownershipControls": true,
 	"publicAccessBlock": true, "renameObject": true, "replication": true,
