@@ -53,6 +53,10 @@ func (s *Server) serve(r *request) string {
 	if r.method == http.MethodOptions && targetErr == nil && r.bucket != "" {
 		return s.servePreflight(r)
 	}
+	// A browser form upload is signed by its policy, not a header.
+	if targetErr == nil && r.isPostObject() {
+		return s.servePostObject(r)
+	}
 	// A client that has failed authentication too often is refused here,
 	// before any signature work (see authGate).
 	att, err := s.beginAuth(r)
@@ -112,6 +116,10 @@ func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
 	start := time.Now()
 	r := s.newRequest(ctx)
 	if s.isHealthProbe(r) {
+		return fasthttp.StatusContinue
+	}
+	if s.resolveTarget(r) == nil && r.isPostObject() {
+		// Signed inside its body (the form's policy): nothing to check yet.
 		return fasthttp.StatusContinue
 	}
 	var refuse *s3err.Error

@@ -29,6 +29,8 @@ const (
 	InvalidPart                        = "InvalidPart"
 	InvalidPartNumber                  = "InvalidPartNumber"
 	InvalidPartOrder                   = "InvalidPartOrder"
+	InvalidPolicyDocument              = "InvalidPolicyDocument"
+	MalformedPOSTRequest               = "MalformedPOSTRequest"
 	InvalidRange                       = "InvalidRange"
 	InvalidRequest                     = "InvalidRequest"
 	InvalidStorageClass                = "InvalidStorageClass"
@@ -100,6 +102,8 @@ var table = map[string]entry{
 	InvalidPartNumber:                  {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable."},
 	InvalidPartOrder:                   {http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number."},
 	InvalidRange:                       {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable."},
+	InvalidPolicyDocument:              {http.StatusBadRequest, "The content of the form does not meet the conditions specified in the policy document."},
+	MalformedPOSTRequest:               {http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data."},
 	InvalidRequest:                     {http.StatusBadRequest, "Invalid Request"},
 	InvalidStorageClass:                {http.StatusBadRequest, "The storage class you specified is not valid."},
 	InvalidToken:                       {http.StatusBadRequest, "The provided token is malformed or otherwise invalid."},
