@@ -185,3 +185,38 @@ func FuzzParseEnvelopeKeyID(f *testing.F) {
 		}
 	})
 }
+
+// TestRewrapSSECAndKMS: rotation re-signs SSE-C and KMS manifests (an SSE-C
+// envelope cannot be opened without the client's key, so its signature
+// vouches for it) and counts their envelopes as current.
+func TestRewrapSSECAndKMS(t *testing.T) {
+	ctx := context.Background()
+	kr, _ := openTestLocal(t)
+	s1 := newTestService(t, kr, nil)
+	id, _ := s1.KMSKeyID(ctx, testCtx.Account, "k")
+	for _, kc := range []KeyChoice{{CustomerKey: bytes.Repeat([]byte{5}, 32)}, {KMSKeyID: id}} {
+		_, env, err := s1.NewObjectKeyWith(ctx, testCtx, kc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := testManifest(testCtx, env)
+		if err := s1.SignManifest(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		s2 := newTestService(t, kr, func(o *Options) { o.SigningKeyVersion = 2 })
+		if !s2.EnvelopeCurrent(m.Envelope) {
+			t.Errorf("%+v: envelope not current", kc)
+		}
+		if err := s2.Rewrap(ctx, testCtx, m); err != nil {
+			t.Fatalf("%+v: rewrap: %v", kc, err)
+		}
+		if s2.NeedsResign(m) {
+			t.Errorf("%+v: not re-signed", kc)
+		}
+		// A tampered SSE-C envelope still fails: the signature covers it.
+		m.Envelope.Salt[0] ^= 1
+		if err := s2.Rewrap(ctx, testCtx, m); !errors.Is(err, ErrTampered) {
+			t.Errorf("%+v: tampered envelope re-signed: %v", kc, err)
+		}
+	}
+}
