@@ -32,7 +32,7 @@ func (s *Store) CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey
 			return ObjectInfo{}, err
 		}
 	}
-	if src.SrcBucket == dstBucket && src.SrcKey == dstKey && !src.ReplaceMeta {
+	if src.SrcBucket == dstBucket && src.SrcKey == dstKey && !src.ReplaceMeta && !encryptionFrom(ctx).changesKey() {
 		return ObjectInfo{}, fmt.Errorf("%w: this copy request is illegal because it is trying to copy an object to itself without changing the metadata", ErrInvalidArgument)
 	}
 	m, ver, err := s.copySource(ctx, src)

@@ -39,6 +39,10 @@ type EncryptionInfo struct {
 	CustomerKey bool
 }
 
+// changesKey reports whether e asks for a destination key of its own (a
+// KMS key or SSE-C): a copy onto itself then re-encrypts, which S3 allows.
+func (e Encryption) changesKey() bool { return e.KMSKeyID != "" || e.CustomerKey != nil }
+
 type encryptionCtxKey struct{}
 
 // WithEncryption returns ctx carrying e for the Layer calls made with it.

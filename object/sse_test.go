@@ -181,4 +181,10 @@ func TestBucketKMSKey(t *testing.T) {
 	if got := mustRead(t, e.open(), "bkt", "k"); string(got) != "hello" {
 		t.Fatal("read back on a second gateway")
 	}
+	// A copy onto itself that changes the key is legal and re-encrypts.
+	if info, err := s.CopyObject(sseCtx(Encryption{KMSKeyID: id2}), CopyInput{SrcBucket: "bkt", SrcKey: "k", Owner: "alice"}, "bkt", "k"); err != nil || info.Encryption.KMSKeyID != id2 {
+		t.Fatalf("self-copy to a KMS key: %+v %v", info.Encryption, err)
+	}
+	_, err = s.CopyObject(context.Background(), CopyInput{SrcBucket: "bkt", SrcKey: "k", Owner: "alice"}, "bkt", "k")
+	wantErr(t, err, ErrInvalidArgument)
 }

@@ -75,7 +75,7 @@ func (r *request) copyObject() error {
 	}
 	switch r.hdr.value("x-amz-metadata-directive") {
 	case "", "COPY":
-		if src.SrcBucket == r.bucket && src.SrcKey == r.key {
+		if src.SrcBucket == r.bucket && src.SrcKey == r.key && !r.changesEncryption() {
 			return s3err.Newf(s3err.InvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":

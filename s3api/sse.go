@@ -201,3 +201,10 @@ func (r *request) setPartEncryptionHeaders() {
 	}
 	r.setHeader(hSSE, sseAES256)
 }
+
+// changesEncryption reports whether the request asks for a key of its own
+// (aws:kms or SSE-C), which makes a copy onto itself legal (S3: changing
+// "encryption attributes").
+func (r *request) changesEncryption() bool {
+	return r.hdr.value(hSSE) == sseKMS || r.hdr.has(hSSECKey)
+}

@@ -217,6 +217,16 @@ func TestSDKSSEC(t *testing.T) {
 	if _, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("ssec"), Key: aws.String("mp")}); err == nil {
 		t.Fatal("multipart SSE-C object read without the key")
 	}
+	// Key rotation in place: a self-copy to a new customer key is legal.
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("ssec"), Key: aws.String("k"), CopySource: aws.String("ssec/k"),
+		CopySourceSSECustomerAlgorithm: aes, CopySourceSSECustomerKey: aws.String(key1), CopySourceSSECustomerKeyMD5: aws.String(md51),
+		SSECustomerAlgorithm: aes, SSECustomerKey: aws.String(key2), SSECustomerKeyMD5: aws.String(md52)}); err != nil {
+		t.Fatalf("self-copy to a new key: %v", err)
+	}
+	if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("ssec"), Key: aws.String("k"),
+		SSECustomerAlgorithm: aes, SSECustomerKey: aws.String(key2), SSECustomerKeyMD5: aws.String(md52)}); err != nil {
+		t.Fatalf("rotated object: %v", err)
+	}
 }
 
 func TestSDKBucketKMSKey(t *testing.T) {
