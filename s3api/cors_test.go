@@ -145,6 +145,15 @@ func TestCORSEndToEnd(t *testing.T) {
 	if resp := preflight("https://app.example.com", "GET", ""); resp.StatusCode != 403 {
 		t.Fatalf("preflight without config: %d", resp.StatusCode)
 	}
+	// A missing bucket looks exactly like one without CORS.
+	rq, _ := http.NewRequest(http.MethodOptions, "http://"+testHost+"/nosuchbucket/k", nil)
+	rq.Header.Set("Origin", "https://app.example.com")
+	rq.Header.Set("Access-Control-Request-Method", "GET")
+	if resp, err := (&http.Client{Transport: tr}).Do(rq); err != nil || resp.StatusCode != 403 {
+		t.Fatalf("preflight on a missing bucket: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	if _, err := c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String("web"), CORSConfiguration: &types.CORSConfiguration{CORSRules: []types.CORSRule{{
 		ID: aws.String("web"), AllowedOrigins: []string{"https://*.example.com"}, AllowedMethods: []string{"GET", "PUT"},
 		AllowedHeaders: []string{"x-amz-*", "content-type"}, ExposeHeaders: []string{"ETag"}, MaxAgeSeconds: aws.Int32(600),

@@ -145,15 +145,21 @@ func (r *request) preflight() error {
 	if !corsMethods[method] {
 		return s3err.Newf(s3err.InvalidRequest, "Invalid Access-Control-Request-Method: %q", method)
 	}
+	// A missing bucket answers exactly as one without CORS: unauthenticated
+	// callers learn nothing about which buckets exist (docs/SECURITY.md).
+	notEnabled := s3err.Newf(s3err.AccessForbidden, "CORSResponse: CORS is not enabled for this bucket.")
 	if !object.ValidBucketName(r.bucket) {
-		return s3err.New(s3err.NoSuchBucket)
+		return notEnabled
 	}
 	cfg, err := r.bucketCORS()
+	if errors.Is(err, object.ErrNoSuchBucket) {
+		return notEnabled
+	}
 	if err != nil {
 		return err
 	}
 	if cfg == nil {
-		return s3err.Newf(s3err.AccessForbidden, "CORSResponse: CORS is not enabled for this bucket.")
+		return notEnabled
 	}
 	headers := splitHeaderList(r.hdr.value("access-control-request-headers"))
 	m, ok := cfg.match(origin, method, headers)
