@@ -2,10 +2,12 @@ package s3api
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -214,4 +216,31 @@ func (o *originTransport) RoundTrip(rq *http.Request) (*http.Response, error) {
 		o.got = resp.Header
 	}
 	return resp, err
+}
+
+func TestCORSCache(t *testing.T) {
+	c := newCORSCache()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cfg := &corsConfiguration{}
+	c.put("b", cfg, now)
+	if got, ok := c.get("b", now.Add(corsTTL-time.Millisecond)); !ok || got != cfg {
+		t.Fatal("fresh entry missed")
+	}
+	if _, ok := c.get("b", now.Add(corsTTL)); ok {
+		t.Fatal("stale entry served")
+	}
+	c.put("n", nil, now)
+	if got, ok := c.get("n", now); !ok || got != nil {
+		t.Fatal("negative entry missed")
+	}
+	c.drop("b")
+	if _, ok := c.get("b", now); ok {
+		t.Fatal("dropped entry served")
+	}
+	for i := 0; i < corsMaxEntries+10; i++ {
+		c.put(fmt.Sprint(i), nil, now)
+	}
+	if len(c.m) > corsMaxEntries {
+		t.Fatalf("%d entries, bound %d", len(c.m), corsMaxEntries)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/tasmaniancloud/rustfs/iam"
 	"github.com/tasmaniancloud/rustfs/object"
@@ -89,9 +90,11 @@ func (r *request) putBucketCors() error {
 	if err != nil {
 		return err
 	}
+	r.s.cors.drop(r.bucket)
 	if err := cs.PutBucketCors(r.cx, r.bucket, doc); err != nil {
 		return err
 	}
+	r.s.cors.drop(r.bucket)
 	r.writeEmpty(http.StatusOK)
 	return nil
 }
@@ -102,28 +105,41 @@ func (r *request) deleteBucketCors() error {
 	if err != nil {
 		return err
 	}
+	r.s.cors.drop(r.bucket)
 	if err := cs.DeleteBucketCors(r.cx, r.bucket); err != nil {
 		return err
 	}
+	r.s.cors.drop(r.bucket)
 	r.writeEmpty(http.StatusNoContent)
 	return nil
 }
 
-// bucketCORS loads and parses the bucket's CORS configuration; nil, nil
-// when it has none (or the layer keeps none).
+// bucketCORS returns the bucket's parsed CORS configuration (cached, see
+// corscache.go); nil, nil when it has none, the bucket does not exist, or
+// the layer keeps none.
 func (r *request) bucketCORS() (*corsConfiguration, error) {
 	cs, ok := r.s.o.Layer.(corsStore)
 	if !ok {
 		return nil, nil
 	}
+	now := time.Now()
+	if cfg, ok := r.s.cors.get(r.bucket, now); ok {
+		return cfg, nil
+	}
 	doc, err := cs.GetBucketCors(r.cx, r.bucket)
-	if errors.Is(err, object.ErrNoSuchCORSConfiguration) {
+	if errors.Is(err, object.ErrNoSuchCORSConfiguration) || errors.Is(err, object.ErrNoSuchBucket) {
+		r.s.cors.put(r.bucket, nil, now)
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return parseCORSConfig(doc)
+	cfg, err := parseCORSConfig(doc)
+	if err != nil {
+		return nil, err
+	}
+	r.s.cors.put(r.bucket, cfg, now)
+	return cfg, nil
 }
 
 // servePreflight answers OPTIONS on a bucket or object: unauthenticated,
@@ -152,9 +168,6 @@ func (r *request) preflight() error {
 		return notEnabled
 	}
 	cfg, err := r.bucketCORS()
-	if errors.Is(err, object.ErrNoSuchBucket) {
-		return notEnabled
-	}
 	if err != nil {
 		return err
 	}
