@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -207,13 +206,11 @@ func (p *postPolicy) check(now time.Time, fields map[string]string) error {
 
 // lengthError reports a file size outside content-length-range.
 func (p *postPolicy) lengthError(n int64) error {
+	if n > p.maxLen && !p.hasRange {
+		return s3err.New(s3err.EntityTooLarge)
+	}
 	if n > p.maxLen {
 		return s3err.Newf(s3err.EntityTooLarge, "Your proposed upload exceeds the maximum allowed size (content-length-range max %d).", p.maxLen)
 	}
 	return s3err.Newf(s3err.EntityTooSmall, "Your proposed upload is smaller than the minimum allowed size (content-length-range min %d).", p.minLen)
-}
-
-// String describes the policy for debugging.
-func (p *postPolicy) String() string {
-	return fmt.Sprintf("expires %s, %d conditions, range %v [%d,%d]", p.expiration.Format(time.RFC3339), len(p.conds), p.hasRange, p.minLen, p.maxLen)
 }
