@@ -31,8 +31,10 @@ func newAuthorizer(s *Server) iam.Authorizer {
 
 // authorize decides op for r before its handler runs. DeleteObjects has
 // no permission of its own: its handler checks s3:DeleteObject per key.
+// PutObjectTagging's handler decides once it has read the tags its
+// s3:RequestObjectTag conditions name.
 func (s *Server) authorize(r *request, op *operation) error {
-	if op == opDeleteObjects {
+	if op == opDeleteObjects || op == opPutObjectTagging {
 		return nil
 	}
 	return s.authorizeAction(r, op, op.action, r.bucket, r.key)
@@ -43,6 +45,9 @@ func (s *Server) authorize(r *request, op *operation) error {
 func (s *Server) authorizeAction(r *request, op *operation, action iam.Action, bucket, key string) error {
 	if r.authz == nil {
 		r.authz = policy.WithRequestContext(r.cx, r.policyContext(op))
+	}
+	if r.condErr != nil { // a condition key could not be read: fail closed
+		return r.condErr
 	}
 	err := s.o.Authorizer.Authorize(r.authz, iam.Request{Principal: r.principal, Action: action, Bucket: bucket, Key: key})
 	if err == nil {
@@ -111,6 +116,7 @@ func (r *request) policyContext(op *operation) policy.Context {
 			c.Set("s3:signatureAge", strconv.FormatInt(max(r.s.o.Now().Sub(t).Milliseconds(), 0), 10))
 		}
 	}
+	r.tagConditions(c, op)
 	switch op {
 	case opListObjects, opListObjectsV2, opListObjectVersions:
 		for _, q := range [...]struct{ arg, key string }{

@@ -71,14 +71,12 @@ func stripAWSChunked(v string) string {
 }
 
 // checkWriteHeaders refuses headers asking for features this gateway does
-// not implement, instead of storing an object without them: tags, object lock, website redirects, ACL grants, other storage
-// classes and conditional writes. Encryption headers are applySSE's
-// (sse.go).
+// not implement, instead of storing an object without them: object lock,
+// website redirects, ACL grants, other storage classes and conditional
+// writes. Encryption headers are applySSE's (sse.go).
 func (r *request) checkWriteHeaders() error {
 	for _, h := range r.hdr.h {
 		switch {
-		case h.name == "x-amz-tagging":
-			return s3err.Newf(s3err.NotImplemented, "Object tagging is not implemented.")
 		case strings.HasPrefix(h.name, "x-amz-object-lock-"):
 			return s3err.Newf(s3err.NotImplemented, "Object lock is not implemented.")
 		case h.name == "x-amz-website-redirect-location":
@@ -156,6 +154,9 @@ func (r *request) setObjectHeaders(info object.ObjectInfo) {
 	}
 	for name, v := range info.Meta.User {
 		r.setHeader("x-amz-meta-"+strings.ToLower(name), v)
+	}
+	if info.TagCount > 0 {
+		r.setHeader("x-amz-tagging-count", strconv.Itoa(info.TagCount))
 	}
 }
 

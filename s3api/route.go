@@ -50,12 +50,18 @@ var (
 	opPutBucketPolicy         = &operation{"PutBucketPolicy", iam.PutBucketPolicy, (*request).putBucketPolicy}
 	opDeleteBucketPolicy      = &operation{"DeleteBucketPolicy", iam.DeleteBucketPolicy, (*request).deleteBucketPolicy}
 	opGetBucketPolicyStatus   = &operation{"GetBucketPolicyStatus", iam.GetBucketPolicyStatus, (*request).getBucketPolicyStatus}
+	opGetObjectTagging        = &operation{"GetObjectTagging", iam.GetObjectTagging, (*request).getObjectTagging}
+	opPutObjectTagging        = &operation{"PutObjectTagging", iam.PutObjectTagging, (*request).putObjectTagging}
+	opDeleteObjectTagging     = &operation{"DeleteObjectTagging", iam.DeleteObjectTagging, (*request).deleteObjectTagging}
+	opGetBucketTagging        = &operation{"GetBucketTagging", iam.GetBucketTagging, (*request).getBucketTagging}
+	opPutBucketTagging        = &operation{"PutBucketTagging", iam.PutBucketTagging, (*request).putBucketTagging}
+	opDeleteBucketTagging     = &operation{"DeleteBucketTagging", iam.PutBucketTagging, (*request).deleteBucketTagging}
 )
 
 // unsupportedSubresources are S3 sub-resources this gateway does not
 // implement. A request naming one gets NotImplemented: answering it as the
 // plain operation would be a wrong success (GET ?acl returning the object,
-// PUT ?tagging overwriting it).
+// PUT ?retention overwriting it).
 var unsupportedSubresources = map[string]bool{
 	"accelerate": true, "acl": true, "analytics": true, "intelligent-tiering": true,
 	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
@@ -63,7 +69,7 @@ var unsupportedSubresources = map[string]bool{
 	"notification": true, "object-lock": true, "ownershipControls": true,
 	"publicAccessBlock": true, "renameObject": true, "replication": true,
 	"requestPayment": true, "restore": true, "retention": true, "select": true,
-	"session": true, "tagging": true, "torrent": true, "website": true,
+	"session": true, "torrent": true, "website": true,
 }
 
 // unsupportedSubresource returns the first unsupported sub-resource the
@@ -141,6 +147,16 @@ func (s *Server) routeBucket(r *request) (*operation, error) {
 	if _, ok := r.query("cors"); ok {
 		return routeCors(r.method)
 	}
+	if _, ok := r.query("tagging"); ok {
+		switch r.method {
+		case http.MethodGet:
+			return opGetBucketTagging, nil
+		case http.MethodPut:
+			return opPutBucketTagging, nil
+		case http.MethodDelete:
+			return opDeleteBucketTagging, nil
+		}
+	}
 	switch r.method {
 	case http.MethodGet:
 		if pol {
@@ -209,6 +225,16 @@ func (s *Server) routeObject(r *request) (*operation, error) {
 		return nil, s3err.Newf(s3err.NotImplemented, "Object versions are not implemented; only versionId=null exists.")
 	}
 	_, copySource := r.hdr.get("x-amz-copy-source")
+	if _, ok := r.query("tagging"); ok {
+		switch r.method {
+		case http.MethodGet:
+			return opGetObjectTagging, nil
+		case http.MethodPut:
+			return opPutObjectTagging, nil
+		case http.MethodDelete:
+			return opDeleteObjectTagging, nil
+		}
+	}
 	switch r.method {
 	case http.MethodGet:
 		if hasUploadID {

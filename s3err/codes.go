@@ -34,6 +34,7 @@ const (
 	InvalidRange                       = "InvalidRange"
 	InvalidRequest                     = "InvalidRequest"
 	InvalidStorageClass                = "InvalidStorageClass"
+	InvalidTag                         = "InvalidTag"
 	InvalidToken                       = "InvalidToken"
 	InvalidURI                         = "InvalidURI"
 	KeyTooLongError                    = "KeyTooLongError"
@@ -52,6 +53,7 @@ const (
 	NoSuchBucket                       = "NoSuchBucket"
 	NoSuchBucketPolicy                 = "NoSuchBucketPolicy"
 	NoSuchKey                          = "NoSuchKey"
+	NoSuchTagSet                       = "NoSuchTagSet"
 	NoSuchUpload                       = "NoSuchUpload"
 	NoSuchVersion                      = "NoSuchVersion"
 	NotImplemented                     = "NotImplemented"
@@ -106,6 +108,7 @@ var table = map[string]entry{
 	MalformedPOSTRequest:               {http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data."},
 	InvalidRequest:                     {http.StatusBadRequest, "Invalid Request"},
 	InvalidStorageClass:                {http.StatusBadRequest, "The storage class you specified is not valid."},
+	InvalidTag:                         {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	InvalidToken:                       {http.StatusBadRequest, "The provided token is malformed or otherwise invalid."},
 	InvalidURI:                         {http.StatusBadRequest, "Couldn't parse the specified URI."},
 	KeyTooLongError:                    {http.StatusBadRequest, "Your key is too long."},
@@ -124,6 +127,7 @@ var table = map[string]entry{
 	AccessForbidden:                    {http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."},
 	NoSuchBucketPolicy:                 {http.StatusNotFound, "The bucket policy does not exist"},
 	NoSuchKey:                          {http.StatusNotFound, "The specified key does not exist."},
+	NoSuchTagSet:                       {http.StatusNotFound, "The TagSet does not exist"},
 	NoSuchUpload:                       {http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed."},
 	NoSuchVersion:                      {http.StatusNotFound, "The specified version does not exist."},
 	NotImplemented:                     {http.StatusNotImplemented, "A header or query you provided requested a function that is not implemented."},

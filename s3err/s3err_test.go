@@ -57,6 +57,8 @@ var objectSentinels = map[string]error{
 	"ErrKMSKeyNotFound":            object.ErrKMSKeyNotFound,
 	"ErrNoSuchCORSConfiguration":   object.ErrNoSuchCORSConfiguration,
 	"ErrKMSUnsupported":            object.ErrKMSUnsupported,
+	"ErrInvalidTag":                object.ErrInvalidTag,
+	"ErrNoSuchTagSet":              object.ErrNoSuchTagSet,
 }
 
 // exportedErrVars returns the names of exported package-level variables
