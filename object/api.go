@@ -255,6 +255,9 @@ type PartInfo struct {
 	Size         int64
 	LastModified time.Time
 	Checksums    map[string]string
+	// Encryption is how the part's upload key was chosen (UploadPart and
+	// UploadPartCopy answers only).
+	Encryption EncryptionInfo
 }
 
 // CompletePart is one entry of a CompleteMultipartUpload request.

@@ -143,7 +143,9 @@ func (s *Store) UploadPart(ctx context.Context, uploadID string, partNumber int,
 	if err != nil {
 		return PartInfo{}, err
 	}
-	return s.storePart(ctx, rec, partNumber, &in)
+	info, err := s.storePart(ctx, rec, partNumber, &in)
+	info.Encryption = envelopeInfo(rec.Envelope)
+	return info, err
 }
 
 // UploadPartCopy stores a part copied from (a byte range of) another object,
@@ -179,6 +181,7 @@ func (s *Store) UploadPartCopy(ctx context.Context, uploadID string, partNumber 
 	if err != nil {
 		return PartInfo{}, err
 	}
+	info.Encryption = envelopeInfo(rec.Envelope)
 	return info, nil
 }
 

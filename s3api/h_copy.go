@@ -140,7 +140,7 @@ func (r *request) uploadPartCopy() error {
 	if err != nil {
 		return err
 	}
-	r.setPartEncryptionHeaders()
+	r.setPartEncryptionHeaders(info.Encryption)
 	return r.writeXML(http.StatusOK, copyPartResult{
 		Xmlns:          s3NS,
 		ETag:           quoteETag(info.ETag),

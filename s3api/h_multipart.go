@@ -90,7 +90,7 @@ func (r *request) uploadPart() error {
 		return err
 	}
 	r.setHeader("ETag", quoteETag(info.ETag))
-	r.setPartEncryptionHeaders()
+	r.setPartEncryptionHeaders(info.Encryption)
 	r.setChecksumHeaders(info.Checksums, "")
 	r.writeEmpty(http.StatusOK)
 	return nil

@@ -190,16 +190,13 @@ func (r *request) setEncryptionHeaders(e object.EncryptionInfo) {
 	}
 }
 
-// setPartEncryptionHeaders answers UploadPart/UploadPartCopy: a part is
-// sealed under its upload's key, so an SSE-C request echoes its key MD5;
-// otherwise the answer says AES256 (a KMS upload's id is on Create and
-// Complete, which know it).
-func (r *request) setPartEncryptionHeaders() {
-	if _, ok := r.hdr.get(hSSECKey); ok {
-		r.setEncryptionHeaders(object.EncryptionInfo{CustomerKey: true})
-		return
+// setPartEncryptionHeaders answers UploadPart/UploadPartCopy with the
+// upload's encryption (e, from the layer) — for SSE-C the request's key MD5.
+func (r *request) setPartEncryptionHeaders(e object.EncryptionInfo) {
+	if r.hdr.has(hSSECKey) {
+		e.CustomerKey = true
 	}
-	r.setHeader(hSSE, sseAES256)
+	r.setEncryptionHeaders(e)
 }
 
 // changesEncryption reports whether the request asks for a key of its own

@@ -301,8 +301,8 @@ func TestSDKBucketKMSKey(t *testing.T) {
 		t.Fatalf("create: %v", err)
 	}
 	up, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("kms"), Key: aws.String("mp"), UploadId: mp.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("part")})
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || aws.ToString(up.SSEKMSKeyId) != id {
+		t.Fatalf("part: %v", err)
 	}
 	done, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("kms"), Key: aws.String("mp"), UploadId: mp.UploadId,
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: up.ETag}}}})
