@@ -76,7 +76,9 @@ func (r *request) completeMultipartUpload() error {
 	}
 	r.ctx.SetStatusCode(http.StatusOK)
 	r.ctx.SetContentType("application/xml")
-	r.setHeader("x-amz-server-side-encryption", "AES256")
+	// The headers leave before the outcome is known, so they cannot say
+	// which key (aws:kms, SSE-C) the object got: no encryption header
+	// rather than a wrong one.
 	end := r.detach()
 	r.ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer end()
