@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tasmaniancloud/rustfs/iam"
+	"github.com/tasmaniancloud/rustfs/iam/policy"
 	"github.com/tasmaniancloud/rustfs/object"
 	"github.com/tasmaniancloud/rustfs/s3err"
 	"github.com/tasmaniancloud/rustfs/sigv4"
@@ -107,6 +108,9 @@ func (r *request) postObject(att *authAttempt) error {
 		return err
 	}
 	r.key = key
+	pc := r.policyContext(opPostObject)
+	pc.Set("s3:authType", "POST") // AWS's value for browser form uploads
+	r.authz = policy.WithRequestContext(r.cx, pc)
 	if err := r.s.authorizeAction(r, opPostObject, iam.PutObject, r.bucket, key); err != nil {
 		return err
 	}

@@ -277,6 +277,24 @@ func TestPostObjectEndToEnd(t *testing.T) {
 		t.Fatalf("default status: %d", resp.StatusCode)
 	}
 
+	// The bucket policy decides as for a PutObject by the signer; the
+	// request's s3:authType is "POST".
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject",` +
+		`"Resource":"arn:aws:s3:::upl/user/denied*","Condition":{"StringEquals":{"s3:authType":"POST"}}}]}`
+	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("upl"), Policy: aws.String(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ = sendForm(t, hc, signedForm(t, exp, conds[:4], [2]string{"key", "user/denied.txt"}, [2]string{"Content-Type", "text/plain"}), "d", []byte("d"))
+	if resp.StatusCode != 403 {
+		t.Fatalf("POST under a Deny policy: %d", resp.StatusCode)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("upl"), Key: aws.String("user/denied.txt"), Body: strings.NewReader("x")}); err != nil {
+		t.Fatalf("header-signed PUT (authType REST-HEADER) refused: %v", err)
+	}
+	if _, err := c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("upl")}); err != nil {
+		t.Fatal(err)
+	}
+
 	type violation struct {
 		name   string
 		fields [][2]string
