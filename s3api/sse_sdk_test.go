@@ -265,6 +265,12 @@ func TestSDKBucketKMSKey(t *testing.T) {
 	if err != nil || put.ServerSideEncryption != types.ServerSideEncryptionAwsKms || aws.ToString(put.SSEKMSKeyId) != id {
 		t.Fatalf("PUT: %v %q %q", err, put.ServerSideEncryption, aws.ToString(put.SSEKMSKeyId))
 	}
+	// aws:kms without a key id takes the bucket's default key.
+	put, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("kms"), Key: aws.String("k0"), Body: strings.NewReader("x"),
+		ServerSideEncryption: types.ServerSideEncryptionAwsKms})
+	if err != nil || aws.ToString(put.SSEKMSKeyId) != id {
+		t.Fatalf("aws:kms without an id: %v", err)
+	}
 	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("kms"), Key: aws.String("k")})
 	if err != nil || head.ServerSideEncryption != types.ServerSideEncryptionAwsKms || aws.ToString(head.SSEKMSKeyId) != id {
 		t.Fatalf("HEAD: %v", err)
