@@ -25,6 +25,7 @@ const (
 const (
 	cacheLabelCustomer = "rustfs/v1/cache/customer"
 	cacheLabelDataKey  = "rustfs/v1/cache/data-key"
+	cacheLabelKMS      = "rustfs/v1/cache/kms"
 	cacheLabelVerified = "rustfs/v1/cache/manifest"
 )
 

@@ -42,8 +42,14 @@ func customerMessage(account string, epoch uint32) []byte {
 
 // deriveCustomer computes CK inside the keyring and the KEM key pair from it.
 func deriveCustomer(ctx context.Context, kr Keyring, account string, epoch uint32, suite uint8) (customerKeys, error) {
+	return deriveCustomerMsg(ctx, kr, customerMessage(account, epoch), suite)
+}
+
+// deriveCustomerMsg is deriveCustomer for any keyring HMAC input: the
+// account's own key (customerMessage) or a named KMS key (kmsMessage).
+func deriveCustomerMsg(ctx context.Context, kr Keyring, msg []byte, suite uint8) (customerKeys, error) {
 	var c customerKeys
-	ck, err := kr.HMAC(ctx, customerMessage(account, epoch))
+	ck, err := kr.HMAC(ctx, msg)
 	if err != nil {
 		return c, fmt.Errorf("kdf: customer key: %w", err)
 	}
@@ -69,9 +75,23 @@ func deriveCustomer(ctx context.Context, kr Keyring, account string, epoch uint3
 // customer returns the customer keys for (keyring, account, epoch), from the
 // cache when possible. The caller must wipe the returned copy.
 func (s *Service) customer(ctx context.Context, kr Keyring, account string, epoch uint32) (customerKeys, error) {
+	return s.subjectKeys(ctx, kr, keySubject{account: account}, epoch)
+}
+
+// subjectKeys returns the customer keys of subj (the account's own key or
+// one of its named KMS keys) for (keyring, epoch), from the cache when
+// possible. The caller must wipe the returned copy.
+func (s *Service) subjectKeys(ctx context.Context, kr Keyring, subj keySubject, epoch uint32) (customerKeys, error) {
 	var epochBuf [4]byte
 	binary.BigEndian.PutUint32(epochBuf[:], epoch)
+	account := subj.account
 	id := cacheID(cacheLabelCustomer, appendLP(nil, []byte(kr.ID())), appendLP(nil, []byte(account)), epochBuf[:])
+	if subj.kmsName != "" {
+		id = cacheID(cacheLabelKMS, appendLP(nil, []byte(kr.ID())), appendLP(nil, []byte(account)), appendLP(nil, []byte(subj.kmsName)), epochBuf[:])
+	}
+	derive := func() (customerKeys, error) {
+		return deriveCustomerMsg(ctx, kr, subj.message(epoch), SuiteXWing)
+	}
 	if c, ok := s.cache.get(&id, kindCustomer).readCustomer(); ok {
 		return c, nil
 	}
@@ -79,7 +99,7 @@ func (s *Service) customer(ctx context.Context, kr Keyring, account string, epoc
 	leader := false
 	e, err := s.flights.do(id, func() (*cacheEntry, error) {
 		leader = true
-		c, err := deriveCustomer(ctx, kr, account, epoch, SuiteXWing)
+		c, err := derive()
 		if err != nil {
 			return nil, err
 		}
@@ -93,7 +113,7 @@ func (s *Service) customer(ctx context.Context, kr Keyring, account string, epoc
 	if err != nil {
 		if !leader && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 			// The leader's request was cancelled, not ours: derive ourselves.
-			return deriveCustomer(ctx, kr, account, epoch, SuiteXWing)
+			return derive()
 		}
 		return customerKeys{}, err
 	}
@@ -104,7 +124,7 @@ func (s *Service) customer(ctx context.Context, kr Keyring, account string, epoc
 		return c, nil
 	}
 	// The leader's entry was evicted or rejected before we read it.
-	return deriveCustomer(ctx, kr, account, epoch, SuiteXWing)
+	return derive()
 }
 
 // readCustomer copies the customer keys out of a live entry.

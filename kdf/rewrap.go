@@ -19,8 +19,9 @@ func (s *Service) NeedsResign(m *manifest.Manifest) bool {
 // them to the current keys requires re-encrypting the object (a copy),
 // because the data key is a function of the KEM shared secret and CK.
 func (s *Service) EnvelopeCurrent(env Envelope) bool {
-	return env.Suite == SuiteXWing && env.RootKeyID == s.o.Keyring.ID() &&
-		env.CustomerKeyID == customerKeyID(s.o.CustomerEpoch)
+	id, err := parseEnvelopeKeyID(env.CustomerKeyID)
+	return err == nil && env.Suite == SuiteXWing && env.RootKeyID == s.o.Keyring.ID() &&
+		id.epoch == s.o.CustomerEpoch
 }
 
 // Rewrap brings m's protection up to date without touching object data:

@@ -153,6 +153,8 @@ type ObjectInfo struct {
 	// TagCount is the number of tags the object has; set by GetObject
 	// and HeadObject only (x-amz-tagging-count).
 	TagCount int
+	// Encryption is how the object's key was chosen (SSE-S3, KMS, SSE-C).
+	Encryption EncryptionInfo
 }
 
 // Range is a resolved byte range [Start, Start+Length).
@@ -237,6 +239,8 @@ type BucketInfo struct {
 	Region  string
 	// Redundancy is the layout of the bucket's new objects.
 	Redundancy Redundancy
+	// KMSKeyID is the bucket's default KMS key, "" for SSE-S3.
+	KMSKeyID string
 }
 
 // CreateBucketInput describes a bucket to create.
@@ -259,6 +263,8 @@ type Upload struct {
 	// ChecksumType is "COMPOSITE" or "FULL_OBJECT" when ChecksumAlgorithm
 	// is set (see MultipartChecksum), else "".
 	ChecksumType string
+	// Encryption is how the upload's key was chosen.
+	Encryption EncryptionInfo
 }
 
 // PartInfo describes an uploaded part.
@@ -268,6 +274,9 @@ type PartInfo struct {
 	Size         int64
 	LastModified time.Time
 	Checksums    map[string]string
+	// Encryption is how the part's upload key was chosen (UploadPart and
+	// UploadPartCopy answers only).
+	Encryption EncryptionInfo
 }
 
 // CompletePart is one entry of a CompleteMultipartUpload request.

@@ -24,6 +24,9 @@ func (s *Store) GetObjectAttributes(ctx context.Context, bucket, key string) (Ob
 	if err != nil {
 		return ObjectAttributes{}, err
 	}
+	if err := s.checkCustomerKey(ctx, m); err != nil {
+		return ObjectAttributes{}, err
+	}
 	out := ObjectAttributes{Info: manifestInfo(m)}
 	if m.UploadID != "" {
 		mod := time.Unix(0, m.Modified).UTC()

@@ -32,7 +32,7 @@ func (s *Store) CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey
 			return ObjectInfo{}, err
 		}
 	}
-	if src.SrcBucket == dstBucket && src.SrcKey == dstKey && !src.ReplaceMeta && src.SrcVersionID == "" {
+	if src.SrcBucket == dstBucket && src.SrcKey == dstKey && !src.ReplaceMeta && src.SrcVersionID == "" && !encryptionFrom(ctx).changesKey() {
 		return ObjectInfo{}, fmt.Errorf("%w: this copy request is illegal because it is trying to copy an object to itself without changing the metadata", ErrInvalidArgument)
 	}
 	if src.ReplaceTags {
@@ -67,7 +67,7 @@ func (s *Store) CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey
 			in.Checksums = map[string]string{algo: v}
 		}
 	}
-	key, env, err := s.keys.NewObjectKey(ctx, kdf.Context{Account: bk.Owner, Bucket: dstBucket, Key: dstKey})
+	key, env, err := s.newKey(ctx, bk, kdf.Context{Account: bk.Owner, Bucket: dstBucket, Key: dstKey})
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("object: copy to %s/%s: new key: %w", dstBucket, dstKey, err)
 	}
@@ -133,11 +133,12 @@ func (s *Store) copySource(ctx context.Context, src CopyInput) (*manifest.Manife
 // error, since it is the cause (for example ErrTampered).
 func (s *Store) streamSource(ctx context.Context, m *manifest.Manifest, ver storage.Version, rng Range, consume func(io.Reader) error) error {
 	ctx, cancel := context.WithCancel(ctx)
+	srcCtx := asCopySource(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.readRange(ctx, m, ver, rng, pw, nil)
+		_, err := s.readRange(srcCtx, m, ver, rng, pw, nil)
 		pw.CloseWithError(err)
 		done <- err
 	}()

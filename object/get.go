@@ -75,6 +75,10 @@ func (s *Store) getObject(ctx context.Context, in GetInput) (*Object, storage.Ve
 		if first, err = s.openFirst(ctx, m, rng); err != nil {
 			return nil, ver, err
 		}
+	} else if err := s.checkCustomerKey(ctx, m); err != nil {
+		// Nothing opens the key here (HEAD, empty range): SSE-C rules
+		// still apply, as S3 answers them on HEAD.
+		return nil, ver, err
 	}
 	obj.WriteTo = func(ctx context.Context, w io.Writer) (int64, error) {
 		return s.readRange(ctx, m, ver, rng, w, first)
@@ -254,7 +258,7 @@ func (s *Store) readParts(ctx context.Context, m *manifest.Manifest, rng Range, 
 		key = first.key
 	} else {
 		first = nil
-		k, err := s.keys.OpenObjectKey(ctx, keyContext(m), m.Envelope)
+		k, err := s.openKey(ctx, keyContext(m), m.Envelope)
 		if err != nil {
 			return 0, mapEngineErr(fmt.Sprintf("get %s/%s: open key", m.Bucket, m.Key), err)
 		}

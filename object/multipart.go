@@ -60,7 +60,7 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key string, m
 		return Upload{}, fmt.Errorf("object: upload id: %w", err)
 	}
 	id := hex.EncodeToString(idRaw[:])
-	dataKey, env, err := s.keys.NewObjectKey(ctx, kdf.Context{Account: bk.Owner, Bucket: bucket, Key: key, UploadID: id})
+	dataKey, env, err := s.newKey(ctx, bk, kdf.Context{Account: bk.Owner, Bucket: bucket, Key: key, UploadID: id})
 	if err != nil {
 		return Upload{}, fmt.Errorf("object: create upload %s/%s: new key: %w", bucket, key, err)
 	}
@@ -143,7 +143,9 @@ func (s *Store) UploadPart(ctx context.Context, uploadID string, partNumber int,
 	if err != nil {
 		return PartInfo{}, err
 	}
-	return s.storePart(ctx, rec, partNumber, &in)
+	info, err := s.storePart(ctx, rec, partNumber, &in)
+	info.Encryption = envelopeInfo(rec.Envelope)
+	return info, err
 }
 
 // UploadPartCopy stores a part copied from (a byte range of) another object,
@@ -179,6 +181,7 @@ func (s *Store) UploadPartCopy(ctx context.Context, uploadID string, partNumber 
 	if err != nil {
 		return PartInfo{}, err
 	}
+	info.Encryption = envelopeInfo(rec.Envelope)
 	return info, nil
 }
 

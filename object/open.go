@@ -33,7 +33,7 @@ type openPart struct {
 // openFirst opens the part holding rng.Start. It queues the object for
 // heal when the open met bad shards.
 func (s *Store) openFirst(ctx context.Context, m *manifest.Manifest, rng Range) (*openPart, error) {
-	key, err := s.keys.OpenObjectKey(ctx, keyContext(m), m.Envelope)
+	key, err := s.openKey(ctx, keyContext(m), m.Envelope)
 	if err != nil {
 		return nil, mapEngineErr(fmt.Sprintf("get %s/%s: open key", m.Bucket, m.Key), err)
 	}

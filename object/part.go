@@ -26,7 +26,7 @@ import (
 //     object.
 func (s *Store) storePart(ctx context.Context, rec *uploadRecord, n int, in *PutInput) (PartInfo, error) {
 	started := s.now().UnixNano()
-	key, err := s.keys.OpenObjectKey(ctx, kdf.Context{Account: rec.Owner, Bucket: rec.Bucket, Key: rec.Key, UploadID: rec.UploadID}, rec.Envelope)
+	key, err := s.openKey(ctx, kdf.Context{Account: rec.Owner, Bucket: rec.Bucket, Key: rec.Key, UploadID: rec.UploadID}, rec.Envelope)
 	if err != nil {
 		return PartInfo{}, mapEngineErr(fmt.Sprintf("upload %s: open key", rec.UploadID), err)
 	}

@@ -46,7 +46,7 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 		return ObjectInfo{}, err
 	}
 	kc := kdf.Context{Account: bk.Owner, Bucket: in.Bucket, Key: in.Key}
-	key, env, err := s.keys.NewObjectKey(ctx, kc)
+	key, env, err := s.newKey(ctx, bk, kc)
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("object: put %s/%s: new key: %w", in.Bucket, in.Key, err)
 	}
@@ -255,6 +255,7 @@ func manifestInfo(m *manifest.Manifest) ObjectInfo {
 		LastModified: time.Unix(0, m.Modified).UTC(),
 		Meta:         manifestMeta(m),
 		Owner:        m.Owner,
+		Encryption:   envelopeInfo(m.Envelope),
 	}
 	if len(m.Checksums) > 0 {
 		info.Checksums = Checksums{Values: maps.Clone(m.Checksums), Type: m.ChecksumType}

@@ -56,11 +56,14 @@ type bucketRecord struct {
 	LockMode  string `json:"lock_mode,omitempty"`
 	LockDays  int    `json:"lock_days,omitempty"`
 	LockYears int    `json:"lock_years,omitempty"`
+	// KMSKeyID is the bucket's default KMS key ("" = SSE-S3), set by
+	// PutBucketEncryption; kept here so a PUT reads it for free.
+	KMSKeyID string `json:"kms,omitempty"`
 }
 
 func (r *bucketRecord) info() BucketInfo {
 	return BucketInfo{Name: r.Name, Owner: r.Owner, Region: r.Region, Created: time.Unix(0, r.Created).UTC(),
-		Redundancy: Redundancy{K: r.K, M: r.M}}
+		Redundancy: Redundancy{K: r.K, M: r.M}, KMSKeyID: r.KMSKeyID}
 }
 
 // uploadRecord is the value stored under "mpu/<bucket>"/<key>\x00<id>. It
@@ -94,6 +97,7 @@ func (r *uploadRecord) info() Upload {
 		Owner:             r.Owner,
 		ChecksumAlgorithm: r.Algo,
 		ChecksumType:      r.Type,
+		Encryption:        envelopeInfo(r.Envelope),
 	}
 }
 

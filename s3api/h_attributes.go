@@ -49,6 +49,9 @@ func (r *request) getObjectAttributes() error {
 	if _, ok := r.query("versionId"); ok {
 		return s3err.Newf(s3err.NotImplemented, "GetObjectAttributes of a specific version is not implemented.")
 	}
+	if err := r.applySSE(0); err != nil {
+		return err
+	}
 	want := map[string]bool{}
 	for _, a := range strings.Split(r.hdr.value("x-amz-object-attributes"), ",") {
 		if a = strings.TrimSpace(a); a == "" {

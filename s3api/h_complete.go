@@ -22,6 +22,7 @@ const DefaultCompleteKeepAlive = 2 * time.Second
 // completeOutcome is what a running CompleteMultipartUpload produced.
 type completeOutcome struct {
 	res     completeMultipartUploadResult
+	enc     object.EncryptionInfo
 	err     error
 	version string
 }
@@ -61,7 +62,7 @@ func (r *request) completeMultipartUpload() error {
 	done := make(chan completeOutcome, 1)
 	go func() {
 		info, err := r.s.o.Layer.CompleteMultipartUpload(r.cx, r.bucket, r.key, uploadID, parts, opts)
-		done <- completeOutcome{r.completeResult(info), err, info.VersionID}
+		done <- completeOutcome{r.completeResult(info), info.Encryption, err, info.VersionID}
 	}()
 	timer := time.NewTimer(r.s.o.CompleteKeepAlive)
 	defer timer.Stop()
@@ -71,13 +72,15 @@ func (r *request) completeMultipartUpload() error {
 			return out.err
 		}
 		r.setVersionHeader(out.version)
-		r.setHeader("x-amz-server-side-encryption", "AES256")
+		r.setEncryptionHeaders(out.enc)
 		return r.writeXML(http.StatusOK, out.res)
 	case <-timer.C:
 	}
 	r.ctx.SetStatusCode(http.StatusOK)
 	r.ctx.SetContentType("application/xml")
-	r.setHeader("x-amz-server-side-encryption", "AES256")
+	// The headers leave before the outcome is known, so they cannot say
+	// which key (aws:kms, SSE-C) the object got: no encryption header
+	// rather than a wrong one.
 	end := r.detach()
 	r.ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer end()

@@ -46,9 +46,6 @@ func parseCopySource(v string) (bucket, key, versionID string, err error) {
 // copyInput builds the source side of CopyObject/UploadPartCopy and checks
 // the principal may read the source.
 func (r *request) copyInput() (object.CopyInput, error) {
-	if err := r.checkSSEC(); err != nil {
-		return object.CopyInput{}, err
-	}
 	bucket, key, vid, err := parseCopySource(r.hdr.value("x-amz-copy-source"))
 	if err != nil {
 		return object.CopyInput{}, err
@@ -87,6 +84,9 @@ func (r *request) copyObject() error {
 	if err != nil {
 		return err
 	}
+	if err := r.applySSE(sseCreate | sseCopy); err != nil {
+		return err
+	}
 	src, err := r.copyInput()
 	if err != nil {
 		return err
@@ -97,7 +97,7 @@ func (r *request) copyObject() error {
 	src.ReplaceTags, src.Tags = replaceTags, tags
 	switch r.hdr.value("x-amz-metadata-directive") {
 	case "", "COPY":
-		if src.SrcBucket == r.bucket && src.SrcKey == r.key && src.SrcVersionID == "" {
+		if src.SrcBucket == r.bucket && src.SrcKey == r.key && src.SrcVersionID == "" && !r.changesEncryption() {
 			return s3err.Newf(s3err.InvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":
@@ -116,7 +116,7 @@ func (r *request) copyObject() error {
 	if src.SrcVersionID != "" {
 		r.setHeader("x-amz-copy-source-version-id", src.SrcVersionID)
 	}
-	r.setHeader("x-amz-server-side-encryption", "AES256")
+	r.setEncryptionHeaders(info.Encryption)
 	return r.writeXML(http.StatusOK, copyObjectResult{
 		Xmlns:          s3NS,
 		ETag:           quoteETag(info.ETag),
@@ -147,6 +147,9 @@ func (r *request) uploadPartCopy() error {
 	if err != nil {
 		return err
 	}
+	if err := r.applySSE(sseCopy); err != nil {
+		return err
+	}
 	src, err := r.copyInput()
 	if err != nil {
 		return err
@@ -161,6 +164,7 @@ func (r *request) uploadPartCopy() error {
 	if err != nil {
 		return err
 	}
+	r.setPartEncryptionHeaders(info.Encryption)
 	return r.writeXML(http.StatusOK, copyPartResult{
 		Xmlns:          s3NS,
 		ETag:           quoteETag(info.ETag),

@@ -40,7 +40,7 @@ func (r *request) createMultipartUpload() error {
 	if err := r.checkConditionalWrite(); err != nil {
 		return err
 	}
-	if err := r.checkSSEC(); err != nil {
+	if err := r.applySSE(sseCreate); err != nil {
 		return err
 	}
 	meta, err := r.objectMeta()
@@ -69,7 +69,7 @@ func (r *request) createMultipartUpload() error {
 			r.setHeader("x-amz-checksum-type", up.ChecksumType)
 		}
 	}
-	r.setHeader("x-amz-server-side-encryption", "AES256")
+	r.setEncryptionHeaders(up.Encryption)
 	return r.writeXML(http.StatusOK, initiateMultipartUploadResult{
 		Xmlns: s3NS, Bucket: r.bucket, Key: r.key, UploadID: up.UploadID,
 	})
@@ -79,6 +79,9 @@ func (r *request) createMultipartUpload() error {
 func (r *request) uploadPart() error {
 	part, uploadID, err := r.partParams()
 	if err != nil {
+		return err
+	}
+	if err := r.applySSE(0); err != nil {
 		return err
 	}
 	in, err := r.putInput()
@@ -91,7 +94,7 @@ func (r *request) uploadPart() error {
 		return err
 	}
 	r.setHeader("ETag", quoteETag(info.ETag))
-	r.setHeader("x-amz-server-side-encryption", "AES256")
+	r.setPartEncryptionHeaders(info.Encryption)
 	r.setChecksumHeaders(info.Checksums, "")
 	r.writeEmpty(http.StatusOK)
 	return nil

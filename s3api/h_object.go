@@ -15,9 +15,6 @@ import (
 // putInput builds the object-layer input of a PutObject or UploadPart from
 // the request headers and streams the body into it.
 func (r *request) putInput() (object.PutInput, error) {
-	if err := r.checkSSEC(); err != nil {
-		return object.PutInput{}, err
-	}
 	md5sum, err := r.contentMD5()
 	if err != nil {
 		return object.PutInput{}, err
@@ -63,6 +60,9 @@ func (r *request) putObject() error {
 	if err != nil {
 		return err
 	}
+	if err := r.applySSE(sseCreate); err != nil {
+		return err
+	}
 	tags, err := r.requestTags()
 	if err != nil {
 		return err
@@ -82,7 +82,7 @@ func (r *request) putObject() error {
 	}
 	r.setVersionHeader(info.VersionID)
 	r.setHeader("ETag", quoteETag(info.ETag))
-	r.setHeader("x-amz-server-side-encryption", "AES256")
+	r.setEncryptionHeaders(info.Encryption)
 	r.setChecksumHeaders(info.Checksums.Values, info.Checksums.Type)
 	r.writeEmpty(http.StatusOK)
 	return nil
@@ -90,7 +90,7 @@ func (r *request) putObject() error {
 
 // getInput reads the GET/HEAD selectors: Range, partNumber, conditions.
 func (r *request) getInput() (object.GetInput, error) {
-	if err := r.checkSSEC(); err != nil {
+	if err := r.applySSE(0); err != nil {
 		return object.GetInput{}, err
 	}
 	in := object.GetInput{

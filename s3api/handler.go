@@ -19,6 +19,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	r.begin()
 	r.startResponse()
 	op := s.serve(r)
+	if op != "Preflight" && op != "Health" {
+		r.applyCORS()
+	}
 	// Whatever happened, leave nothing of the body on the connection.
 	r.drain()
 	if !r.detached {
@@ -45,6 +48,15 @@ func (s *Server) serve(r *request) string {
 	// The target is parsed first only so error documents name the
 	// resource; nothing is looked up before authentication.
 	targetErr := s.resolveTarget(r)
+	// A CORS preflight carries no credentials: the bucket's CORS rules
+	// alone answer it (h_cors.go).
+	if r.method == http.MethodOptions && targetErr == nil && r.bucket != "" {
+		return s.servePreflight(r)
+	}
+	// A browser form upload is signed by its policy, not a header.
+	if targetErr == nil && r.isPostObject() {
+		return s.servePostObject(r)
+	}
 	// A client that has failed authentication too often is refused here,
 	// before any signature work (see authGate).
 	att, err := s.beginAuth(r)
@@ -104,6 +116,10 @@ func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
 	start := time.Now()
 	r := s.newRequest(ctx)
 	if s.isHealthProbe(r) {
+		return fasthttp.StatusContinue
+	}
+	if s.resolveTarget(r) == nil && r.isPostObject() {
+		// Signed inside its body (the form's policy): nothing to check yet.
 		return fasthttp.StatusContinue
 	}
 	var refuse *s3err.Error

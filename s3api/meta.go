@@ -71,20 +71,12 @@ func stripAWSChunked(v string) string {
 }
 
 // checkWriteHeaders refuses headers asking for features this gateway does
-// not implement, instead of storing an object without them: SSE-C and
-// SSE-KMS, object lock, website redirects, ACL grants, other storage
-// classes and conditional writes. Everything is already encrypted at rest
-// with server-managed keys, so "x-amz-server-side-encryption: AES256" is
-// accepted as a truthful request.
+// not implement, instead of storing an object without them: object lock,
+// website redirects, ACL grants, other storage classes and conditional
+// writes. Encryption headers are applySSE's (sse.go).
 func (r *request) checkWriteHeaders() error {
 	for _, h := range r.hdr.h {
 		switch {
-		case h.name == "x-amz-server-side-encryption":
-			if h.value != "AES256" {
-				return s3err.Newf(s3err.NotImplemented, "Server-side encryption %q is not implemented; objects are always encrypted with server-managed keys (AES256).", h.value)
-			}
-		case strings.HasPrefix(h.name, "x-amz-server-side-encryption-"):
-			return s3err.Newf(s3err.NotImplemented, "Customer-provided and KMS encryption keys are not implemented.")
 		case h.name == "x-amz-website-redirect-location":
 			return s3err.Newf(s3err.NotImplemented, "Website redirects are not implemented.")
 		case strings.HasPrefix(h.name, "x-amz-grant-"):
@@ -136,17 +128,6 @@ func (r *request) writeCondition() (object.WriteCondition, error) {
 	return c, nil
 }
 
-// checkSSEC refuses SSE-C headers on requests that read or upload parts.
-func (r *request) checkSSEC() error {
-	for _, h := range r.hdr.h {
-		if strings.HasPrefix(h.name, "x-amz-server-side-encryption-customer-") ||
-			strings.HasPrefix(h.name, "x-amz-copy-source-server-side-encryption-customer-") {
-			return s3err.Newf(s3err.NotImplemented, "Customer-provided encryption keys are not implemented.")
-		}
-	}
-	return nil
-}
-
 // setObjectHeaders writes the headers that describe a stored object.
 func (r *request) setObjectHeaders(info object.ObjectInfo) {
 	ct := info.Meta.ContentType
@@ -157,7 +138,7 @@ func (r *request) setObjectHeaders(info object.ObjectInfo) {
 	r.setHeader("ETag", quoteETag(info.ETag))
 	r.setHeader("Last-Modified", httpTime(info.LastModified))
 	r.setHeader("Accept-Ranges", "bytes")
-	r.setHeader("x-amz-server-side-encryption", "AES256")
+	r.setEncryptionHeaders(info.Encryption)
 	r.setVersionHeader(info.VersionID)
 	r.setLockHeaders(info.Lock)
 	for _, h := range [...]struct{ name, value string }{

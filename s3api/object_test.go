@@ -244,13 +244,10 @@ func TestNotImplementedAndMethods(t *testing.T) {
 		{path: "/bkt/k", query: "versionId=3HL4kqtJlcpXroDTDmJ"},
 		{method: http.MethodPut, path: "/bkt", query: "versioning", body: []byte("<VersioningConfiguration/>")},
 		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"x-amz-website-redirect-location", "/a"}}},
-		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"x-amz-server-side-encryption-customer-algorithm", "AES256"}}},
-		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"x-amz-server-side-encryption", "aws:kms"}}},
 		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"x-amz-acl", "public-read"}}},
 		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"If-None-Match", `"abc"`}}},
 		{method: http.MethodPost, path: "/bkt/k", body: []byte("x")},
 		{method: http.MethodPost, path: "/bkt", body: []byte("x")},
-		{path: "/bkt/k", hdr: [][2]string{{"x-amz-server-side-encryption-customer-key", "x"}}},
 	} {
 		got := e.do(r)
 		if got.status != 501 || got.code() != "NotImplemented" {

@@ -75,8 +75,7 @@ var (
 // plain operation would be a wrong success (GET ?acl returning the object,
 // PUT ?retention overwriting it).
 var unsupportedSubresources = map[string]bool{
-	"accelerate": true, "acl": true, "analytics": true,
-	"cors": true, "intelligent-tiering": true,
+	"accelerate": true, "acl": true, "analytics": true, "intelligent-tiering": true,
 	"inventory": true, "lifecycle": true, "logging": true,
 	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
 	"notification": true, "ownershipControls": true,
@@ -145,7 +144,7 @@ func (s *Server) route(r *request) (*operation, error) {
 	}
 	// Bucket-only sub-resources on an object key must not fall through to
 	// the plain object operation (PUT /b/k?policy would overwrite k).
-	for _, name := range [...]string{"policy", "policyStatus"} {
+	for _, name := range [...]string{"policy", "policyStatus", "cors"} {
 		if _, ok := r.query(name); ok {
 			return nil, s3err.Newf(s3err.NotImplemented, "The %s sub-resource is not implemented on objects.", name)
 		}
@@ -157,6 +156,9 @@ func (s *Server) route(r *request) (*operation, error) {
 func (s *Server) routeBucket(r *request) (*operation, error) {
 	_, uploads := r.query("uploads")
 	_, pol := r.query("policy")
+	if _, ok := r.query("cors"); ok {
+		return routeCors(r.method)
+	}
 	if _, ok := r.query("tagging"); ok {
 		switch r.method {
 		case http.MethodGet:

@@ -160,6 +160,8 @@ type Server struct {
 
 	// policies caches bucket policies for the default authorizer.
 	policies *bucketPolicies
+	// cors caches bucket CORS configurations (corscache.go).
+	cors *corsCache
 
 	// watch cancels in-flight requests whose client has disconnected.
 	watch *disconnectWatch
@@ -219,6 +221,7 @@ func NewServer(o Options) *Server {
 	s := &Server{o: o, log: o.Logger, region: o.Region, gate: newAuthGate(&o),
 		watch: newDisconnectWatch(DefaultDisconnectPoll)}
 	s.policies = newBucketPolicies(&o)
+	s.cors = newCORSCache()
 	if s.o.Authorizer == nil {
 		s.o.Authorizer = newAuthorizer(s)
 	}

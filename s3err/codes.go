@@ -24,11 +24,14 @@ const (
 	InvalidBucketName                  = "InvalidBucketName"
 	InvalidChunkSizeError              = "InvalidChunkSizeError"
 	InvalidDigest                      = "InvalidDigest"
+	InvalidEncryptionAlgorithmError    = "InvalidEncryptionAlgorithmError"
 	InvalidLocationConstraint          = "InvalidLocationConstraint"
 	InvalidPart                        = "InvalidPart"
 	InvalidPartNumber                  = "InvalidPartNumber"
 	InvalidPartOrder                   = "InvalidPartOrder"
 	InvalidBucketState                 = "InvalidBucketState"
+	InvalidPolicyDocument              = "InvalidPolicyDocument"
+	MalformedPOSTRequest               = "MalformedPOSTRequest"
 	InvalidRange                       = "InvalidRange"
 	InvalidRequest                     = "InvalidRequest"
 	InvalidStorageClass                = "InvalidStorageClass"
@@ -36,6 +39,7 @@ const (
 	InvalidToken                       = "InvalidToken"
 	InvalidURI                         = "InvalidURI"
 	KeyTooLongError                    = "KeyTooLongError"
+	KMSNotFoundException               = "KMS.NotFoundException"
 	MalformedPolicy                    = "MalformedPolicy"
 	MalformedXML                       = "MalformedXML"
 	MalformedTrailerError              = "MalformedTrailerError"
@@ -45,6 +49,8 @@ const (
 	MissingContentLength               = "MissingContentLength"
 	MissingRequestBodyError            = "MissingRequestBodyError"
 	MissingSecurityHeader              = "MissingSecurityHeader"
+	NoSuchCORSConfiguration            = "NoSuchCORSConfiguration"
+	AccessForbidden                    = "AccessForbidden"
 	NoSuchBucket                       = "NoSuchBucket"
 	NoSuchBucketPolicy                 = "NoSuchBucketPolicy"
 	NoSuchKey                          = "NoSuchKey"
@@ -95,18 +101,22 @@ var table = map[string]entry{
 	InvalidBucketName:                  {http.StatusBadRequest, "The specified bucket is not valid."},
 	InvalidChunkSizeError:              {http.StatusBadRequest, "Only the last chunk is allowed to have a size less than 8192 bytes."},
 	InvalidDigest:                      {http.StatusBadRequest, "The Content-MD5 you specified is not valid."},
+	InvalidEncryptionAlgorithmError:    {http.StatusBadRequest, "The encryption request you specified is not valid. The valid value is AES256."},
 	InvalidLocationConstraint:          {http.StatusBadRequest, "The specified location constraint is not valid."},
 	InvalidPart:                        {http.StatusBadRequest, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
 	InvalidPartNumber:                  {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable."},
 	InvalidPartOrder:                   {http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number."},
 	InvalidBucketState:                 {http.StatusConflict, "The request is not valid with the current state of the bucket."},
 	InvalidRange:                       {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable."},
+	InvalidPolicyDocument:              {http.StatusBadRequest, "The content of the form does not meet the conditions specified in the policy document."},
+	MalformedPOSTRequest:               {http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data."},
 	InvalidRequest:                     {http.StatusBadRequest, "Invalid Request"},
 	InvalidStorageClass:                {http.StatusBadRequest, "The storage class you specified is not valid."},
 	InvalidTag:                         {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	InvalidToken:                       {http.StatusBadRequest, "The provided token is malformed or otherwise invalid."},
 	InvalidURI:                         {http.StatusBadRequest, "Couldn't parse the specified URI."},
 	KeyTooLongError:                    {http.StatusBadRequest, "Your key is too long."},
+	KMSNotFoundException:               {http.StatusBadRequest, "Invalid keyId: the KMS key does not exist for this account."},
 	MalformedPolicy:                    {http.StatusBadRequest, "Policies must be valid JSON and the first byte must be '{'"},
 	MalformedXML:                       {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema."},
 	MalformedTrailerError:              {http.StatusBadRequest, "The request contained trailing data that was not well-formed or did not conform to our published schema."},
@@ -117,6 +127,8 @@ var table = map[string]entry{
 	MissingRequestBodyError:            {http.StatusBadRequest, "Request Body is empty."},
 	MissingSecurityHeader:              {http.StatusBadRequest, "Your request is missing a required header."},
 	NoSuchBucket:                       {http.StatusNotFound, "The specified bucket does not exist."},
+	NoSuchCORSConfiguration:            {http.StatusNotFound, "The CORS configuration does not exist"},
+	AccessForbidden:                    {http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."},
 	NoSuchBucketPolicy:                 {http.StatusNotFound, "The bucket policy does not exist"},
 	NoSuchKey:                          {http.StatusNotFound, "The specified key does not exist."},
 	NoSuchObjectLockConfiguration:      {http.StatusNotFound, "The specified object does not have a ObjectLock configuration."},

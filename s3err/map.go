@@ -75,6 +75,14 @@ var sentinels = []sentinel{
 
 	{iam.ErrAccessDenied, AccessDenied, ""},
 
+	{object.ErrKMSKeyNotFound, KMSNotFoundException, ""},
+	{object.ErrNoSuchCORSConfiguration, NoSuchCORSConfiguration, ""},
+	{object.ErrKMSUnsupported, NotImplemented, "This server's key service cannot use KMS or customer-provided keys."},
+	{kdf.ErrCustomerKeyRequired, InvalidRequest, "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object."},
+	{kdf.ErrCustomerKeyMismatch, AccessDenied, "Access Denied: the provided SSE-C key does not match the one the object was written with."},
+	{kdf.ErrCustomerKeyNotApplicable, InvalidRequest, "The encryption parameters are not applicable to this object."},
+	{kdf.ErrCustomerKey, InvalidArgument, "The secret key was invalid for the specified algorithm."},
+
 	{kdf.ErrTampered, IntegrityCheckFailed, ""},
 	{kdf.ErrUnsupported, InternalError, ""},
 	{kdf.ErrClosed, ServiceUnavailable, ""},

@@ -63,6 +63,9 @@ var objectSentinels = map[string]error{
 	"ErrMalformedXML":                  object.ErrMalformedXML,
 	"ErrInvalidTag":                    object.ErrInvalidTag,
 	"ErrNoSuchTagSet":                  object.ErrNoSuchTagSet,
+	"ErrKMSKeyNotFound":                object.ErrKMSKeyNotFound,
+	"ErrNoSuchCORSConfiguration":       object.ErrNoSuchCORSConfiguration,
+	"ErrKMSUnsupported":                object.ErrKMSUnsupported,
 }
 
 // exportedErrVars returns the names of exported package-level variables

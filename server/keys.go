@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/tasmaniancloud/rustfs/kdf"
 )
@@ -21,20 +22,45 @@ type RotateOptions struct {
 // Run it after bumping the key versions (or switching keyrings with the old
 // one in cfg.OldKeyringFiles); servers may keep running meanwhile.
 func RotateKeys(ctx context.Context, cfg Config, o RotateOptions) (kdf.RotateReport, error) {
-	cfg = cfg.withDefaults()
-	log, err := newLogger(cfg)
+	st, log, err := openToolKeys(ctx, cfg)
 	if err != nil {
 		return kdf.RotateReport{}, err
 	}
-	// A sealed local keyring opens only from its shares (sealed.go).
+	defer st.Close()
+	return kdf.Rotate(ctx, st.keys, st.backend.Meta(), kdf.RotateOptions{
+		Buckets: o.Buckets, DryRun: o.DryRun, Logger: log,
+	})
+}
+
+// CreateKMSKey issues the id of the KMS key name of account under cfg's
+// keyring (kdf.Service.KMSKeyID): the id PutBucketEncryption (aws:kms) and
+// x-amz-server-side-encryption-aws-kms-key-id take. Nothing is stored, so
+// running it again prints the same id.
+func CreateKMSKey(ctx context.Context, cfg Config, account, name string) (string, error) {
+	st, _, err := openToolKeys(ctx, cfg)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	return st.keys.KMSKeyID(ctx, account, name)
+}
+
+// openToolKeys opens the backend and key service for an offline key
+// command; a sealed local keyring opens only from its shares (sealed.go).
+func openToolKeys(ctx context.Context, cfg Config) (*stack, *slog.Logger, error) {
+	cfg = cfg.withDefaults()
+	log, err := newLogger(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
 	if cfg.Keyring == "local" {
 		u, err := unsealFromFiles(cfg, log)
 		if err != nil {
-			return kdf.RotateReport{}, err
+			return nil, nil, err
 		}
 		if u != nil {
 			if cfg.unsealed = u.Keyring(); cfg.unsealed == nil {
-				return kdf.RotateReport{}, fmt.Errorf("server: the local keyring is sealed: give %d more key shares with --unseal-share", u.Need())
+				return nil, nil, fmt.Errorf("server: the local keyring is sealed: give %d more key shares with --unseal-share", u.Need())
 			}
 		}
 	}
@@ -43,10 +69,7 @@ func RotateKeys(ctx context.Context, cfg Config, o RotateOptions) (kdf.RotateRep
 		if cfg.unsealed != nil {
 			cfg.unsealed.Close()
 		}
-		return kdf.RotateReport{}, err
+		return nil, nil, err
 	}
-	defer st.Close()
-	return kdf.Rotate(ctx, st.keys, st.backend.Meta(), kdf.RotateOptions{
-		Buckets: o.Buckets, DryRun: o.DryRun, Logger: log,
-	})
+	return st, log, nil
 }

@@ -87,3 +87,27 @@ func TestBoto3Compat(t *testing.T) {
 		t.Fatalf("boto3_compat.py printed %q, want ok", out)
 	}
 }
+
+// TestBoto3PostAndSSEC runs clients/boto3_post_ssec.py: browser-style POST
+// uploads from boto3's generate_presigned_post (accepted, and refused for
+// each violated condition, an expired policy and a forged signature), and
+// an SSE-C round trip with a wrong key refused and a copy between keys.
+func TestBoto3PostAndSSEC(t *testing.T) {
+	t.Parallel()
+	py := needTool(t, "python3")
+	if _, errOut, err := execTool(t, toolEnv(), "", py, "-c", "import boto3, requests"); err != nil {
+		missingTool(t, "boto3 and requests", errors.New(strings.TrimSpace(errOut)))
+	}
+	script, err := filepath.Abs(filepath.Join("clients", "boto3_post_ssec.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fx.gw.sdk()
+	bucket := bucketName("boto3-post")
+	t.Cleanup(func() { removeBucket(t, c, bucket) })
+	env := toolEnv("RUSTFS_ACCESS_KEY="+testAccessKey, "RUSTFS_SECRET_KEY="+testSecretKey)
+	out := runTool(t, env, "", py, script, fx.gw.Endpoint, fx.ca.CAFile, bucket)
+	if strings.TrimSpace(out) != "ok" {
+		t.Fatalf("boto3_post_ssec.py printed %q, want ok", out)
+	}
+}

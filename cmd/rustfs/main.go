@@ -45,8 +45,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return cmdKeysRotate(ctx, args[2:], stdout, stderr, getenv)
 		case len(args) >= 2 && args[1] == "init":
 			return cmdKeysInit(args[2:], stdout, stderr, getenv)
+		case len(args) >= 2 && args[1] == "kms-create":
+			return cmdKeysKMSCreate(ctx, args[2:], stdout, stderr, getenv)
 		}
-		fmt.Fprintln(stderr, "usage: rustfs keys rotate|init [flags]")
+		fmt.Fprintln(stderr, "usage: rustfs keys rotate|init|kms-create [flags]")
 		return 2
 	case "unseal":
 		return cmdUnseal(ctx, args[1:], stdout, stderr, getenv)
@@ -81,6 +83,7 @@ func usage(w io.Writer) {
 commands:
   server        serve the S3 API (rustfs server -h lists the flags)
   keys rotate   re-sign every manifest with the current signing key
+  keys kms-create NAME  print the id of KMS key NAME (aws:kms; --account, default root)
   keys init     split a new local root key into signed shares (--shares N --threshold M --out DIR)
   unseal        send key share files to a sealed server (rustfs unseal -h)
   audit verify  check an audit log: hash chain, checkpoint signatures (exit 1 names the first bad record)

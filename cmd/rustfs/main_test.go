@@ -192,3 +192,21 @@ func TestCephFlagsInEveryBuild(t *testing.T) {
 		t.Fatalf("ceph flags with the local backend: %v (backend %q)", err, cfg.Backend)
 	}
 }
+
+// TestKeysKMSCreate: `rustfs keys kms-create` prints a stable id per
+// (keyring, account, name) and refuses a bad name.
+func TestKeysKMSCreate(t *testing.T) {
+	dir := t.TempDir()
+	e := func(string) string { return "" }
+	var id1, id2 bytes.Buffer
+	if code := run(context.Background(), []string{"keys", "kms-create", "--data", dir, "team"}, &id1, io.Discard, e); code != 0 {
+		t.Fatalf("keys kms-create exit %d", code)
+	}
+	run(context.Background(), []string{"keys", "kms-create", "--data", dir, "team"}, &id2, io.Discard, e)
+	if got := strings.TrimSpace(id1.String()); !strings.HasPrefix(got, "team-") || len(got) != len("team-")+16 || id2.String() != id1.String() {
+		t.Errorf("kms-create printed %q then %q", id1.String(), id2.String())
+	}
+	if code := run(context.Background(), []string{"keys", "kms-create", "--data", dir, "bad/name"}, io.Discard, io.Discard, e); code != 1 {
+		t.Errorf("bad name: exit %d", code)
+	}
+}
