@@ -121,6 +121,11 @@ type Options struct {
 	// DefaultAuthFailClients).
 	AuthFailClients int
 
+	// ReplayCacheSize bounds the cache of recently seen signatures that
+	// refuses an exact replay of a state-changing request (default
+	// DefaultReplayCacheSize; negative disables it). See replay.go.
+	ReplayCacheSize int
+
 	// Observer, when set, is told about every answered request (metrics).
 	Observer RequestObserver
 	// Audit, when set, gets one audit record per request (audit.go).
@@ -157,6 +162,9 @@ type Server struct {
 	// gate throttles failed authentications per client; nil when
 	// Options.AuthFailBurst disables it.
 	gate *authGate
+
+	// replay refuses replayed state-changing requests; nil when disabled.
+	replay *replayCache
 
 	// policies caches bucket policies for the default authorizer.
 	policies *bucketPolicies
@@ -219,6 +227,9 @@ func NewServer(o Options) *Server {
 	s := &Server{o: o, log: o.Logger, region: o.Region, gate: newAuthGate(&o),
 		watch: newDisconnectWatch(DefaultDisconnectPoll)}
 	s.policies = newBucketPolicies(&o)
+	if o.ReplayCacheSize >= 0 && o.Verifier != nil {
+		s.replay = newReplayCache(o.ReplayCacheSize, o.Verifier.MaxSkew())
+	}
 	if s.o.Authorizer == nil {
 		s.o.Authorizer = newAuthorizer(s)
 	}
