@@ -2,7 +2,6 @@ package s3api
 
 import (
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -135,18 +134,18 @@ func (sh *replayShard) dropOldest() {
 }
 
 // replayChecked reports whether r is a request the replay cache guards:
-// a signed (not presigned) request that may change state — any method
-// other than GET and HEAD — or any admin call. Presigned URLs are exempt
-// (docs/SECURITY.md): the holder of one cannot re-sign it, so every
-// honest retry is an exact copy; what bounds them is X-Amz-Expires.
+// a signed (not presigned) request that may change state, that is any
+// method other than GET and HEAD, admin calls included. Reads are not
+// guarded: a script polling an admin status or an object twice in one
+// second sends the same signature twice, and a replayed read changes
+// nothing. Presigned URLs are exempt (docs/SECURITY.md): the holder of
+// one cannot re-sign it, so every honest retry is an exact copy; what
+// bounds them is X-Amz-Expires.
 func (s *Server) replayChecked(r *request, id *sigv4.Identity) bool {
 	if s.replay == nil || id == nil || id.Anonymous || id.Presigned {
 		return false
 	}
-	if r.method != http.MethodGet && r.method != http.MethodHead {
-		return true
-	}
-	return strings.HasPrefix(r.rawPath, AdminPrefix)
+	return r.method != http.MethodGet && r.method != http.MethodHead
 }
 
 // refuseReplay answers a replayed request: the same bare 403 as any

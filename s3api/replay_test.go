@@ -120,13 +120,19 @@ func TestReplayRefused(t *testing.T) {
 	mustStatus(t, e.do(st), 200, "")
 	mustStatus(t, e.do(st), 403, "AccessDenied")
 
-	// Admin calls are guarded whatever their method (a 4xx answer is
-	// kept; a 5xx would be forgotten, see replayDone).
-	adm := req{method: http.MethodGet, path: AdminPrefix + "no-such-endpoint"}
+	// State-changing admin calls are guarded (a 4xx answer is kept; a
+	// 5xx would be forgotten, see replayDone); admin reads are not, so a
+	// script may poll twice in one second.
+	adm := req{method: http.MethodPost, path: AdminPrefix + "no-such-endpoint"}
 	mustStatus(t, e.do(adm), 400, "InvalidRequest")
 	mustStatus(t, e.do(adm), 403, "AccessDenied")
+	admGet := req{method: http.MethodGet, path: AdminPrefix + "no-such-endpoint"}
+	mustStatus(t, e.do(admGet), 400, "InvalidRequest")
+	mustStatus(t, e.do(admGet), 400, "InvalidRequest")
+	// Presigned URLs never reach the admin API.
+	mustStatus(t, e.do(req{method: http.MethodGet, path: AdminPrefix + "status", auth: authPresign}), 403, "AccessDenied")
 	// A 5xx answer is forgotten: an honest resend is served.
-	st5 := req{method: http.MethodGet, path: AdminPrefix + "status"}
+	st5 := req{method: http.MethodPost, path: AdminPrefix + "heal"}
 	mustStatus(t, e.do(st5), 501, "NotImplemented")
 	mustStatus(t, e.do(st5), 501, "NotImplemented")
 

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -256,43 +253,6 @@ func (a *adminCmd) policyList(ctx context.Context) error {
 		return err
 	}
 	return json.NewEncoder(a.out).Encode(m)
-}
-
-// call sends a signed admin request with query and body, expects 200 and
-// decodes the JSON answer into out (when not nil).
-func (c *adminClient) call(ctx context.Context, method, path string, q url.Values, body []byte, out any) error {
-	target := c.endpoint + "/rustfs/admin/v1/" + path
-	if len(q) > 0 {
-		target += "?" + strings.ReplaceAll(q.Encode(), "+", "%20")
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.ContentLength = int64(len(body))
-	sum := sha256.Sum256(body)
-	if err := c.signer.Sign(req, hex.EncodeToString(sum[:]), time.Now()); err != nil {
-		return err
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %s: %s", method, path, res.Status, adminErrorMessage(b))
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s %s: decode: %w", method, path, err)
-	}
-	return nil
 }
 
 // adminErrorMessage pulls Code and Message out of an S3 error document.
