@@ -136,7 +136,11 @@ func (r *request) adminSimulate() error {
 	for k, v := range q.Context {
 		c.Set(k, v...)
 	}
-	d, err := a.Decide(policy.WithRequestContext(r.cx, c), req)
+	cx := policy.WithRequestContext(r.cx, c)
+	if req.Principal.Anonymous {
+		cx = withAnonymous(cx)
+	}
+	d, err := a.Decide(cx, req)
 	if err != nil {
 		return err
 	}

@@ -57,12 +57,12 @@ var (
 // plain operation would be a wrong success (GET ?acl returning the object,
 // PUT ?tagging overwriting it).
 var unsupportedSubresources = map[string]bool{
-	"accelerate": true, "acl": true, "analytics": true,
+	"accelerate": true, "analytics": true,
 	"cors": true, "intelligent-tiering": true,
 	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
 	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
 	"notification": true, "object-lock": true, "ownershipControls": true,
-	"publicAccessBlock": true, "renameObject": true, "replication": true,
+	"renameObject": true, "replication": true,
 	"requestPayment": true, "restore": true, "retention": true, "select": true,
 	"session": true, "tagging": true, "torrent": true, "website": true,
 }
@@ -118,6 +118,9 @@ func (s *Server) route(r *request) (*operation, error) {
 			return opListBuckets, nil
 		}
 		return nil, s3err.New(s3err.MethodNotAllowed)
+	}
+	if op, err := routeAccess(r); op != nil || err != nil {
+		return op, err // ?acl and ?publicAccessBlock (acl.go, pab.go)
 	}
 	if name := r.unsupportedSubresource(); name != "" {
 		return nil, s3err.Newf(s3err.NotImplemented, "The %s sub-resource is not implemented.", name)

@@ -67,6 +67,18 @@ type Options struct {
 	// Verifier's credentials), gives the default authorizer their identity
 	// policies and serves the admin API's user endpoints.
 	Users *users.Store
+	// PublicAccess keeps bucket-level public access blocks (default:
+	// Users, when set; without either the Put/Delete calls answer
+	// NotImplemented).
+	PublicAccess PublicAccessStore
+	// PublicAccessFloor is the server-wide public access block, combined
+	// with each bucket's (a switch on here cannot be turned off per
+	// bucket), like an AWS account-level block. Zero: nothing.
+	PublicAccessFloor PublicAccessBlock
+	// NewBucketPublicAccessBlock, when set, is stored as a new bucket's
+	// own block at CreateBucket (S3 gives every new bucket
+	// BlockAllPublicAccess since April 2023).
+	NewBucketPublicAccessBlock *PublicAccessBlock
 	// BucketPolicyTTL is how long the default authorizer caches a bucket's
 	// policy (default DefaultBucketPolicyTTL).
 	BucketPolicyTTL time.Duration
