@@ -123,7 +123,9 @@ func TestPublicAccessBlock(t *testing.T) {
 	if got, err := parsePublicAccessBlock(res.body); err != nil || got != BlockAllPublicAccess {
 		t.Fatalf("new bucket's block: %+v %v\n%s", got, err, res.body)
 	}
-	putPolicy := func() *resp { return e.do(req{method: http.MethodPut, path: "/bkt", query: "policy", body: []byte(publicRead)}) }
+	putPolicy := func() *resp {
+		return e.do(req{method: http.MethodPut, path: "/bkt", query: "policy", body: []byte(publicRead)})
+	}
 	mustStatus(t, putPolicy(), 403, "AccessDenied")
 	mustStatus(t, e.do(req{path: "/bkt", query: "policy"}), 404, "NoSuchBucketPolicy")
 	// A policy that is not public is not affected.
@@ -150,7 +152,9 @@ func TestPublicAccessBlock(t *testing.T) {
 
 	// The floor: on for the server, a bucket without its own block is
 	// still blocked.
-	floor := newTestEnv(t, func(o *Options) { o.PublicAccess, o.PublicAccessFloor = &memPAB{}, PublicAccessBlock{BlockPublicPolicy: true} })
+	floor := newTestEnv(t, func(o *Options) {
+		o.PublicAccess, o.PublicAccessFloor = &memPAB{}, PublicAccessBlock{BlockPublicPolicy: true}
+	})
 	floor.mkBucket("bkt")
 	mustStatus(t, floor.do(req{method: http.MethodPut, path: "/bkt", query: "policy", body: []byte(publicRead)}), 403, "AccessDenied")
 	mustStatus(t, floor.do(req{path: "/bkt", query: "publicAccessBlock"}), 404, "NoSuchPublicAccessBlockConfiguration")
