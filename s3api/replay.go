@@ -24,8 +24,9 @@ const replayShards = 64
 // path, query, signed headers, payload hash, X-Amz-Date and key) is
 // refused while its date would still pass the clock-skew check. SDK
 // retries are not replays: aws-sdk-go-v2 and botocore sign every attempt
-// anew, and the attempt number they send (amz-sdk-request) is a signed
-// header, so a retry has a new signature even within the same second.
+// anew with a fresh date, and aws-sdk-go-v2 signs its attempt header; a
+// request that did not succeed is forgotten (replayDone), so resending
+// it unchanged always works.
 //
 // Each shard is a FIFO of entries in arrival order plus a map; expiry
 // follows arrival closely enough (it is the request's own date + skew)
@@ -160,16 +161,20 @@ func (s *Server) refuseReplay(r *request, att *authAttempt) string {
 	return "Replay"
 }
 
-// replayDone forgets the signature of an admitted request that ended
-// without effect — a server error or a body the client never finished —
-// so the client's resend of the same bytes is served. Any other outcome
-// keeps it: even a refusal (409 BucketNotEmpty) must not be replayable
-// later, when the state that refused it has changed.
+// replayDone forgets the signature of an admitted request that did not
+// succeed (any status from 300 up, or a body the client never finished):
+// only a request that changed something is worth refusing again, and
+// clients resend refused requests unchanged — botocore does not sign its
+// amz-sdk-invocation-id, so the same call made twice within one second
+// (a delete refused by a policy, retried once the policy is gone) has
+// the same signature. The cost: a captured request that failed may be
+// replayed inside the window and succeed if the state that refused it
+// changed (docs/SECURITY.md).
 func (s *Server) replayDone(r *request, status int) {
 	if !r.replay {
 		return
 	}
-	if status >= 500 || r.errCode == s3err.IncompleteBody || r.errCode == s3err.RequestTimeout {
+	if status >= 300 || r.errCode != "" {
 		s.replay.forget(r.ident.Signature)
 	}
 }

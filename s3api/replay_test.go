@@ -120,21 +120,31 @@ func TestReplayRefused(t *testing.T) {
 	mustStatus(t, e.do(st), 200, "")
 	mustStatus(t, e.do(st), 403, "AccessDenied")
 
-	// State-changing admin calls are guarded (a 4xx answer is kept; a
-	// 5xx would be forgotten, see replayDone); admin reads are not, so a
-	// script may poll twice in one second.
+	// A refused request is forgotten: the same bytes sent again (a client
+	// resending after the refusal) are served and refused the same way.
 	adm := req{method: http.MethodPost, path: AdminPrefix + "no-such-endpoint"}
 	mustStatus(t, e.do(adm), 400, "InvalidRequest")
-	mustStatus(t, e.do(adm), 403, "AccessDenied")
+	mustStatus(t, e.do(adm), 400, "InvalidRequest")
+	// Admin reads are not guarded, so a script may poll twice in one
+	// second.
 	admGet := req{method: http.MethodGet, path: AdminPrefix + "no-such-endpoint"}
 	mustStatus(t, e.do(admGet), 400, "InvalidRequest")
 	mustStatus(t, e.do(admGet), 400, "InvalidRequest")
 	// Presigned URLs never reach the admin API.
 	mustStatus(t, e.do(req{method: http.MethodGet, path: AdminPrefix + "status", auth: authPresign}), 403, "AccessDenied")
-	// A 5xx answer is forgotten: an honest resend is served.
+	// A 5xx answer is forgotten too.
 	st5 := req{method: http.MethodPost, path: AdminPrefix + "heal"}
 	mustStatus(t, e.do(st5), 501, "NotImplemented")
 	mustStatus(t, e.do(st5), 501, "NotImplemented")
+	// A successful admin write is guarded.
+	e.mkBucket("bkt2")
+	mkb := req{method: http.MethodDelete, path: "/bkt2"}
+	mustStatus(t, e.do(mkb), 204, "")
+	mustStatus(t, e.do(req{method: http.MethodPut, path: "/bkt2", signTime: testNow.Add(3 * time.Second)}), 200, "")
+	mustStatus(t, e.do(mkb), 403, "AccessDenied")
+	if _, ok := e.layer.buckets["bkt2"]; !ok {
+		t.Fatal("a replayed DeleteBucket removed the re-created bucket")
+	}
 
 	// A replay announced with Expect: 100-continue is refused before the
 	// body is sent.

@@ -270,7 +270,7 @@ func TestForgedRequestMatrix(t *testing.T) {
 		t.Fatalf("key disable: %s", errs)
 	}
 	policyDoc := func(bucket, sid string) []byte {
-		return []byte(`{"Version":"2012-10-17","Statement":[{"Sid":"` + sid + `","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`)
+		return []byte(`{"Version":"2012-10-17","Statement":[{"Sid":"` + sid + `","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::root:user/reader"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`)
 	}
 
 	partNo := map[string]int{} // replay tag → part number

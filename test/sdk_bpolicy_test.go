@@ -185,6 +185,10 @@ func policyAcrossGateways(t *testing.T, a, b *gateway, bucket string) {
 		return err
 	}
 	requireCode(t, get(), http.StatusForbidden, "AccessDenied") // b now caches "no policy"
+	// A new bucket blocks public policies (S3's default): lift it first.
+	if _, err := ca.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("DeletePublicAccessBlock through A: %v", err)
+	}
 	doc := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/www/*"}]}`, bucket)
 	if _, err := ca.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(doc)}); err != nil {
 		t.Fatalf("PutBucketPolicy through A: %v", err)
