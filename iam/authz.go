@@ -35,6 +35,13 @@ const (
 	PutBucketPolicy       Action = "s3:PutBucketPolicy"
 	DeleteBucketPolicy    Action = "s3:DeleteBucketPolicy"
 	GetBucketPolicyStatus Action = "s3:GetBucketPolicyStatus"
+	// Tagging has its own permissions, as in S3 (DeleteBucketTagging
+	// needs s3:PutBucketTagging there too).
+	PutObjectTagging    Action = "s3:PutObjectTagging"
+	GetObjectTagging    Action = "s3:GetObjectTagging"
+	DeleteObjectTagging Action = "s3:DeleteObjectTagging"
+	PutBucketTagging    Action = "s3:PutBucketTagging"
+	GetBucketTagging    Action = "s3:GetBucketTagging"
 )
 
 // ErrAccessDenied is returned by an Authorizer that refuses a request.

@@ -124,6 +124,11 @@ type ObjectMeta struct {
 	Expires            string
 	// User holds x-amz-meta-* entries with lower-case names, without prefix.
 	User map[string]string
+	// Tags is the tag set (x-amz-tagging) a PutObject or
+	// CreateMultipartUpload gives the object it writes. Tags are stored
+	// apart from the signed manifest (they change independently), so
+	// ObjectInfo.Meta never carries them: see GetObjectTagging.
+	Tags []Tag `json:",omitempty"`
 }
 
 // ObjectInfo describes a stored object.
@@ -136,6 +141,9 @@ type ObjectInfo struct {
 	Checksums    Checksums
 	PartsCount   int // 0 for a single PUT
 	Owner        string
+	// TagCount is the number of tags the object has; set by GetObject
+	// and HeadObject only (x-amz-tagging-count).
+	TagCount int
 }
 
 // Range is a resolved byte range [Start, Start+Length).
@@ -182,6 +190,10 @@ type CopyInput struct {
 	ReplaceMeta bool
 	Meta        ObjectMeta
 	Owner       string
+	// ReplaceTags selects x-amz-tagging-directive REPLACE: the copy gets
+	// Tags; otherwise it gets the source's tags. UploadPartCopy ignores both.
+	ReplaceTags bool
+	Tags        []Tag
 }
 
 // ListInput holds ListObjects V1/V2 parameters (already URL-decoded).
@@ -285,6 +297,21 @@ type Layer interface {
 	PutBucketPolicy(ctx context.Context, bucket string, doc []byte) error
 	GetBucketPolicy(ctx context.Context, bucket string) ([]byte, error)
 	DeleteBucketPolicy(ctx context.Context, bucket string) error
+
+	// PutBucketTagging validates (ErrInvalidTag) and replaces the bucket's
+	// tag set; GetBucketTagging returns it (ErrNoSuchTagSet when there is
+	// none); DeleteBucketTagging removes it.
+	PutBucketTagging(ctx context.Context, bucket string, tags []Tag) error
+	GetBucketTagging(ctx context.Context, bucket string) ([]Tag, error)
+	DeleteBucketTagging(ctx context.Context, bucket string) error
+
+	// PutObjectTagging validates (ErrInvalidTag) and replaces the tag set
+	// of an existing object; GetObjectTagging returns it (empty when it has
+	// none); DeleteObjectTagging removes it. A missing object is
+	// ErrNoSuchKey.
+	PutObjectTagging(ctx context.Context, bucket, key string, tags []Tag) error
+	GetObjectTagging(ctx context.Context, bucket, key string) ([]Tag, error)
+	DeleteObjectTagging(ctx context.Context, bucket, key string) error
 
 	PutObject(ctx context.Context, in PutInput) (ObjectInfo, error)
 	GetObject(ctx context.Context, in GetInput) (*Object, error)

@@ -150,6 +150,14 @@ func (s *Store) DeleteBucket(ctx context.Context, bucket string) error {
 	if err := s.dropBucketPolicy(ctx, bucket); err != nil {
 		s.log.Warn("object: bucket deleted but its policy record was not", "bucket", bucket, "err", err)
 	}
+	// Tag records are not objects: they never keep a bucket from being
+	// deleted, and go with it (best effort; see tagRecord).
+	if err := s.dropBucketTags(ctx, bucket); err != nil {
+		s.log.Warn("object: bucket deleted but its tag record was not", "bucket", bucket, "err", err)
+	}
+	if err := s.dropBucketObjectTags(ctx, bucket); err != nil {
+		s.log.Warn("object: bucket deleted but some object tag records were not", "bucket", bucket, "err", err)
+	}
 	return nil
 }
 

@@ -59,7 +59,8 @@ func newChecksumHash(algo string) hash.Hash {
 // decodeChecksum decodes a base64 checksum value and checks its length.
 func decodeChecksum(algo, v string) ([]byte, error) {
 	raw, err := base64.StdEncoding.DecodeString(v)
-	if err != nil || len(raw) != checksumAlgos[algo] {
+	// An unknown algorithm has no size: "" must not pass as its 0 bytes.
+	if n, known := checksumAlgos[algo]; !known || err != nil || len(raw) != n {
 		return nil, fmt.Errorf("%w: x-amz-checksum-%s value %q", ErrInvalidArgument, algo, v)
 	}
 	return raw, nil

@@ -131,6 +131,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		s.releaseClaim(ctx, &orig, claimVer)
 		return ObjectInfo{}, err
 	}
+	s.applyWriteTags(ctx, m, claim.Meta.Tags)
 	s.finishComplete(ctx, &claim, claimVer, keep)
 	return manifestInfo(m), nil
 }

@@ -35,9 +35,20 @@ func (s *Store) CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey
 	if src.SrcBucket == dstBucket && src.SrcKey == dstKey && !src.ReplaceMeta {
 		return ObjectInfo{}, fmt.Errorf("%w: this copy request is illegal because it is trying to copy an object to itself without changing the metadata", ErrInvalidArgument)
 	}
+	if src.ReplaceTags {
+		if err := ValidateTags(src.Tags, MaxObjectTags); err != nil {
+			return ObjectInfo{}, err
+		}
+	}
 	m, ver, err := s.copySource(ctx, src)
 	if err != nil {
 		return ObjectInfo{}, err
+	}
+	tags := src.Tags
+	if !src.ReplaceTags {
+		if tags, err = s.objectTags(ctx, m); err != nil {
+			return ObjectInfo{}, fmt.Errorf("object: copy %s/%s: %w", src.SrcBucket, src.SrcKey, err)
+		}
 	}
 	bk, _, err := s.bucket(ctx, dstBucket)
 	if err != nil {
@@ -86,6 +97,7 @@ func (s *Store) CopyObject(ctx context.Context, src CopyInput, dstBucket, dstKey
 	if err := s.commitObject(ctx, dst, WriteCondition{}, res.layout); err != nil {
 		return ObjectInfo{}, err
 	}
+	s.applyWriteTags(ctx, dst, tags)
 	return manifestInfo(dst), nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tasmaniancloud/rustfs/manifest"
 	"github.com/tasmaniancloud/rustfs/storage"
 )
 
@@ -48,6 +49,11 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 			return fmt.Errorf("object: delete %s/%s: %w", bucket, key, err)
 		}
 		s.retire(ctx, "deleted", storedLayouts(raw)...)
+		if m, perr := manifest.Unmarshal(raw); perr == nil {
+			if terr := s.cleanTags(ctx, bucket, key, objectIdentity(m)); terr != nil {
+				s.log.Warn("object: deleted object's tag record left", "bucket", bucket, "key", key, "err", terr)
+			}
+		}
 		return nil
 	}
 	return fmt.Errorf("object: delete %s/%s: %w: too much contention", bucket, key, storage.ErrPrecondition)

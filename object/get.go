@@ -51,6 +51,11 @@ func (s *Store) getObject(ctx context.Context, in GetInput) (*Object, storage.Ve
 	if err := checkConditions(m.ETag, info.LastModified, in.Cond, false); err != nil {
 		return nil, ver, fmt.Errorf("object: get %s/%s: %w", in.Bucket, in.Key, err)
 	}
+	tags, err := s.objectTags(ctx, m)
+	if err != nil {
+		return nil, ver, fmt.Errorf("object: get %s/%s: %w", in.Bucket, in.Key, err)
+	}
+	info.TagCount = len(tags)
 	rng, partial, err := selectRange(m, in)
 	if err != nil {
 		return nil, ver, fmt.Errorf("object: get %s/%s: %w", in.Bucket, in.Key, err)

@@ -44,6 +44,9 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key string, m
 	if err := checkMeta(meta); err != nil {
 		return Upload{}, err
 	}
+	if err := ValidateTags(meta.Tags, MaxObjectTags); err != nil {
+		return Upload{}, err
+	}
 	algo, typ, err := parseUploadChecksum(checksumAlgo)
 	if err != nil {
 		return Upload{}, err

@@ -35,6 +35,9 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 	if err := checkMeta(in.Meta); err != nil {
 		return ObjectInfo{}, err
 	}
+	if err := ValidateTags(in.Meta.Tags, MaxObjectTags); err != nil {
+		return ObjectInfo{}, err
+	}
 	bk, _, err := s.bucket(ctx, in.Bucket)
 	if err != nil {
 		return ObjectInfo{}, err
@@ -67,6 +70,7 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 	if err := s.commitObject(ctx, m, in.Cond, res.layout); err != nil {
 		return ObjectInfo{}, err
 	}
+	s.applyWriteTags(ctx, m, in.Meta.Tags)
 	return manifestInfo(m), nil
 }
 

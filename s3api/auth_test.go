@@ -168,7 +168,7 @@ func TestHandlerErrorDrains(t *testing.T) {
 	e := newTestEnv(t, nil)
 	e.mkBucket("bkt")
 	c, br := e.dial()
-	r1 := e.build(req{method: http.MethodPut, path: "/bkt/k", query: "tagging", body: []byte("<Tagging/>")})
+	r1 := e.build(req{method: http.MethodPut, path: "/bkt/k", query: "retention", body: []byte("<Retention/>")})
 	r2 := e.build(req{method: http.MethodPut, path: "/nobucket/k", body: bytes.Repeat([]byte("x"), 3000)})
 	r3 := e.build(req{method: http.MethodGet, path: "/bkt"})
 	go func() { _, _ = c.Write(append(append(r1, r2...), r3...)) }()

@@ -31,10 +31,11 @@ func newAuthorizer(s *Server) iam.Authorizer {
 
 // authorize decides op for r before its handler runs. DeleteObjects has
 // no permission of its own: its handler checks s3:DeleteObject per key.
-// An allowed request that sets an ACL other than an owner-only one is
-// then refused (acl.go).
+// PutObjectTagging's handler decides once it has read the tags its
+// s3:RequestObjectTag conditions name. An allowed request that sets an
+// ACL other than an owner-only one is then refused (acl.go).
 func (s *Server) authorize(r *request, op *operation) error {
-	if op == opDeleteObjects {
+	if op == opDeleteObjects || op == opPutObjectTagging {
 		return nil
 	}
 	if err := s.authorizeAction(r, op, op.action, r.bucket, r.key); err != nil {
@@ -54,6 +55,9 @@ func (s *Server) authorizeAction(r *request, op *operation, action iam.Action, b
 		if r.principal.Anonymous {
 			r.authz = withAnonymous(r.authz)
 		}
+	}
+	if r.condErr != nil { // a condition key could not be read: fail closed
+		return r.condErr
 	}
 	err := s.o.Authorizer.Authorize(r.authz, iam.Request{Principal: r.principal, Action: action, Bucket: bucket, Key: key})
 	if err == nil {
@@ -122,6 +126,7 @@ func (r *request) policyContext(op *operation) policy.Context {
 			c.Set("s3:signatureAge", strconv.FormatInt(max(r.s.o.Now().Sub(t).Milliseconds(), 0), 10))
 		}
 	}
+	r.tagConditions(c, op)
 	switch op {
 	case opListObjects, opListObjectsV2, opListObjectVersions:
 		for _, q := range [...]struct{ arg, key string }{

@@ -42,6 +42,7 @@ type memBucket struct {
 	info    object.BucketInfo
 	objects map[string]*memObject
 	policy  []byte
+	tags    []object.Tag // bucket tags; object tags live in info.Meta.Tags
 }
 
 type memObject struct {
@@ -250,7 +251,7 @@ func (m *memLayer) PutObject(ctx context.Context, in object.PutInput) (object.Ob
 	sum := md5.Sum(data)
 	info := object.ObjectInfo{
 		Bucket: in.Bucket, Key: in.Key, Size: int64(len(data)), ETag: hex.EncodeToString(sum[:]),
-		LastModified: m.now, Meta: in.Meta, Owner: in.Owner,
+		LastModified: m.now, Meta: in.Meta, Owner: in.Owner, TagCount: len(in.Meta.Tags),
 	}
 	if len(sums) > 0 {
 		info.Checksums = object.Checksums{Values: sums, Type: object.ChecksumFullObject}

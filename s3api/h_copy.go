@@ -66,13 +66,15 @@ func (r *request) copyObject() error {
 	if _, ok := r.hdr.get("x-amz-copy-source-range"); ok {
 		return s3err.Newf(s3err.InvalidArgument, "x-amz-copy-source-range is only valid for UploadPartCopy.")
 	}
-	if v := r.hdr.value("x-amz-tagging-directive"); v != "" && v != "COPY" {
-		return s3err.Newf(s3err.NotImplemented, "Object tagging is not implemented.")
+	replaceTags, tags, err := r.copyTags()
+	if err != nil {
+		return err
 	}
 	src, err := r.copyInput()
 	if err != nil {
 		return err
 	}
+	src.ReplaceTags, src.Tags = replaceTags, tags
 	switch r.hdr.value("x-amz-metadata-directive") {
 	case "", "COPY":
 		if src.SrcBucket == r.bucket && src.SrcKey == r.key {
@@ -97,6 +99,21 @@ func (r *request) copyObject() error {
 		LastModified:   isoTime(info.LastModified),
 		checksumFields: newChecksumFields(info.Checksums.Values),
 	})
+}
+
+// copyTags reads x-amz-tagging-directive: COPY (the default) keeps the
+// source's tags; REPLACE gives the copy the tags of x-amz-tagging (none
+// when it is absent).
+func (r *request) copyTags() (bool, []object.Tag, error) {
+	switch r.hdr.value("x-amz-tagging-directive") {
+	case "", "COPY":
+		return false, nil, nil
+	case "REPLACE":
+		tags, err := r.requestTags()
+		return true, tags, err
+	default:
+		return false, nil, s3err.Newf(s3err.InvalidArgument, "Unknown tagging directive.")
+	}
 }
 
 // uploadPartCopy serves PUT /bucket/key?partNumber&uploadId with
@@ -138,7 +155,20 @@ func validCopyRange(v string) bool {
 	if !ok {
 		return false
 	}
+	if !allDigits(a) || !allDigits(b) { // ParseInt alone takes "-0" and "+1"
+		return false
+	}
 	first, err1 := strconv.ParseInt(a, 10, 64)
 	last, err2 := strconv.ParseInt(b, 10, 64)
-	return err1 == nil && err2 == nil && first >= 0 && first <= last
+	return err1 == nil && err2 == nil && first <= last
+}
+
+// allDigits reports whether s is a non-empty run of ASCII digits.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -43,6 +43,10 @@ func (r *request) createMultipartUpload() error {
 	if err != nil {
 		return err
 	}
+	// The tags are kept with the upload and given to the object at Complete.
+	if meta.Tags, err = r.requestTags(); err != nil {
+		return err
+	}
 	algo := r.hdr.value("x-amz-checksum-algorithm")
 	if algo != "" && !object.ValidChecksumAlgorithm(algo) {
 		return s3err.Newf(s3err.InvalidRequest, "Checksum algorithm %q is not supported.", algo)

@@ -63,11 +63,16 @@ func (r *request) putObject() error {
 	if err != nil {
 		return err
 	}
+	tags, err := r.requestTags()
+	if err != nil {
+		return err
+	}
 	in, err := r.putInput()
 	if err != nil {
 		return err
 	}
 	in.Cond = cond
+	in.Meta.Tags = tags
 	info, err := r.s.o.Layer.PutObject(r.cx, in)
 	if err != nil {
 		return err

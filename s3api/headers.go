@@ -39,6 +39,9 @@ func (l *headerList) parse(raw []byte) {
 			continue
 		}
 		name := strings.ToLower(string(bytes.TrimSpace(line[:colon])))
+		if name == "" { // " : v" names nothing
+			continue
+		}
 		value := string(bytes.TrimSpace(line[colon+1:]))
 		if !l.has(name) {
 			l.names = append(l.names, name)

@@ -72,7 +72,7 @@ func stripAWSChunked(v string) string {
 
 // checkWriteHeaders refuses headers asking for features this gateway does
 // not implement, instead of storing an object without them: SSE-C and
-// SSE-KMS, tags, object lock, website redirects, ACL grants, other storage
+// SSE-KMS, object lock, website redirects, ACL grants, other storage
 // classes and conditional writes. Everything is already encrypted at rest
 // with server-managed keys, so "x-amz-server-side-encryption: AES256" is
 // accepted as a truthful request.
@@ -85,8 +85,6 @@ func (r *request) checkWriteHeaders() error {
 			}
 		case strings.HasPrefix(h.name, "x-amz-server-side-encryption-"):
 			return s3err.Newf(s3err.NotImplemented, "Customer-provided and KMS encryption keys are not implemented.")
-		case h.name == "x-amz-tagging":
-			return s3err.Newf(s3err.NotImplemented, "Object tagging is not implemented.")
 		case strings.HasPrefix(h.name, "x-amz-object-lock-"):
 			return s3err.Newf(s3err.NotImplemented, "Object lock is not implemented.")
 		case h.name == "x-amz-website-redirect-location":
@@ -175,6 +173,9 @@ func (r *request) setObjectHeaders(info object.ObjectInfo) {
 	}
 	for name, v := range info.Meta.User {
 		r.setHeader("x-amz-meta-"+strings.ToLower(name), v)
+	}
+	if info.TagCount > 0 {
+		r.setHeader("x-amz-tagging-count", strconv.Itoa(info.TagCount))
 	}
 }
 

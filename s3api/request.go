@@ -33,6 +33,12 @@ type request struct {
 	// first authorization and reused by later ones (DeleteObjects keys,
 	// copy sources).
 	authz context.Context
+	// reqTags are the tags a PutObjectTagging body asks for, read before
+	// its authorization (s3:RequestObjectTag; see tagConditions).
+	reqTags []object.Tag
+	// condErr is why a condition key could not be read (the policy or
+	// the object's tags were unavailable); the request is refused.
+	condErr error
 
 	// body is the limited raw body reader once a handler opened it; nil
 	// when the request body was never touched.

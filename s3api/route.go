@@ -50,12 +50,18 @@ var (
 	opPutBucketPolicy         = &operation{"PutBucketPolicy", iam.PutBucketPolicy, (*request).putBucketPolicy}
 	opDeleteBucketPolicy      = &operation{"DeleteBucketPolicy", iam.DeleteBucketPolicy, (*request).deleteBucketPolicy}
 	opGetBucketPolicyStatus   = &operation{"GetBucketPolicyStatus", iam.GetBucketPolicyStatus, (*request).getBucketPolicyStatus}
+	opGetObjectTagging        = &operation{"GetObjectTagging", iam.GetObjectTagging, (*request).getObjectTagging}
+	opPutObjectTagging        = &operation{"PutObjectTagging", iam.PutObjectTagging, (*request).putObjectTagging}
+	opDeleteObjectTagging     = &operation{"DeleteObjectTagging", iam.DeleteObjectTagging, (*request).deleteObjectTagging}
+	opGetBucketTagging        = &operation{"GetBucketTagging", iam.GetBucketTagging, (*request).getBucketTagging}
+	opPutBucketTagging        = &operation{"PutBucketTagging", iam.PutBucketTagging, (*request).putBucketTagging}
+	opDeleteBucketTagging     = &operation{"DeleteBucketTagging", iam.PutBucketTagging, (*request).deleteBucketTagging}
 )
 
 // unsupportedSubresources are S3 sub-resources this gateway does not
 // implement. A request naming one gets NotImplemented: answering it as the
 // plain operation would be a wrong success (GET ?acl returning the object,
-// PUT ?tagging overwriting it).
+// PUT ?retention overwriting it).
 var unsupportedSubresources = map[string]bool{
 	"accelerate": true, "analytics": true,
 	"cors": true, "intelligent-tiering": true,
@@ -64,7 +70,7 @@ var unsupportedSubresources = map[string]bool{
 	"notification": true, "object-lock": true, "ownershipControls": true,
 	"renameObject": true, "replication": true,
 	"requestPayment": true, "restore": true, "retention": true, "select": true,
-	"session": true, "tagging": true, "torrent": true, "website": true,
+	"session": true, "torrent": true, "website": true,
 }
 
 // unsupportedSubresource returns the first unsupported sub-resource the
@@ -119,11 +125,11 @@ func (s *Server) route(r *request) (*operation, error) {
 		}
 		return nil, s3err.New(s3err.MethodNotAllowed)
 	}
-	if op, err := routeAccess(r); op != nil || err != nil {
-		return op, err // ?acl and ?publicAccessBlock (acl.go, pab.go)
-	}
 	if name := r.unsupportedSubresource(); name != "" {
 		return nil, s3err.Newf(s3err.NotImplemented, "The %s sub-resource is not implemented.", name)
+	}
+	if op, err := routeAccess(r); op != nil || err != nil {
+		return op, err // ?acl and ?publicAccessBlock (acl.go, pab.go)
 	}
 	if r.key == "" {
 		return s.routeBucket(r)
@@ -142,6 +148,16 @@ func (s *Server) route(r *request) (*operation, error) {
 func (s *Server) routeBucket(r *request) (*operation, error) {
 	_, uploads := r.query("uploads")
 	_, pol := r.query("policy")
+	if _, ok := r.query("tagging"); ok {
+		switch r.method {
+		case http.MethodGet:
+			return opGetBucketTagging, nil
+		case http.MethodPut:
+			return opPutBucketTagging, nil
+		case http.MethodDelete:
+			return opDeleteBucketTagging, nil
+		}
+	}
 	switch r.method {
 	case http.MethodGet:
 		if pol {
@@ -210,6 +226,16 @@ func (s *Server) routeObject(r *request) (*operation, error) {
 		return nil, s3err.Newf(s3err.NotImplemented, "Object versions are not implemented; only versionId=null exists.")
 	}
 	_, copySource := r.hdr.get("x-amz-copy-source")
+	if _, ok := r.query("tagging"); ok {
+		switch r.method {
+		case http.MethodGet:
+			return opGetObjectTagging, nil
+		case http.MethodPut:
+			return opPutObjectTagging, nil
+		case http.MethodDelete:
+			return opDeleteObjectTagging, nil
+		}
+	}
 	switch r.method {
 	case http.MethodGet:
 		if hasUploadID {

@@ -31,6 +31,7 @@ const (
 	InvalidRange                       = "InvalidRange"
 	InvalidRequest                     = "InvalidRequest"
 	InvalidStorageClass                = "InvalidStorageClass"
+	InvalidTag                         = "InvalidTag"
 	InvalidToken                       = "InvalidToken"
 	InvalidURI                         = "InvalidURI"
 	KeyTooLongError                    = "KeyTooLongError"
@@ -46,6 +47,7 @@ const (
 	NoSuchBucket                       = "NoSuchBucket"
 	NoSuchBucketPolicy                 = "NoSuchBucketPolicy"
 	NoSuchKey                          = "NoSuchKey"
+	NoSuchTagSet                       = "NoSuchTagSet"
 	NoSuchUpload                       = "NoSuchUpload"
 	NoSuchVersion                      = "NoSuchVersion"
 	NotImplemented                     = "NotImplemented"
@@ -97,6 +99,7 @@ var table = map[string]entry{
 	InvalidRange:                       {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable."},
 	InvalidRequest:                     {http.StatusBadRequest, "Invalid Request"},
 	InvalidStorageClass:                {http.StatusBadRequest, "The storage class you specified is not valid."},
+	InvalidTag:                         {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	InvalidToken:                       {http.StatusBadRequest, "The provided token is malformed or otherwise invalid."},
 	InvalidURI:                         {http.StatusBadRequest, "Couldn't parse the specified URI."},
 	KeyTooLongError:                    {http.StatusBadRequest, "Your key is too long."},
@@ -112,6 +115,7 @@ var table = map[string]entry{
 	NoSuchBucket:                       {http.StatusNotFound, "The specified bucket does not exist."},
 	NoSuchBucketPolicy:                 {http.StatusNotFound, "The bucket policy does not exist"},
 	NoSuchKey:                          {http.StatusNotFound, "The specified key does not exist."},
+	NoSuchTagSet:                       {http.StatusNotFound, "The TagSet does not exist"},
 	NoSuchUpload:                       {http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed."},
 	NoSuchVersion:                      {http.StatusNotFound, "The specified version does not exist."},
 	NotImplemented:                     {http.StatusNotImplemented, "A header or query you provided requested a function that is not implemented."},

@@ -62,6 +62,8 @@ var sentinels = []sentinel{
 	{object.ErrChecksumAlgorithmMismatch, InvalidRequest, "The checksum algorithm you specified does not match the one the multipart upload was created with."},
 	{object.ErrMalformedPolicy, MalformedPolicy, ""},
 	{object.ErrNoSuchBucketPolicy, NoSuchBucketPolicy, ""},
+	{object.ErrInvalidTag, InvalidTag, ""},
+	{object.ErrNoSuchTagSet, NoSuchTagSet, ""},
 	{object.ErrObjectSizeMismatch, InvalidRequest, "The provided x-amz-mp-object-size does not match the size of the completed object."},
 
 	{iam.ErrAccessDenied, AccessDenied, ""},

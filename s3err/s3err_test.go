@@ -54,6 +54,8 @@ var objectSentinels = map[string]error{
 	"ErrObjectSizeMismatch":        object.ErrObjectSizeMismatch,
 	"ErrMalformedPolicy":           object.ErrMalformedPolicy,
 	"ErrNoSuchBucketPolicy":        object.ErrNoSuchBucketPolicy,
+	"ErrInvalidTag":                object.ErrInvalidTag,
+	"ErrNoSuchTagSet":              object.ErrNoSuchTagSet,
 }
 
 // exportedErrVars returns the names of exported package-level variables

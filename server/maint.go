@@ -47,7 +47,7 @@ func (st *stack) maintOptions(c MaintConfig, log *slog.Logger) maint.Options {
 		Logger:      log,
 		OSDStates:   func() []maint.OSDState { return osdStates(st.backend) },
 	}
-	if lb, ok := st.backend.(*local.Backend); ok {
+	if lb, ok := st.raw.(*local.Backend); ok {
 		localMaint(&o, lb, log)
 	}
 	o.ScrubRate = int64(c.ScrubRateMB * 1e6)

@@ -14,11 +14,13 @@ import (
 	"github.com/tasmaniancloud/rustfs/object"
 	"github.com/tasmaniancloud/rustfs/storage"
 	"github.com/tasmaniancloud/rustfs/storage/local"
+	"github.com/tasmaniancloud/rustfs/storage/sealed"
 )
 
 // stack is everything a running gateway holds open, closed in reverse.
 type stack struct {
-	backend storage.Backend
+	backend storage.Backend // metadata sealed (storage/sealed) once keys are open
+	raw     storage.Backend // the backend as opened, for its own hooks
 	keyring kdf.Keyring
 	old     []kdf.Keyring
 	keys    *kdf.Service
@@ -153,6 +155,14 @@ func openKeys(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error)
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	// Seal the metadata store before anything reads it: names, values and
+	// listing order are kept under a key from the keyring (docs/SECURITY.md).
+	st.raw = st.backend
+	if st.backend, err = sealed.Open(ctx, st.raw, st.keys.MetadataKey, sealed.Options{Logger: log}); err != nil {
+		st.backend = st.raw
+		st.Close()
+		return nil, fmt.Errorf("server: %w", err)
 	}
 	return st, nil
 }

@@ -114,7 +114,7 @@ func requestTime(r *Request) (string, time.Time, string, *Error) {
 		return v, t, "x-amz-date", nil
 	}
 	if v, ok := r.header("date"); ok {
-		t, err := http.ParseTime(v)
+		t, err := parseDateHeader(v)
 		if err != nil {
 			return "", t, "", newErr(CodeAccessDenied, msgBadDate)
 		}
@@ -122,6 +122,16 @@ func requestTime(r *Request) (string, time.Time, string, *Error) {
 		return t.Format(timeFormat), t, "date", nil
 	}
 	return "", time.Time{}, "", newErr(CodeAccessDenied, msgBadDate)
+}
+
+// parseDateHeader reads a Date header: the HTTP forms, and RFC 1123 with a
+// numeric zone, which botocore sends when a caller sets Date
+// (email.utils.formatdate: "Sun, 06 Dec 2026 03:05:00 -0000").
+func parseDateHeader(v string) (time.Time, error) {
+	if t, err := http.ParseTime(v); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC1123Z, v)
 }
 
 // verifyHeader checks an Authorization-header signature.

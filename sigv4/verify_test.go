@@ -87,6 +87,16 @@ func TestVerifyHeaderErrors(t *testing.T) {
 			r.h["date"] = "Fri, 24 May 2013 00:00:00 GMT"
 			sign(t, r)
 		}},
+		{name: "date header, numeric zone (botocore)", edit: func(t *testing.T, r *treq) {
+			delete(r.h, "x-amz-date")
+			r.h["date"] = "Fri, 24 May 2013 00:00:00 -0000"
+			sign(t, r)
+		}},
+		{name: "date header, other zone", edit: func(t *testing.T, r *treq) {
+			delete(r.h, "x-amz-date")
+			r.h["date"] = "Fri, 24 May 2013 02:00:00 +0200"
+			sign(t, r)
+		}},
 		{name: "date header unsigned", code: CodeAccessDenied, edit: func(t *testing.T, r *treq) {
 			delete(r.h, "x-amz-date")
 			r.h["date"] = "Fri, 24 May 2013 00:00:00 GMT"

@@ -2,6 +2,7 @@ package test
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,5 +56,34 @@ func TestBoto3BucketPolicy(t *testing.T) {
 	out := runTool(t, env, "", py, script, fx.gw.Endpoint, fx.ca.CAFile, bucket)
 	if strings.TrimSpace(out) != "ok" {
 		t.Fatalf("boto3_bpolicy.py printed %q, want ok", out)
+	}
+}
+
+// TestBoto3Compat runs clients/boto3_compat.py: the compatibility bugs of
+// issue 14 as botocore meets them (requests signed with Date instead of
+// X-Amz-Date, a repeated CompleteMultipartUpload, ListBuckets pagination,
+// RFC 2047 metadata) and every tagging call.
+func TestBoto3Compat(t *testing.T) {
+	t.Parallel()
+	py := needTool(t, "python3")
+	if _, errOut, err := execTool(t, toolEnv(), "", py, "-c", "import boto3"); err != nil {
+		missingTool(t, "boto3", errors.New(strings.TrimSpace(errOut)))
+	}
+	script, err := filepath.Abs(filepath.Join("clients", "boto3_compat.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fx.gw.sdk()
+	bucket := bucketName("boto3-compat")
+	t.Cleanup(func() {
+		for i := range 3 {
+			removeBucket(t, c, fmt.Sprintf("%s-lb%d", bucket, i))
+		}
+		removeBucket(t, c, bucket)
+	})
+	env := toolEnv("RUSTFS_ACCESS_KEY="+testAccessKey, "RUSTFS_SECRET_KEY="+testSecretKey)
+	out := runTool(t, env, "", py, script, fx.gw.Endpoint, fx.ca.CAFile, bucket)
+	if strings.TrimSpace(out) != "ok" {
+		t.Fatalf("boto3_compat.py printed %q, want ok", out)
 	}
 }

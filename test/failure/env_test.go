@@ -14,6 +14,7 @@ import (
 	"github.com/tasmaniancloud/rustfs/object"
 	"github.com/tasmaniancloud/rustfs/storage/faultinject"
 	"github.com/tasmaniancloud/rustfs/storage/local"
+	"github.com/tasmaniancloud/rustfs/storage/sealed"
 )
 
 // chunkSize keeps objects of a few hundred KiB many stripes long.
@@ -37,6 +38,7 @@ type env struct {
 	keyPath string
 	fb      *faultinject.Backend
 	lb      *local.Backend
+	sb      *sealed.Backend // fb with its metadata sealed, as the server runs it
 	engine  *dataplane.Engine
 	keys    *kdf.Service
 	keyring kdf.Keyring
@@ -108,7 +110,13 @@ func (e *env) open() error {
 		e.fb.Close()
 		return err
 	}
-	e.store, err = object.New(object.Options{Backend: e.fb, Engine: e.engine, Keys: e.keys, Logger: quiet()})
+	if e.sb, err = sealed.Open(context.Background(), e.fb, e.keys.MetadataKey, sealed.Options{Logger: quiet()}); err != nil {
+		e.keys.Close()
+		e.keyring.Close()
+		e.fb.Close()
+		return err
+	}
+	e.store, err = object.New(object.Options{Backend: e.sb, Engine: e.engine, Keys: e.keys, Logger: quiet()})
 	if err != nil {
 		e.keys.Close()
 		e.keyring.Close()

@@ -154,8 +154,8 @@ func (e *env) collect(ctx context.Context) error {
 // garbage measures, on disk, the bytes of shard files no manifest or
 // upload part references, of files in the OSDs' tmp directories and of
 // temporary metadata files. what names the first few offenders.
-func garbage(ctx context.Context, lb *local.Backend) (int64, string, error) {
-	refs, err := referenced(ctx, lb.LocalMeta())
+func garbage(ctx context.Context, lb *local.Backend, meta storage.Meta) (int64, string, error) {
+	refs, err := referenced(ctx, meta)
 	if err != nil {
 		return 0, "", err
 	}

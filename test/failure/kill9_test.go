@@ -354,7 +354,7 @@ func collectDir(tr *trial, ctx context.Context, dir string) {
 	if err := e.collect(ctx); err != nil {
 		t.Errorf("garbage collection: %v", err)
 	}
-	n, what, err := garbage(ctx, e.lb)
+	n, what, err := garbage(ctx, e.lb, e.sb.Meta())
 	if err != nil {
 		t.Errorf("measure garbage: %v", err)
 		return

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tasmaniancloud/rustfs/object"
+	"github.com/tasmaniancloud/rustfs/storage/sealed"
 )
 
 // escapeName is the local backend's file name of a metadata key or
@@ -37,7 +38,10 @@ func escapeName(s string) string {
 // named after the key inside a directory named after the namespace,
 // wherever the backend keeps them (one tree today, one per OSD in the
 // replicated design of docs/DURABILITY.md).
-func replicas(dir, ns, key string) ([]string, error) {
+func replicas(e *env, ns, key string) ([]string, error) {
+	dir := e.dir
+	// The server seals metadata (storage/sealed): find the stored names.
+	ns, key = e.sb.Meta().(*sealed.Meta).StoredName(ns, key)
 	nsName, keyName := escapeName(ns), escapeName(key)
 	var out []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -169,7 +173,7 @@ func metaOneReplica(tr *trial, kind string, how corruption) {
 	defer cancel()
 	f := newMetaFixture(tr, ctx, e, bucketFor("meta-"+kind))
 	rec := f.records[kind]
-	paths, err := replicas(e.dir, rec.ns, rec.key)
+	paths, err := replicas(e, rec.ns, rec.key)
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no copy of the %s record %s/%q found under %s (%v)", kind, rec.ns, rec.key, e.dir, err)
 	}
@@ -220,7 +224,7 @@ func manifestEveryReplica(tr *trial, how corruption) {
 	defer cancel()
 	f := newMetaFixture(tr, ctx, e, bucketFor("meta-all-"+howName(how)))
 	rec := f.records["manifest"]
-	paths, err := replicas(e.dir, rec.ns, rec.key)
+	paths, err := replicas(e, rec.ns, rec.key)
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no copy of the manifest %s/%q found under %s (%v)", rec.ns, rec.key, e.dir, err)
 	}

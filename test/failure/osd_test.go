@@ -33,7 +33,7 @@ func finishClass(tr *trial, e *env) {
 	if err := e.collect(ctx); err != nil {
 		t.Errorf("garbage collection: %v", err)
 	}
-	n, what, err := garbage(ctx, e.lb)
+	n, what, err := garbage(ctx, e.lb, e.sb.Meta())
 	if err != nil {
 		t.Errorf("measure garbage: %v", err)
 		return
