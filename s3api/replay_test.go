@@ -186,3 +186,29 @@ func TestReplayCacheDisabled(t *testing.T) {
 	mustStatus(t, e.do(r), 200, "")
 	mustStatus(t, e.do(r), 200, "")
 }
+
+// BenchmarkReplayAdmit is the replay cache's cost on a write's path: one
+// admit of a fresh signature, in a cache at its bound.
+func BenchmarkReplayAdmit(b *testing.B) {
+	c := newReplayCache(DefaultReplayCacheSize, 5*time.Minute)
+	var sig [32]byte
+	for i := range DefaultReplayCacheSize { // fill it: steady state evicts one per admit
+		s := sig
+		s[0], s[1], s[2], s[31] = byte(i), byte(i>>8), byte(i>>16), 0xff
+		c.admit(s, testNow, testNow)
+	}
+	b.ResetTimer()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var i uint64
+		for pb.Next() {
+			i++
+			s := sig
+			for j := range 8 {
+				s[j] = byte(i >> (8 * j))
+			}
+			s[8] = byte(b.N)
+			c.admit(s, testNow, testNow)
+		}
+	})
+}
