@@ -142,9 +142,20 @@ func (sh *replayShard) dropOldest() {
 // nothing. Presigned URLs are exempt (docs/SECURITY.md): the holder of
 // one cannot re-sign it, so every honest retry is an exact copy; what
 // bounds them is X-Amz-Expires.
+//
+// CompleteMultipartUpload (POST with uploadId) is exempt too: S3 makes a
+// repeated Complete answer the object it made, which clients rely on
+// (they resend it after a lost answer, botocore with the same
+// signature), and a replayed one cannot change anything, since the upload
+// it names no longer exists once completed.
 func (s *Server) replayChecked(r *request, id *sigv4.Identity) bool {
 	if s.replay == nil || id == nil || id.Anonymous || id.Presigned {
 		return false
+	}
+	if r.method == http.MethodPost {
+		if _, ok := r.query("uploadId"); ok {
+			return false
+		}
 	}
 	return r.method != http.MethodGet && r.method != http.MethodHead
 }

@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"bytes"
+	"encoding/xml"
 	"net/http"
 	"testing"
 	"time"
@@ -103,6 +104,23 @@ func TestReplayRefused(t *testing.T) {
 	// A retry signed anew (one second later, as an SDK's next attempt
 	// carries a new date or attempt header) is served.
 	mustStatus(t, e.do(req{method: http.MethodPut, path: "/bkt/k", body: []byte("one"), signTime: testNow.Add(2 * time.Second)}), 200, "")
+
+	// A repeated CompleteMultipartUpload is S3's idempotent answer, not a
+	// replay: it is not guarded (the handler's own rules apply).
+	res := e.do(req{method: http.MethodPost, path: "/bkt/m", query: "uploads"})
+	mustStatus(t, res, 200, "")
+	var up struct{ UploadId string }
+	if err := xml.Unmarshal(res.body, &up); err != nil || up.UploadId == "" {
+		t.Fatalf("upload: %v %s", err, res.body)
+	}
+	part := e.do(req{method: http.MethodPut, path: "/bkt/m", query: "partNumber=1&uploadId=" + up.UploadId, body: []byte("part one")})
+	mustStatus(t, part, 200, "")
+	complete := req{method: http.MethodPost, path: "/bkt/m", query: "uploadId=" + up.UploadId,
+		body: []byte("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + part.hdr.Get("ETag") + "</ETag></Part></CompleteMultipartUpload>")}
+	mustStatus(t, e.do(complete), 200, "")
+	if again := e.do(complete); again.status == 403 {
+		t.Fatalf("a repeated Complete was refused as a replay: %s", again.body)
+	}
 
 	// Reads are not state-changing: the same GET twice is served.
 	get := req{method: http.MethodGet, path: "/bkt/k"}
