@@ -150,3 +150,12 @@ func TestBoto3Access(t *testing.T) {
 		t.Fatalf("boto3_access.py printed %q, want ok", out)
 	}
 }
+
+// allowPublicPolicy lifts a new bucket's public access block, as an S3
+// user must before putting a public bucket policy.
+func allowPublicPolicy(t testing.TB, c *s3.Client, bucket string) {
+	t.Helper()
+	if _, err := c.DeletePublicAccessBlock(testCtx(t), &s3.DeletePublicAccessBlockInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("DeletePublicAccessBlock %s: %v", bucket, err)
+	}
+}
