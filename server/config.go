@@ -105,9 +105,11 @@ type Config struct {
 	// MaxDown is how many local OSDs may be unusable at start; the server
 	// then serves degraded and heals once they return (default 2).
 	MaxDown int
-	// ShardWrites is "buffered" (default) or "direct" (O_DIRECT) for the
-	// local backend's shard files; Commit is "each" (default: fsync per
-	// shard) or "group" (concurrent commits share one syncfs).
+	// ShardWrites is "direct" (O_DIRECT past each shard's first MiB; the
+	// DefaultConfig choice, see docs/PERFORMANCE.md) or "buffered" (page
+	// cache; also what an empty value means) for the local backend's shard
+	// files; Commit is "each" (default: fsync per shard) or "group"
+	// (concurrent commits share one syncfs).
 	ShardWrites, Commit string
 	// Backend names the storage backend ("local" by default).
 	Backend string
@@ -189,6 +191,7 @@ func DefaultConfig() Config {
 		EC:                  "4+2",
 		Fsync:               "always",
 		ETag:                "md5",
+		ShardWrites:         "direct",
 		MaxSkew:             5 * time.Minute,
 		AuthFailBurst:       s3api.DefaultAuthFailBurst,
 		AuthFailRate:        s3api.DefaultAuthFailRate,

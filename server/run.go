@@ -94,6 +94,10 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		if cfg.unsealed != nil {
 			cfg.unsealed.Close()
 		}
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// Stopped while opening (SIGTERM during start-up): a clean exit.
+			return nil
+		}
 		return err
 	}
 	defer func() {

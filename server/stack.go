@@ -158,8 +158,10 @@ func openKeys(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error)
 	}
 	// Seal the metadata store before anything reads it: names, values and
 	// listing order are kept under a key from the keyring (docs/SECURITY.md).
+	// A few bounded reads (and one write on a new store): a stop request
+	// meanwhile is honoured once the stack is up, like the rest of the open.
 	st.raw = st.backend
-	if st.backend, err = sealed.Open(ctx, st.raw, st.keys.MetadataKey, sealed.Options{Logger: log}); err != nil {
+	if st.backend, err = sealed.Open(context.WithoutCancel(ctx), st.raw, st.keys.MetadataKey, sealed.Options{Logger: log}); err != nil {
 		st.backend = st.raw
 		st.Close()
 		return nil, fmt.Errorf("server: %w", err)

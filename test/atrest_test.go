@@ -19,15 +19,14 @@ import (
 
 // TestAtRestNoPlaintextMetadata writes objects whose every name and
 // attribute carries a marker (bucket, key, x-amz-meta-*, Content-Type,
-// Content-Disposition, body; single PUT, completed and pending multipart
+// Content-Disposition, a tag, body; single PUT, completed and pending multipart
 // uploads, a user, a bucket policy), stops the server, then scans every
 // byte of every file under the data directory: no marker may appear, raw
 // or as the hex or base64 of the body's MD5 or SHA-256 (a digest lets a
-// disk holder confirm a guessed plaintext).
+// disk holder confirm a guessed plaintext). On the rados backend it also
+// scans every object of the gateway's RADOS namespace in every pool: name,
+// data, xattrs, omap keys and values.
 func TestAtRestNoPlaintextMetadata(t *testing.T) {
-	if fx.backend == backendRados {
-		t.Skip("the local data directory holds no OSD or metadata with the rados backend")
-	}
 	dir := t.TempDir()
 	p := startBinary(t, dir)
 	c := p.sdk()
@@ -36,7 +35,7 @@ func TestAtRestNoPlaintextMetadata(t *testing.T) {
 	// Markers: distinct, unlikely strings; the bucket one must be a valid name.
 	mBucket := "zqbucketmark-" + fx.runID
 	mKey, mMeta, mType, mDisp := "ZQKEYMARK", "ZQMETAMARK", "ZQTYPEMARK", "ZQDISPMARK"
-	mUser, mPolicy := "zqusermark-"+fx.runID, "ZQPOLICYMARK"
+	mUser, mPolicy, mTag := "zqusermark-"+fx.runID, "ZQPOLICYMARK", "ZQTAGMARK"
 	body := bytes.Repeat([]byte("ZQBODYMARK-"), 3000)
 	mpBody := append(randData(7, minPart), []byte("ZQMPBODYMARK")...)
 
@@ -46,7 +45,7 @@ func TestAtRestNoPlaintextMetadata(t *testing.T) {
 	}
 	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(mBucket), Key: aws.String("dir/" + mKey + "/one"),
 		Body: bytes.NewReader(body), Metadata: map[string]string{"marker": mMeta}, ContentType: aws.String("text/" + mType),
-		ContentDisposition: aws.String("attachment; filename=" + mDisp)}); err != nil {
+		ContentDisposition: aws.String("attachment; filename=" + mDisp), Tagging: aws.String("zqtag=" + mTag)}); err != nil {
 		t.Fatal(err)
 	}
 	u := newUpload(t, c, mBucket, mKey+"-multipart", &s3.CreateMultipartUploadInput{Metadata: map[string]string{"marker": mMeta},
@@ -74,10 +73,14 @@ func TestAtRestNoPlaintextMetadata(t *testing.T) {
 	if err != nil || head.Metadata["marker"] != mMeta || aws.ToString(head.ContentType) != "text/"+mType {
 		t.Fatalf("HeadObject: %v %+v", err, head)
 	}
+	tags, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(mBucket), Key: aws.String("dir/" + mKey + "/one")})
+	if err != nil || len(tags.TagSet) != 1 || aws.ToString(tags.TagSet[0].Value) != mTag {
+		t.Fatalf("GetObjectTagging: %v %+v", err, tags)
+	}
 	p.stop(t)
 
 	var markers []string
-	for _, m := range []string{mBucket, mKey, mMeta, mType, mDisp, mUser, mPolicy, "ZQBODYMARK", "ZQMPBODYMARK"} {
+	for _, m := range []string{mBucket, mKey, mMeta, mType, mDisp, mUser, mPolicy, mTag, "ZQBODYMARK", "ZQMPBODYMARK"} {
 		markers = append(markers, m)
 	}
 	for _, b := range [][]byte{body, mpBody} {
@@ -116,7 +119,23 @@ func TestAtRestNoPlaintextMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if files < 20 {
+	if fx.backend != backendRados && files < 20 {
 		t.Fatalf("scanned only %d files: is the data directory the server's?", files)
+	}
+	if fx.backend == backendRados {
+		objs, err := radosDump(radosNamespace(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(objs) < 10 {
+			t.Fatalf("found only %d RADOS objects in the gateway's namespace", len(objs))
+		}
+		for name, blob := range objs {
+			for _, m := range markers {
+				if bytes.Contains(blob, []byte(m)) {
+					t.Errorf("RADOS object %s holds marker %q", name, m)
+				}
+			}
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 )
@@ -29,4 +31,14 @@ func selectBackend() (backendKind, error) {
 	default:
 		return "", fmt.Errorf("RUSTFS_TEST_BACKEND=%q: want local or rados", v)
 	}
+}
+
+// radosNamespace is the RADOS namespace of the gateways over dataDir: one
+// per data directory and run. Metadata is sealed under a key from the
+// data directory's root key (storage/sealed), so gateways with different
+// roots cannot share a namespace, while gateways sharing a data
+// directory (and root) share their state, as on the local backend.
+func radosNamespace(dataDir string) string {
+	sum := sha256.Sum256([]byte(dataDir))
+	return "itest-" + fx.runID + "-" + hex.EncodeToString(sum[:6])
 }

@@ -81,7 +81,7 @@ func startBinaryWith(t *testing.T, dataDir string, o binaryOpts) *process {
 	if fx.backend == backendRados {
 		// The backend's own settings come from the environment
 		// (RUSTFS_CEPH_CONF, RUSTFS_CEPH_KEYRING, RUSTFS_CEPH_USER).
-		args = append(args, "--backend", string(backendRados))
+		args = append(args, "--backend", string(backendRados), "--ceph-namespace", radosNamespace(dataDir))
 	}
 	args = append(args, o.args...)
 	cmd := exec.Command(bin, args...)

@@ -12,6 +12,11 @@ import (
 const cephBuild = false
 
 // openRados is unavailable without the ceph build tag.
-func openRados() (storage.Backend, error) {
+func openRados(string) (storage.Backend, error) {
+	return nil, errors.New("the rados backend needs `go test -tags ceph`")
+}
+
+// radosDump is unavailable without the ceph build tag.
+func radosDump(string) (map[string][]byte, error) {
 	return nil, errors.New("the rados backend needs `go test -tags ceph`")
 }

@@ -56,7 +56,7 @@ func TestRootKeyCeremony(t *testing.T) {
 	args := []string{"server", "--address", addr, "--data", data,
 		"--tls-cert", fx.ca.CertFile, "--tls-key", fx.ca.KeyFile, "--log-level", "warn"}
 	if fx.backend == backendRados {
-		args = append(args, "--backend", string(backendRados))
+		args = append(args, "--backend", string(backendRados), "--ceph-namespace", radosNamespace(data))
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "RUSTFS_ACCESS_KEY="+testAccessKey, "RUSTFS_SECRET_KEY="+testSecretKey)

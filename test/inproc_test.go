@@ -30,7 +30,9 @@ func gatewayConfig(f *fixtures, dataDir string) server.Config {
 	cfg.AuthFailBurst = 10000
 	if f.backend == backendRados {
 		cfg.Backend = string(backendRados)
-		cfg.OpenBackend = func(context.Context, server.Config) (storage.Backend, error) { return openRados() }
+		cfg.OpenBackend = func(context.Context, server.Config) (storage.Backend, error) {
+			return openRados(radosNamespace(dataDir))
+		}
 	}
 	return cfg
 }

@@ -190,3 +190,26 @@ func TestParse(t *testing.T) {
 		t.Fatal("1 MiB part accepted")
 	}
 }
+
+// TestWriteABServerCPU checks the server CPU row: printed with per-round
+// ratios when every round has a server CPU figure, left out otherwise.
+func TestWriteABServerCPU(t *testing.T) {
+	sum := func(mbps, cpu float64) *Summary {
+		return &Summary{Mode: "put", MBps: mbps, ServerCPUSeconds: cpu, ServerCPUPerGB: cpu}
+	}
+	c := ABCase{Case: "put 64M c1", Metric: "MB/s", Ratios: []float64{2, 2}, Median: 2,
+		A: []*Summary{sum(200, 2), sum(200, 3)}, B: []*Summary{sum(100, 4), sum(100, 4)}}
+	var out bytes.Buffer
+	if err := WriteAB(&out, "a", "b", []ABCase{c}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out.Bytes(), []byte("srv CPU-s/GB")) || !bytes.Contains(out.Bytes(), []byte("0.50 0.75")) ||
+		!bytes.Contains(out.Bytes(), []byte("0.62×")) {
+		t.Fatalf("no server CPU row:\n%s", out.String())
+	}
+	c.B[1].ServerCPUSeconds = 0
+	out.Reset()
+	if err := WriteAB(&out, "a", "b", []ABCase{c}); err != nil || bytes.Contains(out.Bytes(), []byte("srv CPU-s/GB")) {
+		t.Fatalf("row without B's CPU: %v\n%s", err, out.String())
+	}
+}

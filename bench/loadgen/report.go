@@ -40,6 +40,18 @@ func WriteAB(w io.Writer, a, b string, cs []ABCase) error {
 	for _, c := range cs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.2f×\n", c.Case, c.Metric,
 			figures(c.A, c.Metric), figures(c.B, c.Metric), join(c.Ratios, "%.2f"), c.Median)
+		// Server CPU per GB, when both PIDs were given: the ratio is A's
+		// cost over B's, so below 1 means A spends less CPU per byte.
+		if ca, cb := cpuPerGB(c.A), cpuPerGB(c.B); ca != nil && cb != nil {
+			r := make([]float64, 0, len(ca))
+			for i := range ca {
+				if i < len(cb) && cb[i] > 0 {
+					r = append(r, ca[i]/cb[i])
+				}
+			}
+			fmt.Fprintf(tw, "%s\tsrv CPU-s/GB\t%s\t%s\t%s\t%.2f×\n", c.Case,
+				join(ca, "%.2f"), join(cb, "%.2f"), join(r, "%.2f"), median(r))
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -54,6 +66,19 @@ func WriteAB(w io.Writer, a, b string, cs []ABCase) error {
 		}
 	}
 	return nil
+}
+
+// cpuPerGB lists each summary's server CPU-seconds per GB, or nil when a
+// round has none (no --server-pid).
+func cpuPerGB(ss []*Summary) []float64 {
+	v := make([]float64, len(ss))
+	for i, s := range ss {
+		if s.ServerCPUSeconds <= 0 {
+			return nil
+		}
+		v[i] = s.ServerCPUPerGB
+	}
+	return v
 }
 
 // figures lists each summary's metric.

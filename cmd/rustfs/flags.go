@@ -174,7 +174,7 @@ func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.IntVar(&c.WriteQuorum, "write-quorum", c.WriteQuorum, "shards that must commit before a PUT is acknowledged (0 = k+1)")
 	fs.StringVar(&c.Redundancy, "redundancy", c.Redundancy, "data layout of new buckets without an x-rustfs-redundancy header: 4+2 (erasure coding, default) or 3x (three copies in three racks)")
 	fs.IntVar(&c.MaxDown, "max-down", c.MaxDown, "local OSDs that may be unusable at start; the server serves degraded and heals when they return")
-	fs.StringVar(&c.ShardWrites, "shard-writes", c.ShardWrites, "local shard file writes: buffered (default) or direct (O_DIRECT)")
+	fs.StringVar(&c.ShardWrites, "shard-writes", c.ShardWrites, "local shard file writes: direct (O_DIRECT past each shard's first MiB) or buffered (page cache)")
 	fs.StringVar(&c.Commit, "commit", c.Commit, "local shard commits: each (fsync per shard, default) or group (concurrent commits share a syncfs)")
 	fs.DurationVar(&c.ReadGrace, "read-grace", c.ReadGrace, "keep an overwritten or deleted object's data this long for reads already streaming it (0 = delete at once)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests may finish on SIGTERM")

@@ -84,7 +84,7 @@ func newShardIO(writes, commit string, fsync bool) (*shardIO, error) {
 
 // directFreeBlocks is how many idle aligned blocks a backend keeps for
 // reuse; more writers than this allocate (and later drop) their own.
-const directFreeBlocks = 16
+const directFreeBlocks = 64
 
 // getBuf returns a free aligned block or a new one.
 func (s *shardIO) getBuf() *[]byte {

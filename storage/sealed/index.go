@@ -36,7 +36,7 @@ type op struct {
 }
 
 // batcher coalesces the index changes of one namespace in this process:
-// the first caller becomes the leader and applies everything queued
+// the first caller starts a leader that applies everything queued
 // meanwhile in as few conditional writes as there are leaves touched, so
 // concurrent PUTs of new keys share writes instead of racing on one leaf.
 type batcher struct {
@@ -65,6 +65,9 @@ type cachedLeaf struct {
 
 // maxCachedLeaves bounds the decoded-leaf cache (leaves are ≤ maxLeaf).
 const maxCachedLeaves = 1024
+
+// maxCachedRoots bounds the root cache (roots are small; most are empty).
+const maxCachedRoots = 4096
 
 func newIndex(inner storage.Meta, c *cipherSet, maxLeaf int) *index {
 	return &index{inner: inner, c: c, maxLeaf: maxLeaf,
@@ -143,10 +146,19 @@ func (x *index) loadRoot(ctx context.Context, ns, ixns string, fresh bool) (*roo
 			}
 		}
 	}
-	x.mu.Lock()
-	x.roots[ixns] = rt
-	x.mu.Unlock()
+	x.cacheRoot(ixns, rt)
 	return rt, v
+}
+
+// cacheRoot remembers rt, forgetting every cached root past maxCachedRoots
+// (there is one namespace per bucket and per multipart upload).
+func (x *index) cacheRoot(ixns string, rt *root) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if len(x.roots) >= maxCachedRoots {
+		clear(x.roots)
+	}
+	x.roots[ixns] = rt
 }
 
 // addRoot records new leaves in the root (best effort: the B-link chain
@@ -168,12 +180,9 @@ func (x *index) addRoot(ctx context.Context, ns, ixns string, los, ids []string)
 			return // the root is full: seeks walk the chain from its last entry
 		}
 		cond := storage.Cond{IfVersion: v, IfAbsent: v == 0}
-		nv, err := x.inner.Put(ctx, ixns, rootID, x.c.seal(flagRoot, plain, ad(0, ns, rootID, "root")), cond)
+		_, err := x.inner.Put(ctx, ixns, rootID, x.c.seal(flagRoot, plain, ad(0, ns, rootID, "root")), cond)
 		if err == nil {
-			_ = nv
-			x.mu.Lock()
-			x.roots[ixns] = n
-			x.mu.Unlock()
+			x.cacheRoot(ixns, n)
 			return
 		}
 		if !errors.Is(err, storage.ErrPrecondition) {
@@ -251,30 +260,43 @@ func (x *index) change(ctx context.Context, ns, key string, del bool) error {
 	b.running = true
 	b.mu.Unlock()
 	if lead {
-		// The leader works for others too: its own cancellation must not
-		// fail their changes.
-		lctx := context.WithoutCancel(ctx)
-		for {
-			b.mu.Lock()
-			ops := b.pending
-			b.pending = nil
-			if len(ops) == 0 {
-				b.running = false
-				b.mu.Unlock()
-				break
-			}
-			b.mu.Unlock()
-			err := x.apply(lctx, ns, ixns, ops)
-			for _, o := range ops {
-				o.done <- err
-			}
-		}
+		// The leader works for others too, so it runs on its own: its
+		// caller's cancellation must not fail their changes, and no caller
+		// waits longer than for the batch before its own and its own.
+		go x.lead(context.WithoutCancel(ctx), ns, ixns, b)
 	}
 	select {
 	case err := <-o.done:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// lead applies b's queue, batch by batch, until it is empty.
+func (x *index) lead(ctx context.Context, ns, ixns string, b *batcher) {
+	for {
+		b.mu.Lock()
+		ops := b.pending
+		b.pending = nil
+		if len(ops) == 0 {
+			b.running = false
+			b.mu.Unlock()
+			// Idle batchers go, or one per multipart upload's part
+			// namespace would pile up; a caller still holding this one
+			// simply starts a leader for it again.
+			x.mu.Lock()
+			if x.batchers[ixns] == b {
+				delete(x.batchers, ixns)
+			}
+			x.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+		err := x.apply(ctx, ns, ixns, ops)
+		for _, o := range ops {
+			o.done <- err
+		}
 	}
 }
 
@@ -392,7 +414,11 @@ func (x *index) write(ctx context.Context, ns, ixns, id string, l *leaf, v stora
 		nl.hi, nl.hasHi, nl.next = pieces[1][0], true, ids[1]
 	}
 	if err := x.putLeaf(ctx, ns, ixns, id, nl, storage.Cond{IfVersion: v}); err != nil {
-		x.dropLeaves(ctx, ixns, ids[1:])
+		// Only a lost guard proves the new leaves unlinked; after any other
+		// error the write may have landed and they may be in the chain.
+		if errors.Is(err, storage.ErrPrecondition) {
+			x.dropLeaves(ctx, ixns, ids[1:])
+		}
 		return err
 	}
 	if len(pieces) > 1 {

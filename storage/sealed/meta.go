@@ -168,8 +168,7 @@ func (m *Meta) Put(ctx context.Context, ns, key string, val []byte, cond storage
 	return v, nil
 }
 
-// Delete removes key's record, honouring cond.IfVersion; its index entry
-// is pruned by the next List that meets it.
+// Delete removes key, honouring cond.IfVersion, then its index entry.
 func (m *Meta) Delete(ctx context.Context, ns, key string, cond storage.Cond) error {
 	if err := check(ns, key); err != nil {
 		return err
@@ -182,15 +181,17 @@ func (m *Meta) Delete(ctx context.Context, ns, key string, cond storage.Cond) er
 			rid = string(plain[:ridLen])
 		}
 	}
-	if err := m.inner.Delete(ctx, hns, hk, cond); err != nil {
+	err := m.inner.Delete(ctx, hns, hk, cond)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
 	if rid != "" {
 		_ = m.inner.Delete(ctx, hns, tailKey(hk, rid), storage.Cond{})
 	}
-	// The index entry stays: List skips it and prunes it with others of
-	// its leaf in one write, which keeps a delete at one write.
-	return nil
+	// The record is gone (or never was: then this clears a stale entry).
+	// A failed index update only leaves an entry List skips.
+	_ = m.unindex(context.WithoutCancel(ctx), ns, hns, []string{key})
+	return err
 }
 
 // unindex removes keys whose records are gone from the index, then puts
@@ -203,7 +204,8 @@ func (m *Meta) unindex(ctx context.Context, ns, hns string, keys []string) error
 		}
 	}
 	for _, k := range keys {
-		if _, _, err := m.inner.Get(ctx, hns, m.c.recordKey(ns, k)); err == nil {
+		// Anything but a clear "not found" keeps the key: a superset is safe.
+		if _, _, err := m.inner.Get(ctx, hns, m.c.recordKey(ns, k)); !errors.Is(err, storage.ErrNotFound) {
 			if err := m.ix.change(ctx, ns, k, false); err != nil {
 				return err
 			}
@@ -214,8 +216,8 @@ func (m *Meta) unindex(ctx context.Context, ns, hns string, keys []string) error
 
 // List returns up to limit entries of ns with the prefix, after after, in
 // byte order: it walks the index from the first candidate and reads the
-// records of a page's worth of keys in parallel, skipping (and pruning)
-// index entries whose record is gone.
+// records of a page's worth of keys in parallel, skipping index entries
+// whose record is gone.
 func (m *Meta) List(ctx context.Context, ns, prefix, after string, limit int) ([]storage.Entry, error) {
 	if ns == "" || len(ns) > storage.MaxKeyLen {
 		return nil, fmt.Errorf("sealed: namespace of %d bytes: %w", len(ns), storage.ErrInvalid)
@@ -233,7 +235,6 @@ func (m *Meta) List(ctx context.Context, ns, prefix, after string, limit int) ([
 		return nil, fmt.Errorf("sealed: list: %w", err)
 	}
 	var out []storage.Entry
-	var dead []string
 	i := 0
 	for i < len(l.keys) && l.keys[i] <= after || i < len(l.keys) && l.keys[i] < prefix {
 		i++
@@ -249,11 +250,11 @@ func (m *Meta) List(ctx context.Context, ns, prefix, after string, limit int) ([
 			cand = append(cand, l.keys[i])
 		}
 		if len(cand) > 0 {
-			got, gone, err := m.fetch(ctx, ns, hns, cand)
+			got, _, err := m.fetch(ctx, ns, hns, cand)
 			if err != nil {
 				return nil, fmt.Errorf("sealed: list: %w", err)
 			}
-			out, dead = append(out, got...), append(dead, gone...)
+			out = append(out, got...)
 			continue
 		}
 		if done || l.next == "" {
@@ -265,9 +266,10 @@ func (m *Meta) List(ctx context.Context, ns, prefix, after string, limit int) ([
 		}
 		i = 0
 	}
-	if len(dead) > 0 {
-		_ = m.unindex(context.WithoutCancel(ctx), ns, hns, dead)
-	}
+	// Entries without a record are skipped, never pruned here: on a
+	// quorum backend a write cut short by a crash can read as absent now
+	// and reappear after a scrub's repair, and it must then still be
+	// listed. Delete removes entries.
 	return out, nil
 }
 

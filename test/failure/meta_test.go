@@ -39,9 +39,16 @@ func escapeName(s string) string {
 // wherever the backend keeps them (one tree today, one per OSD in the
 // replicated design of docs/DURABILITY.md).
 func replicas(e *env, ns, key string) ([]string, error) {
-	dir := e.dir
-	// The server seals metadata (storage/sealed): find the stored names.
-	ns, key = e.sb.Meta().(*sealed.Meta).StoredName(ns, key)
+	// The object layer's records are sealed (storage/sealed) under stored
+	// names; the backend's own records (sys/osds) are not.
+	sns, skey := e.sb.Meta().(*sealed.Meta).StoredName(ns, key)
+	if out, err := replicasNamed(e.dir, sns, skey); len(out) > 0 || err != nil {
+		return out, err
+	}
+	return replicasNamed(e.dir, ns, key)
+}
+
+func replicasNamed(dir, ns, key string) ([]string, error) {
 	nsName, keyName := escapeName(ns), escapeName(key)
 	var out []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
