@@ -42,10 +42,17 @@ func (s *Server) isAdmin(r *request) bool {
 	return strings.HasPrefix(r.rawPath, AdminPrefix) && s.hostBucket(r.host) == ""
 }
 
-// serveAdmin answers an authenticated admin request: root only.
+// serveAdmin answers an authenticated admin request: root only, and
+// never through a presigned URL — a URL that could sit in a log or a
+// browser history must not carry an admin call, and presigned requests
+// are exempt from the replay cache (replay.go).
 func (s *Server) serveAdmin(r *request) string {
 	if r.ident.Account != iam.RootAccount {
 		r.writeError(s3err.Newf(s3err.AccessDenied, "The admin API needs the root credentials."))
+		return "Admin"
+	}
+	if r.ident.Presigned {
+		r.writeError(s3err.Newf(s3err.AccessDenied, "The admin API does not accept presigned URLs."))
 		return "Admin"
 	}
 	path := strings.TrimPrefix(r.rawPath, AdminPrefix)

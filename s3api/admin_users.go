@@ -11,11 +11,11 @@ import (
 
 // The user-management endpoints of the admin API (root only, like every
 // admin endpoint). Arguments travel in the query string, bodies only for
-// policy documents; answers are JSON.
+// policy documents and simulations; answers are JSON.
 //
 //	POST   users?name=N                  create N and its first key → users.Created (the secret, once)
 //	GET    users[?name=N]                list users (or one) with their keys, never secrets
-//	DELETE users?name=N                  delete N and its keys
+//	DELETE users?name=N                  delete N, its keys and memberships
 //	POST   keys?user=N                   another key for N → users.Created
 //	PATCH  keys?accessKey=K&status=S     S = Active | Inactive
 //	DELETE keys?accessKey=K              delete a key
@@ -24,18 +24,67 @@ import (
 //	DELETE policies?name=P               delete P (refused while attached)
 //	POST   users/policies?user=N&policy=P  attach P to N
 //	DELETE users/policies?user=N&policy=P  detach P from N
+//	POST   groups?name=G                 create group G → users.Group
+//	GET    groups[?name=G]               list groups (or one) with members and policies
+//	DELETE groups?name=G                 delete G (refused while it has members or policies)
+//	POST   groups/members?group=G&user=N   add N to G
+//	DELETE groups/members?group=G&user=N   remove N from G
+//	POST   groups/policies?group=G&policy=P  attach P to G
+//	DELETE groups/policies?group=G&policy=P  detach P from G
+//	POST   simulate                      evaluate the live policies (body: SimulateRequest)
 var userAdminRoutes = []adminRoute{
-	{http.MethodPost, "users", (*request).adminCreateUser},
-	{http.MethodGet, "users", (*request).adminListUsers},
-	{http.MethodDelete, "users", (*request).adminDeleteUser},
-	{http.MethodPost, "keys", (*request).adminCreateKey},
+	{http.MethodPost, "users", userCall(func(r *request, st *users.Store, a []string) (any, error) { return st.CreateUser(r.cx, a[0]) }, "name")},
+	{http.MethodGet, "users", listOrGet(func(st *users.Store, n string) (any, error) { return st.Get(n) }, func(st *users.Store) any { return st.List() })},
+	{http.MethodDelete, "users", userCall(func(r *request, st *users.Store, a []string) (any, error) { return nil, st.DeleteUser(r.cx, a[0]) }, "name")},
+	{http.MethodPost, "keys", userCall(func(r *request, st *users.Store, a []string) (any, error) { return st.CreateKey(r.cx, a[0]) }, "user")},
 	{http.MethodPatch, "keys", (*request).adminKeyStatus},
-	{http.MethodDelete, "keys", (*request).adminDeleteKey},
-	{http.MethodGet, "policies", (*request).adminListPolicies},
-	{http.MethodPut, "policies", (*request).adminPutPolicy},
-	{http.MethodDelete, "policies", (*request).adminDeletePolicy},
-	{http.MethodPost, "users/policies", (*request).adminAttach},
-	{http.MethodDelete, "users/policies", (*request).adminDetach},
+	{http.MethodDelete, "keys", userCall(func(r *request, st *users.Store, a []string) (any, error) { return nil, st.DeleteKey(r.cx, a[0]) }, "accessKey")},
+	{http.MethodGet, "policies", userCall(func(r *request, st *users.Store, a []string) (any, error) { return st.Policies(), nil })},
+	{http.MethodPut, "policies", userCall(adminPutPolicy, "name")},
+	{http.MethodDelete, "policies", userCall(func(r *request, st *users.Store, a []string) (any, error) { return nil, st.DeletePolicy(r.cx, a[0]) }, "name")},
+	{http.MethodPost, "users/policies", userCall(func(r *request, st *users.Store, a []string) (any, error) { return nil, st.Attach(r.cx, a[0], a[1]) }, "user", "policy")},
+	{http.MethodDelete, "users/policies", userCall(func(r *request, st *users.Store, a []string) (any, error) { return nil, st.Detach(r.cx, a[0], a[1]) }, "user", "policy")},
+	{http.MethodPost, "groups", userCall(func(r *request, st *users.Store, a []string) (any, error) { return st.CreateGroup(r.cx, a[0]) }, "name")},
+	{http.MethodGet, "groups", listOrGet(func(st *users.Store, n string) (any, error) { return st.GetGroup(n) }, func(st *users.Store) any { return st.Groups() })},
+	{http.MethodDelete, "groups", userCall(func(r *request, st *users.Store, a []string) (any, error) { return nil, st.DeleteGroup(r.cx, a[0]) }, "name")},
+	{http.MethodPost, "groups/members", userCall(func(r *request, st *users.Store, a []string) (any, error) { return nil, st.AddMember(r.cx, a[0], a[1]) }, "group", "user")},
+	{http.MethodDelete, "groups/members", userCall(func(r *request, st *users.Store, a []string) (any, error) {
+		return nil, st.RemoveMember(r.cx, a[0], a[1])
+	}, "group", "user")},
+	{http.MethodPost, "groups/policies", userCall(func(r *request, st *users.Store, a []string) (any, error) {
+		return nil, st.AttachGroup(r.cx, a[0], a[1])
+	}, "group", "policy")},
+	{http.MethodDelete, "groups/policies", userCall(func(r *request, st *users.Store, a []string) (any, error) {
+		return nil, st.DetachGroup(r.cx, a[0], a[1])
+	}, "group", "policy")},
+	{http.MethodPost, "simulate", (*request).adminSimulate},
+}
+
+// userCall is the one shape of a user-store endpoint: it needs the store
+// and the named query parameters (each required), runs fn with their
+// values in order, maps store errors to IAM's codes and answers fn's
+// result as JSON ({} when it has none).
+func userCall(fn func(r *request, st *users.Store, args []string) (any, error), params ...string) func(*request) error {
+	return func(r *request) error {
+		st, err := r.userStore()
+		if err != nil {
+			return err
+		}
+		args := make([]string, len(params))
+		for i, p := range params {
+			if args[i], err = r.need(p); err != nil {
+				return err
+			}
+		}
+		out, err := fn(r, st, args)
+		if err != nil {
+			return userError(err)
+		}
+		if out == nil {
+			out = struct{}{}
+		}
+		return r.writeJSON(http.StatusOK, out)
+	}
 }
 
 // maxIdentityPolicySize bounds a named policy document (AWS: 6,144
@@ -80,57 +129,6 @@ func (r *request) need(name string) (string, error) {
 	return v, nil
 }
 
-func (r *request) adminCreateUser() error {
-	st, err := r.userStore()
-	if err != nil {
-		return err
-	}
-	name, err := r.need("name")
-	if err != nil {
-		return err
-	}
-	c, err := st.CreateUser(r.cx, name)
-	if err != nil {
-		return userError(err)
-	}
-	return r.writeJSON(http.StatusOK, c)
-}
-
-func (r *request) adminListUsers() error {
-	st, err := r.userStore()
-	if err != nil {
-		return err
-	}
-	if name := r.queryValue("name"); name != "" {
-		u, err := st.Get(name)
-		if err != nil {
-			return userError(err)
-		}
-		return r.writeJSON(http.StatusOK, u)
-	}
-	return r.writeJSON(http.StatusOK, st.List())
-}
-
-func (r *request) adminDeleteUser() error {
-	return r.userOp("name", func(st *users.Store, name string) error { return st.DeleteUser(r.cx, name) })
-}
-
-func (r *request) adminCreateKey() error {
-	st, err := r.userStore()
-	if err != nil {
-		return err
-	}
-	name, err := r.need("user")
-	if err != nil {
-		return err
-	}
-	c, err := st.CreateKey(r.cx, name)
-	if err != nil {
-		return userError(err)
-	}
-	return r.writeJSON(http.StatusOK, c)
-}
-
 func (r *request) adminKeyStatus() error {
 	status, err := r.need("status")
 	if err != nil {
@@ -139,75 +137,27 @@ func (r *request) adminKeyStatus() error {
 	if status != users.StatusActive && status != users.StatusInactive {
 		return s3err.Newf(s3err.InvalidRequest, "status must be %s or %s.", users.StatusActive, users.StatusInactive)
 	}
-	return r.userOp("accessKey", func(st *users.Store, ak string) error {
-		return st.SetKeyStatus(r.cx, ak, status == users.StatusActive)
-	})
+	return userCall(func(r *request, st *users.Store, a []string) (any, error) {
+		return nil, st.SetKeyStatus(r.cx, a[0], status == users.StatusActive)
+	}, "accessKey")(r)
 }
 
-func (r *request) adminDeleteKey() error {
-	return r.userOp("accessKey", func(st *users.Store, ak string) error { return st.DeleteKey(r.cx, ak) })
-}
-
-func (r *request) adminListPolicies() error {
-	st, err := r.userStore()
-	if err != nil {
-		return err
-	}
-	return r.writeJSON(http.StatusOK, st.Policies())
-}
-
-func (r *request) adminPutPolicy() error {
-	st, err := r.userStore()
-	if err != nil {
-		return err
-	}
-	name, err := r.need("name")
-	if err != nil {
-		return err
-	}
+// adminPutPolicy stores the body as named policy P.
+func adminPutPolicy(r *request, st *users.Store, a []string) (any, error) {
 	doc, err := r.readSmallBody(maxIdentityPolicySize)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := st.PutPolicy(r.cx, name, doc); err != nil {
-		return userError(err)
-	}
-	return r.writeJSON(http.StatusOK, map[string]string{"policy": name})
+	return map[string]string{"policy": a[0]}, st.PutPolicy(r.cx, a[0], doc)
 }
 
-func (r *request) adminDeletePolicy() error {
-	return r.userOp("name", func(st *users.Store, name string) error { return st.DeletePolicy(r.cx, name) })
-}
-
-func (r *request) adminAttach() error {
-	p, err := r.need("policy")
-	if err != nil {
-		return err
-	}
-	return r.userOp("user", func(st *users.Store, u string) error { return st.Attach(r.cx, u, p) })
-}
-
-func (r *request) adminDetach() error {
-	p, err := r.need("policy")
-	if err != nil {
-		return err
-	}
-	return r.userOp("user", func(st *users.Store, u string) error { return st.Detach(r.cx, u, p) })
-}
-
-// userOp runs a store call on query parameter param and answers {} on
-// success.
-func (r *request) userOp(param string, op func(*users.Store, string) error) error {
-	st, err := r.userStore()
-	if err != nil {
-		return err
-	}
-	v, err := r.need(param)
-	if err != nil {
-		return err
-	}
-	if err := op(st, v); err != nil {
-		return userError(err)
-	}
-	return r.writeJSON(http.StatusOK, struct{}{})
+// listOrGet answers GET users and GET groups: the one named by ?name=,
+// or all of them.
+func listOrGet(get func(*users.Store, string) (any, error), all func(*users.Store) any) func(*request) error {
+	return userCall(func(r *request, st *users.Store, _ []string) (any, error) {
+		if name := r.queryValue("name"); name != "" {
+			return get(st, name)
+		}
+		return all(st), nil
+	})
 }

@@ -71,6 +71,8 @@ func (s *Server) audit(r *request, op string, status int, start time.Time) {
 // unless a bucket policy's explicit Deny refuses it ("deny:policy").
 func decision(r *request, op string) string {
 	switch {
+	case r.replayed:
+		return "deny:replay"
 	case r.ident == nil && r.errCode == s3err.SlowDown:
 		return "deny:throttled"
 	case r.ident == nil && r.errCode == s3err.EntityTooLarge:

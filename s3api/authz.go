@@ -21,7 +21,7 @@ import (
 func newAuthorizer(s *Server) iam.Authorizer {
 	a := &policy.Authorizer{
 		Evaluator: &policy.Evaluator{Now: s.o.Now, Cache: policy.NewCache(0)},
-		Bucket:    s.policies.lookup,
+		Bucket:    s.policies.lookupFor,
 	}
 	if s.o.Users != nil { // users' identity policies (default deny without one)
 		a.Principal, a.Identity = s.o.Users.Principal, s.o.Users.Identity
@@ -32,12 +32,19 @@ func newAuthorizer(s *Server) iam.Authorizer {
 // authorize decides op for r before its handler runs. DeleteObjects has
 // no permission of its own: its handler checks s3:DeleteObject per key.
 // PutObjectTagging's handler decides once it has read the tags its
-// s3:RequestObjectTag conditions name.
+// s3:RequestObjectTag conditions name. An allowed request that sets an
+// ACL other than an owner-only one is then refused (acl.go).
 func (s *Server) authorize(r *request, op *operation) error {
 	if op == opDeleteObjects || op == opPutObjectTagging {
 		return nil
 	}
-	return s.authorizeAction(r, op, op.action, r.bucket, r.key)
+	if err := s.authorizeAction(r, op, op.action, r.bucket, r.key); err != nil {
+		return err
+	}
+	if takesACLHeaders(op) {
+		return r.checkACLHeaders()
+	}
+	return nil
 }
 
 // authorizeAction asks the authorizer whether r's principal may do action
@@ -45,6 +52,9 @@ func (s *Server) authorize(r *request, op *operation) error {
 func (s *Server) authorizeAction(r *request, op *operation, action iam.Action, bucket, key string) error {
 	if r.authz == nil {
 		r.authz = policy.WithRequestContext(r.cx, r.policyContext(op))
+		if r.principal.Anonymous {
+			r.authz = withAnonymous(r.authz)
+		}
 	}
 	if r.condErr != nil { // a condition key could not be read: fail closed
 		return r.condErr

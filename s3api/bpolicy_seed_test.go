@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -11,31 +12,9 @@ import (
 	"github.com/tasmaniancloud/rustfs/sigv4"
 )
 
-// seedPolicy is the security model's example bucket policy, verbatim.
-const seedPolicy = `{
-"Version": "2012-10-17",
-"Statement": [
-{
-"Effect": "Allow",
-"Principal": {
-"AWS": "arn:aws:iam::123456789:user/developer"
-},
-"Action": [
-"s3:GetObject",
-"s3:PutObject"
-],
-"Resource": "arn:aws:s3:::my-bucket/uploads/*",
-"Condition": {
-"IpAddress": {
-"aws:SourceIp": "10.0.40.0/22"
-},
-"StringEquals": {
-"s3:x-amz-server-side-encryption": "AES256"
-}
-}
-}
-]
-}`
+// seedPolicy is the security model's example bucket policy, verbatim: one copy
+// in iam/policy/testdata, shared by the policy, s3api and end-to-end tests.
+var seedPolicy = readSecurityModelPolicy("../iam/policy/testdata/security-model-policy.json")
 
 // TestSecurityModelPolicyOnRequests evaluates the security model's example
 // policy on signed requests from a user of account 123456789 (the bucket
@@ -103,4 +82,15 @@ func TestSecurityModelPolicyOnRequests(t *testing.T) {
 	if objs["uploads/a"] == nil || len(objs) != 1 {
 		t.Fatalf("objects after the requests: %d, want only uploads/a", len(objs))
 	}
+}
+
+// readSecurityModelPolicy reads the shared copy of the security model's
+// example policy. An unreadable file yields text that is no policy, so
+// every test using it fails saying why.
+func readSecurityModelPolicy(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "unreadable " + path + ": " + err.Error()
+	}
+	return string(b)
 }

@@ -97,6 +97,9 @@ func (r *request) createBucket() error {
 	if err != nil {
 		return err
 	}
+	if err := r.blockNewBucket(); err != nil {
+		return err
+	}
 	r.s.policies.forget(r.bucket) // drop a cached "no such bucket"
 	r.setHeader("Location", "/"+r.bucket)
 	r.writeEmpty(http.StatusOK)
@@ -116,7 +119,7 @@ func (r *request) checkBucketCreateHeaders() error {
 				return s3err.Newf(s3err.NotImplemented, "Object lock is not implemented.")
 			}
 		case h.name == "x-amz-acl":
-			if h.value != "private" {
+			if !ownerOnlyACL(h.value) {
 				return s3err.Newf(s3err.NotImplemented, "Canned ACL %q is not implemented; every bucket is private.", h.value)
 			}
 		case strings.HasPrefix(h.name, "x-amz-grant-"):

@@ -73,10 +73,14 @@ func (r *request) putBucketPolicy() error {
 	if _, err := r.s.o.Layer.HeadBucket(r.cx, r.bucket); err != nil {
 		return err
 	}
-	if _, err := policy.ParseBucket(r.bucket, body.data); err != nil {
+	p, err := policy.ParseBucket(r.bucket, body.data)
+	if err != nil {
 		// The policy's own words: the client wrote it and needs to know
 		// which statement is wrong. Nothing else is revealed.
 		return s3err.Newf(s3err.MalformedPolicy, "%s", malformedDetail(err))
+	}
+	if err := r.checkPublicPolicy(policy.IsPublic(p)); err != nil {
+		return err
 	}
 	if err := r.s.o.Layer.PutBucketPolicy(r.cx, r.bucket, body.data); err != nil {
 		return err

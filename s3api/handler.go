@@ -27,6 +27,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	if !r.detached {
 		r.end()
 	}
+	s.replayDone(r, ctx.Response.StatusCode())
 	s.observe(r, op, start)
 	s.audit(r, op, ctx.Response.StatusCode(), start)
 	if s.log.Enabled(s.base, slog.LevelDebug) {
@@ -78,6 +79,12 @@ func (s *Server) serve(r *request) string {
 		// and count as failures (see serveAnonymous).
 		return s.serveAnonymous(r, &att, targetErr)
 	}
+	if s.replayChecked(r, ident) {
+		if !s.replay.admit(ident.Signature, ident.SignedAt, s.o.Now()) {
+			return s.refuseReplay(r, &att)
+		}
+		r.replay = true
+	}
 	att.succeed(ident.AccessKey)
 	if s.isMetrics(r) {
 		return s.serveMetrics(r)
@@ -127,10 +134,14 @@ func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
 		refuse = s3err.New(s3err.EntityTooLarge)
 	} else if att, err := s.beginAuth(r); err != nil {
 		refuse = s3err.From(err)
-	} else if err := s.o.Verifier.ExpectCheck(r.sigRequest()); err != nil {
+	} else if id, err := s.o.Verifier.Verify(r.sigRequest()); err != nil {
 		// A refused 100-continue never reaches handle, so the failure is
 		// counted here or the header-only check would be a free oracle.
 		refuse = s3err.From(err)
+		att.fail(r, refuse.Code)
+	} else if s.replayChecked(r, id) && s.replay.seen(id.Signature, s.o.Now()) {
+		refuse = s3err.New(s3err.AccessDenied)
+		r.replayed = true
 		att.fail(r, refuse.Code)
 	} else if r.isAnonymous() && !s.anonymousMayContinue(r) {
 		refuse = s3err.New(s3err.AccessDenied)

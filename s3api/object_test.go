@@ -235,16 +235,13 @@ func TestNotImplementedAndMethods(t *testing.T) {
 	e.mkBucket("bkt")
 	e.put("/bkt/k", []byte("x"))
 	for _, r := range []req{
-		{path: "/bkt/k", query: "acl"},
 		{path: "/bkt/k", query: "retention"},
 		{path: "/bkt/k", query: "policy"},
 		{method: http.MethodPut, path: "/bkt/k", query: "policy", body: []byte("{}")},
-		{path: "/bkt", query: "publicAccessBlock"},
 		{path: "/bkt", query: "lifecycle"},
 		{path: "/bkt/k", query: "versionId=3HL4kqtJlcpXroDTDmJ"},
 		{method: http.MethodPut, path: "/bkt", query: "versioning", body: []byte("<VersioningConfiguration/>")},
 		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"x-amz-website-redirect-location", "/a"}}},
-		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"x-amz-acl", "public-read"}}},
 		{method: http.MethodPut, path: "/bkt/k2", body: []byte("x"), hdr: [][2]string{{"If-None-Match", `"abc"`}}},
 		{method: http.MethodPost, path: "/bkt/k", body: []byte("x")},
 		{method: http.MethodPost, path: "/bkt", body: []byte("x")},

@@ -62,6 +62,11 @@ type request struct {
 	// errCode is the S3 error code answered, for the audit log.
 	errCode string
 
+	// replay is set when the replay cache admitted this request's
+	// signature (forgotten again if the request fails without effect);
+	// replayed when the request was refused as a replay.
+	replay, replayed bool
+
 	// refused is the client error answered, for the debug request line.
 	refused *s3err.Error
 }

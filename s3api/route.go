@@ -75,11 +75,11 @@ var (
 // plain operation would be a wrong success (GET ?acl returning the object,
 // PUT ?retention overwriting it).
 var unsupportedSubresources = map[string]bool{
-	"accelerate": true, "acl": true, "analytics": true, "intelligent-tiering": true,
+	"accelerate": true, "analytics": true, "intelligent-tiering": true,
 	"inventory": true, "lifecycle": true, "logging": true,
 	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
 	"notification": true, "ownershipControls": true,
-	"publicAccessBlock": true, "renameObject": true, "replication": true,
+	"renameObject": true, "replication": true,
 	"requestPayment": true, "restore": true, "select": true,
 	"session": true, "torrent": true, "website": true,
 }
@@ -138,6 +138,9 @@ func (s *Server) route(r *request) (*operation, error) {
 	}
 	if name := r.unsupportedSubresource(); name != "" {
 		return nil, s3err.Newf(s3err.NotImplemented, "The %s sub-resource is not implemented.", name)
+	}
+	if op, err := routeAccess(r); op != nil || err != nil {
+		return op, err // ?acl and ?publicAccessBlock (acl.go, pab.go)
 	}
 	if r.key == "" {
 		return s.routeBucket(r)

@@ -67,6 +67,18 @@ type Options struct {
 	// Verifier's credentials), gives the default authorizer their identity
 	// policies and serves the admin API's user endpoints.
 	Users *users.Store
+	// PublicAccess keeps bucket-level public access blocks (default:
+	// Users, when set; without either the Put/Delete calls answer
+	// NotImplemented).
+	PublicAccess PublicAccessStore
+	// PublicAccessFloor is the server-wide public access block, combined
+	// with each bucket's (a switch on here cannot be turned off per
+	// bucket), like an AWS account-level block. Zero: nothing.
+	PublicAccessFloor PublicAccessBlock
+	// NewBucketPublicAccessBlock, when set, is stored as a new bucket's
+	// own block at CreateBucket (S3 gives every new bucket
+	// BlockAllPublicAccess since April 2023).
+	NewBucketPublicAccessBlock *PublicAccessBlock
 	// BucketPolicyTTL is how long the default authorizer caches a bucket's
 	// policy (default DefaultBucketPolicyTTL).
 	BucketPolicyTTL time.Duration
@@ -121,6 +133,11 @@ type Options struct {
 	// DefaultAuthFailClients).
 	AuthFailClients int
 
+	// ReplayCacheSize bounds the cache of recently seen signatures that
+	// refuses an exact replay of a state-changing request (default
+	// DefaultReplayCacheSize; negative disables it). See replay.go.
+	ReplayCacheSize int
+
 	// Observer, when set, is told about every answered request (metrics).
 	Observer RequestObserver
 	// Audit, when set, gets one audit record per request (audit.go).
@@ -157,6 +174,9 @@ type Server struct {
 	// gate throttles failed authentications per client; nil when
 	// Options.AuthFailBurst disables it.
 	gate *authGate
+
+	// replay refuses replayed state-changing requests; nil when disabled.
+	replay *replayCache
 
 	// policies caches bucket policies for the default authorizer.
 	policies *bucketPolicies
@@ -222,6 +242,9 @@ func NewServer(o Options) *Server {
 		watch: newDisconnectWatch(DefaultDisconnectPoll)}
 	s.policies = newBucketPolicies(&o)
 	s.cors = newCORSCache()
+	if o.ReplayCacheSize >= 0 && o.Verifier != nil {
+		s.replay = newReplayCache(o.ReplayCacheSize, o.Verifier.MaxSkew())
+	}
 	if s.o.Authorizer == nil {
 		s.o.Authorizer = newAuthorizer(s)
 	}

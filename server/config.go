@@ -145,6 +145,15 @@ type Config struct {
 	// Profile is "" (off) or cpu, mem, mutex, block or trace: a pkg/profile
 	// profile written into ProfileDir (default DataDir/profiles) at shutdown.
 	Profile, ProfileDir string
+	// BlockPublicAccess is the public access block policy: "new-buckets"
+	// (default: every new bucket gets all four switches, as S3 does since
+	// April 2023; its owner may lift them), "all" (also a server-wide
+	// floor no bucket can lift) or "off".
+	BlockPublicAccess string
+	// ReplayCacheSize bounds the per-gateway cache of recently accepted
+	// signatures that refuses replayed writes (0: s3api's default;
+	// negative: off).
+	ReplayCacheSize int
 	// AuditLog is the audit log file ("" = none): one hash-chained JSON
 	// line per request with signed checkpoints (package audit), rotated at
 	// AuditLogMaxSize bytes (DefaultConfig: 100 MiB; 0 never) into
@@ -200,6 +209,7 @@ func DefaultConfig() Config {
 		LogLevel:            "info",
 		Maint:               DefaultMaintConfig(),
 		AuditLogMaxSize:     DefaultAuditLogMaxSize,
+		BlockPublicAccess:   "new-buckets",
 	}
 }
 
@@ -224,6 +234,7 @@ func (c Config) withDefaults() Config {
 		c.ShutdownTimeout = d.ShutdownTimeout
 	}
 	c.LogLevel = cmp.Or(c.LogLevel, d.LogLevel)
+	c.BlockPublicAccess = cmp.Or(c.BlockPublicAccess, d.BlockPublicAccess)
 	c.MaxConnsPerIP = cmp.Or(c.MaxConnsPerIP, d.MaxConnsPerIP)
 	c.HeaderTimeout = positiveOr(c.HeaderTimeout, d.HeaderTimeout)
 	c.TLSHandshakeTimeout = positiveOr(c.TLSHandshakeTimeout, d.TLSHandshakeTimeout)
@@ -243,6 +254,21 @@ func positiveOr(v, def time.Duration) time.Duration {
 		return def
 	}
 	return v
+}
+
+// publicAccess maps BlockPublicAccess to the S3 server's floor and
+// new-bucket block.
+func (c Config) publicAccess() (floor s3api.PublicAccessBlock, newBucket *s3api.PublicAccessBlock, err error) {
+	all := s3api.BlockAllPublicAccess
+	switch c.BlockPublicAccess {
+	case "new-buckets", "":
+		return floor, &all, nil
+	case "all":
+		return all, &all, nil
+	case "off":
+		return floor, nil, nil
+	}
+	return floor, nil, fmt.Errorf("server: block-public-access %q: want new-buckets, all or off", c.BlockPublicAccess)
 }
 
 // checkAuthFail refuses a failed-authentication rate that is not a finite

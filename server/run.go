@@ -137,6 +137,10 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 	if err != nil {
 		return err
 	}
+	pabFloor, pabNew, err := cfg.publicAccess()
+	if err != nil {
+		return err
+	}
 	api := s3api.NewServer(s3api.Options{
 		Layer:    st.store,
 		Verifier: sigv4.NewVerifier(sigv4.Options{Region: cfg.Region, MaxSkew: cfg.MaxSkew, Creds: chainCreds{creds, userStore}}),
@@ -161,6 +165,10 @@ func RunWith(ctx context.Context, cfg Config, ready func(Started)) error {
 		IdleTimeout:         cfg.IdleTimeout,
 		Audit:               auditLog,
 		Metrics:             st.metrics.Handler(),
+
+		// Public access blocks: S3's defaults (docs/SECURITY.md).
+		PublicAccessFloor: pabFloor, NewBucketPublicAccessBlock: pabNew,
+		ReplayCacheSize: cfg.ReplayCacheSize,
 	})
 	ln, err := net.Listen("tcp", cfg.Address)
 	if err != nil {

@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -222,6 +223,9 @@ type Signer struct {
 	key   [32]byte // signing key of day
 }
 
+// invocationHeader is the AWS SDKs' per-call id header.
+const invocationHeader = "Amz-Sdk-Invocation-Id"
+
 // NewSigner returns a Signer for c (Region default us-east-1).
 func NewSigner(c ClientCredentials) *Signer {
 	if c.Region == "" {
@@ -245,9 +249,19 @@ func (s *Signer) signingKey(day string) [32]byte {
 // It signs host, every x-amz-* header, Content-MD5 and Content-Type as they
 // are set on req when Sign is called, so set those first. The path is
 // signed as req.URL.EscapedPath(), which is what net/http sends.
+//
+// Like the AWS SDKs, Sign also sets and signs a random
+// amz-sdk-invocation-id (unless req has one): two identical requests
+// signed within one second then differ, so a server's replay cache never
+// takes the second for a replay of the first.
 func (s *Signer) Sign(req *http.Request, payloadSHA256 string, now time.Time) error {
 	amzDate := now.UTC().Format(timeFormat)
 	req.Header.Set("X-Amz-Date", amzDate)
+	if req.Header.Get(invocationHeader) == "" {
+		var id [16]byte
+		_, _ = rand.Read(id[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+		req.Header.Set(invocationHeader, hex.EncodeToString(id[:]))
+	}
 	req.Header.Set("X-Amz-Content-Sha256", payloadSHA256)
 	req.Header.Del("Authorization")
 	host := req.Host
@@ -257,7 +271,7 @@ func (s *Signer) Sign(req *http.Request, payloadSHA256 string, now time.Time) er
 	var names []string
 	for k := range req.Header {
 		l := strings.ToLower(k)
-		if strings.HasPrefix(l, "x-amz-") || l == "content-md5" || l == "content-type" {
+		if strings.HasPrefix(l, "x-amz-") || l == "content-md5" || l == "content-type" || l == "amz-sdk-invocation-id" {
 			names = append(names, l)
 		}
 	}

@@ -83,6 +83,9 @@ func NewVerifier(o Options) *Verifier {
 	return v
 }
 
+// MaxSkew returns the accepted clock difference of header-signed requests.
+func (v *Verifier) MaxSkew() time.Duration { return v.maxSkew }
+
 // Region returns the region credential scopes must name.
 func (v *Verifier) Region() string { return v.region }
 
@@ -183,6 +186,17 @@ type Identity struct {
 	Presigned bool
 	// Trailer lists the trailer names announced in x-amz-trailer (lower-case).
 	Trailer []string
+	// Signature is the verified request signature (the seed of a
+	// streaming body's chunk chain); zero for anonymous requests. Two
+	// requests with the same signature are byte-for-byte the same signed
+	// request, which is what a replay cache keys on.
+	Signature [32]byte
+	// SignedAt is the signing time (X-Amz-Date, or Date); zero for
+	// anonymous requests.
+	SignedAt time.Time
+	// Expires is when a presigned URL stops being valid (zero for
+	// header-signed and anonymous requests).
+	Expires time.Time
 
 	sha [32]byte // backing store of ContentSHA256
 

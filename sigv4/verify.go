@@ -194,6 +194,7 @@ func (v *Verifier) verifyHeader(r *Request, authz string, s *scratch) (*Identity
 		return nil, newErr(CodeSignatureDoesNotMatch, msgSignatureMismatch)
 	}
 	id.Account = account
+	id.Signature, id.SignedAt = a.sig, t
 	if mode.Chunked() && mode != StreamingUnsignedTrailer {
 		id.key, id.seed, id.amzDate = entry, a.sig, amzDate
 		id.scope = string(appendScope(nil, a.cred.date, a.cred.region))
@@ -380,5 +381,7 @@ func (v *Verifier) verifyPresigned(r *Request, s *scratch) (*Identity, *Error) {
 		return nil, newErr(CodeSignatureDoesNotMatch, msgSignatureMismatch)
 	}
 	id.Account = account
+	id.Signature, id.SignedAt = sig, t
+	id.Expires = t.Add(time.Duration(expires) * time.Second)
 	return id, nil
 }

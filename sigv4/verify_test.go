@@ -512,3 +512,28 @@ func TestExpectCheckAndAccessors(t *testing.T) {
 		}
 	}
 }
+
+// TestIdentityReplayFields: Verify reports the verified signature, the
+// signing time and a presigned URL's end, which the server's replay cache
+// and policies rely on.
+func TestIdentityReplayFields(t *testing.T) {
+	v := newTestVerifier(testTime)
+	r := signedReq(t, "PUT", "/bucket/key", "", unsignedPayload, nil)
+	id, err := v.Verify(r.request())
+	if err != nil {
+		t.Fatal(err)
+	}
+	authz := r.h["authorization"]
+	want := authz[strings.LastIndex(authz, "Signature=")+len("Signature="):]
+	if hexString(id.Signature[:]) != want || !id.SignedAt.Equal(testTime) || !id.Expires.IsZero() {
+		t.Fatalf("header identity: sig %x at %v expires %v; want %s at %v", id.Signature, id.SignedAt, id.Expires, want, testTime)
+	}
+	p := presignedReq(t, 90*time.Second, nil)
+	id, err = v.Verify(p.request())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !id.SignedAt.Equal(testTime) || !id.Expires.Equal(testTime.Add(90*time.Second)) || id.Signature == ([32]byte{}) {
+		t.Fatalf("presigned identity: %+v", id)
+	}
+}

@@ -59,6 +59,7 @@ func TestAtRestNoPlaintextMetadata(t *testing.T) {
 	pending.part(1, body)
 	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"` + mPolicy + `","Effect":"Allow","Principal":"*",` +
 		`"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + mBucket + `/` + mKey + `*"}]}`
+	allowPublicPolicy(t, c, mBucket) // a public policy on a new bucket
 	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(mBucket), Policy: aws.String(policy)}); err != nil {
 		t.Fatal(err)
 	}

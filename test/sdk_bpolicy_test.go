@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -99,32 +100,9 @@ func TestSDKBucketPolicy(t *testing.T) {
 	requireCode(t, err, http.StatusForbidden, "AccessDenied")
 }
 
-// securityModelPolicy is the example bucket policy of the RustFS security
-// model, verbatim.
-const securityModelPolicy = `{
-"Version": "2012-10-17",
-"Statement": [
-{
-"Effect": "Allow",
-"Principal": {
-"AWS": "arn:aws:iam::123456789:user/developer"
-},
-"Action": [
-"s3:GetObject",
-"s3:PutObject"
-],
-"Resource": "arn:aws:s3:::my-bucket/uploads/*",
-"Condition": {
-"IpAddress": {
-"aws:SourceIp": "10.0.40.0/22"
-},
-"StringEquals": {
-"s3:x-amz-server-side-encryption": "AES256"
-}
-}
-}
-]
-}`
+// securityModelPolicy is the security model's example bucket policy, verbatim: one copy
+// in iam/policy/testdata, shared by the policy, s3api and end-to-end tests.
+var securityModelPolicy = readSecurityModelPolicy("../iam/policy/testdata/security-model-policy.json")
 
 // TestSDKSecurityModelPolicy puts the security model's example policy
 // through the S3 API on a bucket of the name it names, and checks it on
@@ -185,6 +163,10 @@ func policyAcrossGateways(t *testing.T, a, b *gateway, bucket string) {
 		return err
 	}
 	requireCode(t, get(), http.StatusForbidden, "AccessDenied") // b now caches "no policy"
+	// A new bucket blocks public policies (S3's default): lift it first.
+	if _, err := ca.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("DeletePublicAccessBlock through A: %v", err)
+	}
 	doc := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/www/*"}]}`, bucket)
 	if _, err := ca.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(doc)}); err != nil {
 		t.Fatalf("PutBucketPolicy through A: %v", err)
@@ -208,4 +190,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("%s: %v", what, time.Since(start).Round(10*time.Millisecond))
+}
+
+// readSecurityModelPolicy reads the shared copy of the security model's
+// example policy. An unreadable file yields text that is no policy, so
+// every test using it fails saying why.
+func readSecurityModelPolicy(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "unreadable " + path + ": " + err.Error()
+	}
+	return string(b)
 }

@@ -226,6 +226,7 @@ func TestSDKTagPolicy(t *testing.T) {
 	ctx := testCtx(t)
 	bucket := bucketName("sdk-tagpolicy")
 	createBucket(t, c, bucket)
+	allowPublicPolicy(t, c, bucket) // the policy below is public
 	doc := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
  {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%[1]s/*",
   "Condition":{"StringEquals":{"s3:ExistingObjectTag/visibility":"public"}}},

@@ -206,3 +206,102 @@ func addUserCLI(t *testing.T, p *process, name string) created {
 	}
 	return c
 }
+
+// TestGroupsAndSimulateCLI: `rustfs admin group …` on the real binary; a
+// member gets the group's policies (and its explicit Deny), through
+// aws-sdk-go-v2; `rustfs admin policy simulate` answers from the same live
+// policies with the documented exit codes.
+func TestGroupsAndSimulateCLI(t *testing.T) {
+	p := startBinary(t, t.TempDir())
+	cli := func(args ...string) (string, string, int) {
+		t.Helper()
+		return adminCLI(t, p, testAccessKey, testSecretKey, args...)
+	}
+	root := p.sdk()
+	b := bucketName("groups")
+	createBucket(t, root, b)
+	put(t, root, b, "doc", []byte("readable"))
+	erin := "erin-" + fx.runID
+	group := "readers-" + fx.runID
+	e := addUserCLI(t, p, erin)
+	dir := t.TempDir()
+	write := func(name, doc string) string {
+		f := filepath.Join(dir, name+".json")
+		if err := os.WriteFile(f, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	read := write("read-"+fx.runID, `{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::`+b+`/*"}]}`)
+	noPut := write("noput-"+fx.runID, `{"Version":"2012-10-17","Statement":[{"Sid":"NoPut","Effect":"Deny","Action":"s3:PutObject","Resource":"arn:aws:s3:::`+b+`/*"}]}`)
+	for _, args := range [][]string{
+		{"group", "add", group},
+		{"group", "add-user", group, erin},
+		{"policy", "attach", "--group", group, read},
+	} {
+		if out, errs, code := cli(args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s %s", args, code, out, errs)
+		}
+	}
+	if _, errs, code := cli("policy", "attach", "--user", erin, "--group", group, read); code != 2 || !strings.Contains(errs, "not both") {
+		t.Fatalf("--user and --group: exit %d: %s", code, errs)
+	}
+	out, _, code := cli("group", "list")
+	if code != 0 || !strings.Contains(out, group) || !strings.Contains(out, erin) || !strings.Contains(out, "read-"+fx.runID) {
+		t.Fatalf("group list:\n%s", out)
+	}
+	ec := p.sdk(withCreds(e.AccessKey, e.SecretKey), checksumsOff)
+	ctx := testCtx(t)
+	if _, err := ec.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("doc")}); err != nil {
+		t.Fatalf("member GetObject: %v", err)
+	}
+	putObj := func() error {
+		_, err := ec.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("new"), Body: strings.NewReader("x")})
+		return err
+	}
+	if err := putObj(); err != nil {
+		t.Fatalf("member PutObject: %v", err)
+	}
+	sim := func(action string, ctxKV ...string) (string, int) {
+		args := []string{"policy", "simulate", "--user", erin, "--action", action, "--resource", "arn:aws:s3:::" + b + "/new"}
+		for _, kv := range ctxKV {
+			args = append(args, "--context", kv)
+		}
+		out, errs, code := cli(args...)
+		if code == 2 {
+			t.Fatalf("simulate: %s", errs)
+		}
+		return out, code
+	}
+	if out, code := sim("s3:PutObject"); code != 0 || !strings.HasPrefix(out, "Allow\n") || !strings.Contains(out, `"Read"`) {
+		t.Fatalf("simulate before the Deny: exit %d\n%s", code, out)
+	}
+	if _, _, code := cli("policy", "attach", "--group", group, noPut); code != 0 {
+		t.Fatal("attach the Deny")
+	}
+	if out, code := sim("s3:PutObject", "aws:SourceIp=10.0.40.7"); code != 1 || !strings.HasPrefix(out, "Deny\n") || !strings.Contains(out, `"NoPut"`) {
+		t.Fatalf("simulate after the Deny: exit %d\n%s", code, out)
+	}
+	if err := putObj(); errCode(err) != "AccessDenied" {
+		t.Fatalf("member PutObject after the group's Deny: %v", err)
+	}
+	if _, errs, code := cli("group", "remove", group); code != 1 || !strings.Contains(errs, "DeleteConflict") {
+		t.Fatalf("removing a group with members: exit %d: %s", code, errs)
+	}
+	// Out of the group: nothing is allowed any more.
+	if _, errs, code := cli("group", "remove-user", group, erin); code != 0 {
+		t.Fatal(errs)
+	}
+	if _, err := ec.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("doc")}); errCode(err) != "AccessDenied" {
+		t.Fatalf("former member GetObject: %v", err)
+	}
+	for _, args := range [][]string{
+		{"policy", "detach", "--group", group, read},
+		{"policy", "detach", "--group", group, noPut},
+		{"group", "remove", group},
+	} {
+		if out, errs, code := cli(args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s %s", args, code, out, errs)
+		}
+	}
+}

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -29,11 +26,19 @@ const adminUsage = `usage: rustfs admin <command> [flags]
   user remove NAME              delete a user and its keys
   key create USER [--json]      another access key for USER
   key disable|enable|remove ACCESS_KEY
-  policy attach --user NAME [--name POLICY] FILE
+  policy attach (--user NAME | --group NAME) [--name POLICY] FILE
                                 store FILE as the named identity policy (default: FILE's base
-                                name without extension) and attach it to NAME
-  policy detach --user NAME (--name POLICY | FILE)
+                                name without extension) and attach it to the user or group
+  policy detach (--user NAME | --group NAME) (--name POLICY | FILE)
   policy list                   the named policies
+  policy simulate --user NAME --action ACTION [--resource ARN] [--context KEY=VALUE]...
+                                evaluate the live policies (the user's, its groups', the
+                                bucket's) on the server; prints Allow or Deny and the deciding
+                                statements; exit 0 Allow, 1 Deny
+  group add|remove NAME         create or delete a group (a group with members or policies
+                                cannot be deleted)
+  group list [--json]           groups, their members and attached policies
+  group add-user|remove-user GROUP USER
 
 Connection flags (every command): --endpoint URL, --ca-cert FILE, --data DIR,
 --credentials FILE; root credentials from RUSTFS_ACCESS_KEY/RUSTFS_SECRET_KEY.
@@ -50,7 +55,10 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.SetOutput(stderr)
 	client := adminFlags(fs, getenv)
 	asJSON := fs.Bool("json", false, "print JSON")
-	user := fs.String("user", "", "user name (policy attach/detach)")
+	user := fs.String("user", "", "user name (policy attach/detach/simulate)")
+	group := fs.String("group", "", "group name (policy attach/detach)")
+	var sim simFlags
+	sim.register(fs)
 	pname := fs.String("name", "", "policy name (default: the file's base name)")
 	pos, err := parseInterspersed(fs, args[2:])
 	if errors.Is(err, flag.ErrHelp) {
@@ -59,7 +67,7 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return 2
 	}
-	cmd := adminCmd{out: stdout, json: *asJSON, user: *user, policy: *pname, args: pos}
+	cmd := adminCmd{out: stdout, json: *asJSON, user: *user, group: *group, policy: *pname, args: pos, sim: sim}
 	run, nargs := cmd.pick(args[0], args[1])
 	if run == nil || len(pos) != nargs {
 		fmt.Fprint(stderr, adminUsage)
@@ -70,6 +78,9 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return 2
 	}
 	if err := run(ctx); err != nil {
+		if errors.Is(err, errSimDenied) {
+			return 1 // Deny is printed; exit 1 as `rustfs policy simulate` does
+		}
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -106,8 +117,10 @@ type adminCmd struct {
 	out    io.Writer
 	json   bool
 	user   string
+	group  string
 	policy string
 	args   []string
+	sim    simFlags
 }
 
 // pick returns the command's function and how many positional arguments
@@ -137,8 +150,10 @@ func (a *adminCmd) pick(group, verb string) (func(context.Context) error, int) {
 		return a.policyDetach, 1
 	case "policy list":
 		return a.policyList, 0
+	case "policy simulate":
+		return a.policySimulate, 0
 	}
-	return nil, 0
+	return a.pickGroup(group, verb)
 }
 
 func (a *adminCmd) userAdd(ctx context.Context) error {
@@ -219,9 +234,25 @@ func (a *adminCmd) policyName() string {
 	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
+// attachTarget is where policy attach/detach apply: exactly one of
+// --user and --group. It returns the admin path, the query parameter
+// naming the target, the target and a word for messages.
+func (a *adminCmd) attachTarget() (path, param, target, what string, err error) {
+	switch {
+	case a.user != "" && a.group != "":
+		return "", "", "", "", usageError{errors.New("give --user or --group, not both")}
+	case a.user != "":
+		return "users/policies", "user", a.user, "user", nil
+	case a.group != "":
+		return "groups/policies", "group", a.group, "group", nil
+	}
+	return "", "", "", "", usageError{errors.New("--user or --group is required")}
+}
+
 func (a *adminCmd) policyAttach(ctx context.Context) error {
-	if a.user == "" {
-		return usageError{errors.New("--user is required")}
+	path, param, target, what, err := a.attachTarget()
+	if err != nil {
+		return err
 	}
 	doc, err := os.ReadFile(a.args[0])
 	if err != nil {
@@ -231,22 +262,23 @@ func (a *adminCmd) policyAttach(ctx context.Context) error {
 	if err := a.c.call(ctx, http.MethodPut, "policies", url.Values{"name": {name}}, doc, nil); err != nil {
 		return err
 	}
-	if err := a.c.call(ctx, http.MethodPost, "users/policies", url.Values{"user": {a.user}, "policy": {name}}, nil, nil); err != nil {
+	if err := a.c.call(ctx, http.MethodPost, path, url.Values{param: {target}, "policy": {name}}, nil, nil); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(a.out, "attached policy %s to user %s\n", name, a.user)
+	_, err = fmt.Fprintf(a.out, "attached policy %s to %s %s\n", name, what, target)
 	return err
 }
 
 func (a *adminCmd) policyDetach(ctx context.Context) error {
-	if a.user == "" {
-		return usageError{errors.New("--user is required")}
-	}
-	name := a.policyName()
-	if err := a.c.call(ctx, http.MethodDelete, "users/policies", url.Values{"user": {a.user}, "policy": {name}}, nil, nil); err != nil {
+	path, param, target, what, err := a.attachTarget()
+	if err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(a.out, "detached policy %s from user %s\n", name, a.user)
+	name := a.policyName()
+	if err := a.c.call(ctx, http.MethodDelete, path, url.Values{param: {target}, "policy": {name}}, nil, nil); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.out, "detached policy %s from %s %s\n", name, what, target)
 	return err
 }
 
@@ -256,43 +288,6 @@ func (a *adminCmd) policyList(ctx context.Context) error {
 		return err
 	}
 	return json.NewEncoder(a.out).Encode(m)
-}
-
-// call sends a signed admin request with query and body, expects 200 and
-// decodes the JSON answer into out (when not nil).
-func (c *adminClient) call(ctx context.Context, method, path string, q url.Values, body []byte, out any) error {
-	target := c.endpoint + "/rustfs/admin/v1/" + path
-	if len(q) > 0 {
-		target += "?" + strings.ReplaceAll(q.Encode(), "+", "%20")
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.ContentLength = int64(len(body))
-	sum := sha256.Sum256(body)
-	if err := c.signer.Sign(req, hex.EncodeToString(sum[:]), time.Now()); err != nil {
-		return err
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %s: %s", method, path, res.Status, adminErrorMessage(b))
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s %s: decode: %w", method, path, err)
-	}
-	return nil
 }
 
 // adminErrorMessage pulls Code and Message out of an S3 error document.

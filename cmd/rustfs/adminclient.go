@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,16 +77,33 @@ func adminFlags(fs *flag.FlagSet, getenv func(string) string) func() (*adminClie
 	}
 }
 
-// emptySHA256 is the hex SHA-256 of an empty body.
-var emptySHA256 = func() string { s := sha256.Sum256(nil); return hex.EncodeToString(s[:]) }()
-
-// do sends a signed admin request and decodes a JSON answer into out.
+// do sends a body-less admin request, expects status want and decodes
+// the JSON answer into out.
 func (c *adminClient) do(ctx context.Context, method, path string, want int, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, c.endpoint+"/rustfs/admin/v1/"+path, nil)
+	return c.send(ctx, method, path, nil, nil, want, out)
+}
+
+// call sends an admin request with query and body, expects 200 and
+// decodes the JSON answer into out (when not nil).
+func (c *adminClient) call(ctx context.Context, method, path string, q url.Values, body []byte, out any) error {
+	return c.send(ctx, method, path, q, body, http.StatusOK, out)
+}
+
+// send is the one place admin requests are built and signed (the Signer
+// adds a random, signed amz-sdk-invocation-id, so two identical commands
+// within one second are not taken for a replay).
+func (c *adminClient) send(ctx context.Context, method, path string, q url.Values, body []byte, want int, out any) error {
+	target := c.endpoint + "/rustfs/admin/v1/" + path
+	if len(q) > 0 {
+		target += "?" + strings.ReplaceAll(q.Encode(), "+", "%20")
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	if err := c.signer.Sign(req, emptySHA256, time.Now()); err != nil {
+	req.ContentLength = int64(len(body))
+	sum := sha256.Sum256(body)
+	if err := c.signer.Sign(req, hex.EncodeToString(sum[:]), time.Now()); err != nil {
 		return err
 	}
 	res, err := c.http.Do(req)
@@ -92,14 +111,17 @@ func (c *adminClient) do(ctx context.Context, method, path string, want int, out
 		return err
 	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
+	b, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
 	if err != nil {
 		return err
 	}
 	if res.StatusCode != want {
-		return fmt.Errorf("%s %s: %s: %s", method, path, res.Status, strings.TrimSpace(string(body)))
+		return fmt.Errorf("%s %s: %s: %s", method, path, res.Status, adminErrorMessage(b))
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
 		return fmt.Errorf("%s %s: decode: %w", method, path, err)
 	}
 	return nil

@@ -165,6 +165,8 @@ func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key")
 	fs.BoolVar(&c.InsecurePlaintext, "insecure-plaintext", c.InsecurePlaintext, "serve plain HTTP (testing only: secrets and data travel unencrypted)")
 	fs.DurationVar(&c.MaxSkew, "max-skew", c.MaxSkew, "accepted client clock skew")
+	fs.IntVar(&c.ReplayCacheSize, "replay-cache-size", c.ReplayCacheSize, "signatures of accepted writes remembered to refuse replays within the clock window (0: 1Mi; negative: off)")
+	fs.StringVar(&c.BlockPublicAccess, "block-public-access", c.BlockPublicAccess, "public access block: new-buckets (every new bucket blocks public policies, as S3 since 2023), all (a server-wide block no bucket can lift) or off")
 	fs.IntVar(&c.AuthFailBurst, "auth-fail-burst", c.AuthFailBurst, "failed authentications one client (IPv4 address or IPv6 /64) may make before it gets 503 SlowDown (negative disables the limit)")
 	fs.Float64Var(&c.AuthFailRate, "auth-fail-rate", c.AuthFailRate, "failed authentications per second a client earns back once its burst is spent")
 	fs.DurationVar(&c.MultipartExpiry, "multipart-expiry", c.MultipartExpiry, "abort multipart uploads older than this (0 = never)")

@@ -1,36 +1,15 @@
 package policy
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
 )
 
-// seedPolicy is the security model's example bucket policy, verbatim.
-const seedPolicy = `{
-"Version": "2012-10-17",
-"Statement": [
-{
-"Effect": "Allow",
-"Principal": {
-"AWS": "arn:aws:iam::123456789:user/developer"
-},
-"Action": [
-"s3:GetObject",
-"s3:PutObject"
-],
-"Resource": "arn:aws:s3:::my-bucket/uploads/*",
-"Condition": {
-"IpAddress": {
-"aws:SourceIp": "10.0.40.0/22"
-},
-"StringEquals": {
-"s3:x-amz-server-side-encryption": "AES256"
-}
-}
-}
-]
-}`
+// seedPolicy is the security model's example bucket policy, verbatim: one copy
+// in iam/policy/testdata, shared by the policy, s3api and end-to-end tests.
+var seedPolicy = readSecurityModelPolicy("testdata/security-model-policy.json")
 
 var testNow = time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
 
@@ -337,4 +316,15 @@ func TestEvaluate(t *testing.T) {
 // cond is an identity policy allowing s3:* on * under one Condition block.
 func cond(block string) string {
 	return doc(`{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{` + block + `}}`)
+}
+
+// readSecurityModelPolicy reads the shared copy of the security model's
+// example policy. An unreadable file yields text that is no policy, so
+// every test using it fails saying why.
+func readSecurityModelPolicy(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "unreadable " + path + ": " + err.Error()
+	}
+	return string(b)
 }

@@ -44,7 +44,11 @@ func (s *Store) CreateUser(ctx context.Context, name string) (Created, error) {
 	if err := validName("user", name, 64); err != nil {
 		return Created{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	rec := userRecord{Name: name, Created: s.o.Now().UTC(), Policies: []string{}}
+	id, err := s.newUserID()
+	if err != nil {
+		return Created{}, err
+	}
+	rec := userRecord{Name: name, ID: id, Created: s.o.Now().UTC(), Policies: []string{}}
 	if err := s.put(ctx, userPrefix+name, rec, storage.Cond{IfAbsent: true}); err != nil {
 		if errors.Is(err, storage.ErrPrecondition) {
 			return Created{}, fmt.Errorf("%w: user %q", ErrExists, name)
@@ -102,6 +106,15 @@ func (s *Store) newKeyPair() (ak, sk string, err error) {
 	return ak, sk, nil
 }
 
+// newUserID draws a user's unique id: "AIDA" and 17 base32 characters.
+func (s *Store) newUserID() (string, error) {
+	var b [11]byte
+	if _, err := io.ReadFull(s.o.Rand, b[:]); err != nil {
+		return "", fmt.Errorf("users: random: %w", err)
+	}
+	return "AIDA" + userIDEncoding.EncodeToString(b[:])[:17], nil
+}
+
 // SetKeyStatus enables (active) or disables a key; a disabled key is
 // refused at authentication on every gateway within Options.Refresh.
 func (s *Store) SetKeyStatus(ctx context.Context, accessKey string, active bool) error {
@@ -130,8 +143,10 @@ func (s *Store) DeleteKey(ctx context.Context, accessKey string) error {
 	return s.Reload(ctx)
 }
 
-// DeleteUser removes user and all its keys (the keys first, so a failure
-// half way leaves a user without keys, never keys without their user).
+// DeleteUser removes user, its group memberships and all its keys (the
+// keys first, so a failure half way leaves a user without keys, never keys
+// without their user; memberships before the user, so a user re-created
+// under the name does not inherit them).
 func (s *Store) DeleteUser(ctx context.Context, name string) error {
 	if err := s.Reload(ctx); err != nil {
 		return err
@@ -139,6 +154,11 @@ func (s *Store) DeleteUser(ctx context.Context, name string) error {
 	sn := s.snap.Load()
 	if sn.users[name] == nil {
 		return fmt.Errorf("%w: user %q", ErrNotFound, name)
+	}
+	for _, g := range sn.memberOf[name] {
+		if err := s.RemoveMember(ctx, g, name); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("users: delete user %q: %w", name, err)
+		}
 	}
 	for ak, k := range sn.keys {
 		if k.rec.User == name {
@@ -175,7 +195,11 @@ func (s *Store) Get(name string) (User, error) {
 }
 
 func (s *Store) user(sn *snapshot, u *liveUser) User {
-	out := User{Name: u.rec.Name, ARN: s.ARN(u.rec.Name), Created: u.rec.Created, Policies: slices.Clone(u.rec.Policies)}
+	out := User{Name: u.rec.Name, ARN: s.ARN(u.rec.Name), ID: s.userID(&u.rec), Created: u.rec.Created,
+		Policies: slices.Clone(u.rec.Policies), Groups: slices.Clone(sn.memberOf[u.rec.Name])}
+	if out.Groups == nil {
+		out.Groups = []string{}
+	}
 	for _, k := range sn.keys {
 		if k.rec.User == u.rec.Name {
 			out.Keys = append(out.Keys, k.rec.Key)
@@ -224,6 +248,11 @@ func (s *Store) DeletePolicy(ctx context.Context, name string) error {
 	for _, u := range sn.users {
 		if slices.Contains(u.rec.Policies, name) {
 			return fmt.Errorf("%w: policy %q is attached to user %q", ErrInUse, name, u.rec.Name)
+		}
+	}
+	for _, g := range sn.groups {
+		if slices.Contains(g.rec.Policies, name) {
+			return fmt.Errorf("%w: policy %q is attached to group %q", ErrInUse, name, g.rec.Name)
 		}
 	}
 	if err := s.o.Meta.Delete(ctx, metaNS, policyPrefix+name, storage.Cond{}); err != nil {

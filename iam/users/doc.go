@@ -1,6 +1,10 @@
-// Package users is the IAM user store: users, their access keys and the
-// named identity policies attached to them, kept in storage.Meta (namespace
-// "iam") so every gateway of a backend shares them.
+// Package users is the IAM user store: users, their access keys, groups
+// and the named identity policies attached to users and groups, kept in
+// storage.Meta (namespace "iam") so every gateway of a backend shares them.
+// A user's identity policies are its own plus those of every group it is a
+// member of. Each user has a unique id (aws:userid, "AIDA…"), new when a
+// name is reused. The store also keeps bucket-level public access blocks
+// (pab.go), access settings every gateway must agree on.
 //
 // Every user belongs to the root account (iam.RootAccount), so a user's
 // ARN is arn:aws:iam::root:user/<name> (policy.UserARN) and the buckets the

@@ -6,13 +6,14 @@ import (
 	"time"
 )
 
-// Meta layout: namespace "iam", keys "user/<name>", "key/<access key>" and
-// "policy/<name>", values JSON.
+// Meta layout: namespace "iam", keys "user/<name>", "key/<access key>",
+// "policy/<name>" and "group/<name>", values JSON.
 const (
 	metaNS       = "iam"
 	userPrefix   = "user/"
 	keyPrefix    = "key/"
 	policyPrefix = "policy/"
+	groupPrefix  = "group/"
 )
 
 // Key statuses, as AWS spells them.
@@ -23,10 +24,16 @@ const (
 
 // User is a user as the admin API reports it.
 type User struct {
-	Name     string    `json:"name"`
-	ARN      string    `json:"arn"`
+	Name string `json:"name"`
+	ARN  string `json:"arn"`
+	// ID is the user's unique id (aws:userid), "AIDA" and 17 more
+	// characters as AWS spells them; a user re-created under the same
+	// name gets a new one.
+	ID       string    `json:"id"`
 	Created  time.Time `json:"created"`
 	Policies []string  `json:"policies"`
+	// Groups are the groups the user is a member of.
+	Groups []string `json:"groups"`
 	// Keys are the user's access keys (never their secrets); filled by
 	// List and Get.
 	Keys []Key `json:"keys,omitempty"`
@@ -45,7 +52,19 @@ type Key struct {
 // userRecord is a user as stored.
 type userRecord struct {
 	Name     string    `json:"name"`
+	ID       string    `json:"id,omitempty"` // empty for users made before ids existed
 	Created  time.Time `json:"created"`
+	Policies []string  `json:"policies"`
+}
+
+// Group is an IAM group as the admin API reports it and as stored:
+// members are user names; the policies attached to it apply to each
+// member along with the member's own.
+type Group struct {
+	Name     string    `json:"name"`
+	ARN      string    `json:"arn"`
+	Created  time.Time `json:"created"`
+	Members  []string  `json:"members"`
 	Policies []string  `json:"policies"`
 }
 

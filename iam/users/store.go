@@ -3,11 +3,14 @@ package users
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,6 +64,9 @@ type snapshot struct {
 	keys     map[string]*liveKey
 	users    map[string]*liveUser
 	policies map[string]*livePolicy
+	groups   map[string]*liveGroup
+	// memberOf maps a user name to the groups it belongs to, sorted.
+	memberOf map[string][]string
 }
 
 type liveKey struct {
@@ -72,6 +78,11 @@ type liveKey struct {
 
 type liveUser struct {
 	rec     userRecord
+	version storage.Version
+}
+
+type liveGroup struct {
+	rec     Group
 	version storage.Version
 }
 
@@ -137,7 +148,8 @@ func (s *Store) Reload(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.snap.Load()
-	next := &snapshot{keys: map[string]*liveKey{}, users: map[string]*liveUser{}, policies: map[string]*livePolicy{}}
+	next := &snapshot{keys: map[string]*liveKey{}, users: map[string]*liveUser{}, policies: map[string]*livePolicy{},
+		groups: map[string]*liveGroup{}, memberOf: map[string][]string{}}
 	after := ""
 	for {
 		ents, err := s.o.Meta.List(ctx, metaNS, "", after, 1000)
@@ -151,6 +163,14 @@ func (s *Store) Reload(ctx context.Context) error {
 			break
 		}
 		after = ents[len(ents)-1].Key
+	}
+	for name, g := range next.groups {
+		for _, m := range g.rec.Members {
+			next.memberOf[m] = append(next.memberOf[m], name)
+		}
+	}
+	for _, gs := range next.memberOf {
+		slices.Sort(gs)
 	}
 	s.snap.Store(next)
 	return nil
@@ -202,6 +222,13 @@ func (s *Store) loadEntry(ctx context.Context, old, next *snapshot, e storage.En
 			return
 		}
 		next.policies[name] = &livePolicy{rec: r, version: e.Version, p: p}
+	case strings.HasPrefix(e.Key, groupPrefix):
+		var r Group
+		if err := json.Unmarshal(e.Value, &r); err != nil {
+			bad(err)
+			return
+		}
+		next.groups[r.Name] = &liveGroup{rec: r, version: e.Version}
 	}
 }
 
@@ -220,27 +247,40 @@ func (s *Store) Lookup(accessKey string) (secret, account string, ok bool) {
 // ARN is user's ARN.
 func (s *Store) ARN(user string) string { return policy.UserARN(s.o.Account, user) }
 
-// Identity returns the identity policies attached to the principal
-// (policy.Authorizer's Identity callback): none for a principal that is
-// not one of this store's users, and a policy attached but since deleted
-// grants nothing.
+// Identity returns the identity policies that apply to the principal
+// (policy.Authorizer's Identity callback): the user's own and those of
+// every group it is a member of, all evaluated together. None for a
+// principal that is not one of this store's users; a policy attached but
+// since deleted grants nothing.
 func (s *Store) Identity(_ context.Context, p policy.Principal) ([]*policy.Policy, error) {
 	name, ok := strings.CutPrefix(p.ARN, "arn:aws:iam::"+s.o.Account+":user/")
 	if !ok {
 		return nil, nil
 	}
-	sn := s.snap.Load()
+	return s.snap.Load().identity(name), nil
+}
+
+// identity is Identity on one snapshot, by user name.
+func (sn *snapshot) identity(name string) []*policy.Policy {
 	u := sn.users[name]
 	if u == nil {
-		return nil, nil
+		return nil
 	}
 	out := make([]*policy.Policy, 0, len(u.rec.Policies))
-	for _, pn := range u.rec.Policies {
-		if lp := sn.policies[pn]; lp != nil {
-			out = append(out, lp.p)
+	add := func(names []string) {
+		for _, pn := range names {
+			if lp := sn.policies[pn]; lp != nil && !slices.Contains(out, lp.p) {
+				out = append(out, lp.p)
+			}
 		}
 	}
-	return out, nil
+	add(u.rec.Policies)
+	for _, g := range sn.memberOf[name] {
+		if lg := sn.groups[g]; lg != nil {
+			add(lg.rec.Policies)
+		}
+	}
+	return out
 }
 
 // Principal maps an authenticated principal to its policy identity
@@ -254,5 +294,24 @@ func (s *Store) Principal(p iam.Principal) policy.Principal {
 		return policy.Principal{Account: p.Account}
 	}
 	s.touch(p.AccessKey)
-	return policy.Principal{ARN: policy.UserARN(p.Account, p.User), Account: p.Account}
+	pr := policy.Principal{ARN: policy.UserARN(p.Account, p.User), Account: p.Account}
+	if u := s.snap.Load().users[p.User]; u != nil {
+		pr.UserID = s.userID(&u.rec)
+	}
+	return pr
 }
+
+// userID is a user's aws:userid: the stored id, or for a user made before
+// ids were stored one derived from its account, name and creation time,
+// so every gateway computes the same.
+func (s *Store) userID(r *userRecord) string {
+	if r.ID != "" {
+		return r.ID
+	}
+	sum := sha256.Sum256([]byte(s.o.Account + "/" + r.Name + "/" + r.Created.UTC().Format(time.RFC3339Nano)))
+	return "AIDA" + userIDEncoding.EncodeToString(sum[:])[:17]
+}
+
+// userIDEncoding spells user ids in AWS's alphabet (upper case and
+// digits).
+var userIDEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
