@@ -3,6 +3,8 @@ package s3api
 import (
 	"encoding/xml"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -99,7 +101,7 @@ func (r *request) drain() {
 			return
 		}
 		if !r.body.discard(int64(r.s.o.DrainLimit)) {
-			r.ctx.SetConnectionClose()
+			r.closeAfterReply()
 		}
 		return
 	}
@@ -112,13 +114,38 @@ func (r *request) drain() {
 		return
 	}
 	if hasCL && (cl < 0 || cl > int64(r.s.o.DrainLimit)) {
-		r.ctx.SetConnectionClose()
+		r.closeAfterReply()
 		return
 	}
 	br := r.s.newBodyReader(r, -1, false)
 	if !br.discard(int64(r.s.o.DrainLimit)) {
-		r.ctx.SetConnectionClose()
+		r.closeAfterReply()
 	}
+}
+
+// lingerTimeout and lingerLimit bound the lingering close of a connection
+// whose request body was left unread.
+const (
+	lingerTimeout = 2 * time.Second
+	lingerLimit   = 64 << 20
+)
+
+// closeAfterReply ends the connection after this response. Closing a socket
+// with unread bytes in its receive buffer sends a TCP reset, which can reach
+// the client before it has read the answer (an SDK still sending a 5 MiB
+// part then sees "connection reset" instead of the 403 that refused it).
+// So, as net/http does, the connection is handed over once the response is
+// flushed and the rest of the body is read and dropped until the client
+// closes, lingerLimit bytes or lingerTimeout, whichever comes first.
+func (r *request) closeAfterReply() {
+	r.ctx.Hijack(lingerClose)
+}
+
+// lingerClose is the hijack handler of closeAfterReply; fasthttp closes c
+// when it returns.
+func lingerClose(c net.Conn) {
+	_ = c.SetReadDeadline(time.Now().Add(lingerTimeout))
+	_, _ = io.Copy(io.Discard, io.LimitReader(c, lingerLimit))
 }
 
 // transportError answers requests fasthttp could not parse (oversized
