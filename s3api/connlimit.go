@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -177,13 +178,36 @@ func retryableAccept(err error) bool {
 // limitedConn uncounts itself from its listener's caps when closed.
 type limitedConn struct {
 	net.Conn
-	l    *limitListener
-	key  netip.Addr
-	once sync.Once
+	l      *limitListener
+	key    netip.Addr
+	once   sync.Once
+	linger atomic.Bool
 }
+
+// lingerTimeout and lingerLimit bound a lingering close.
+const (
+	lingerTimeout = 2 * time.Second
+	lingerLimit   = 64 << 20
+)
+
+// lingerOnClose makes the next Close linger. Closing a socket with unread
+// bytes in its receive buffer sends a TCP reset, which can reach the client
+// before it has read the answer: an SDK still sending a 5 MiB part then
+// sees "connection reset" instead of the 403 that refused it. A lingering
+// close, as net/http does, first shuts the sending side (the answer and a
+// FIN go out) and reads and drops what the client still sends until it
+// closes, lingerLimit bytes or lingerTimeout, whichever comes first.
+func (c *limitedConn) lingerOnClose() { c.linger.Store(true) }
 
 // Close implements net.Conn.
 func (c *limitedConn) Close() error {
+	if c.linger.Load() {
+		if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+		}
+		_ = c.Conn.SetReadDeadline(time.Now().Add(lingerTimeout))
+		_, _ = io.Copy(io.Discard, io.LimitReader(c.Conn, lingerLimit))
+	}
 	c.once.Do(func() { c.l.release(c.key) })
 	return c.Conn.Close()
 }

@@ -3,7 +3,6 @@ package s3api
 import (
 	"encoding/xml"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"time"
@@ -123,29 +122,22 @@ func (r *request) drain() {
 	}
 }
 
-// lingerTimeout and lingerLimit bound the lingering close of a connection
-// whose request body was left unread.
-const (
-	lingerTimeout = 2 * time.Second
-	lingerLimit   = 64 << 20
-)
-
-// closeAfterReply ends the connection after this response. Closing a socket
-// with unread bytes in its receive buffer sends a TCP reset, which can reach
-// the client before it has read the answer (an SDK still sending a 5 MiB
-// part then sees "connection reset" instead of the 403 that refused it).
-// So, as net/http does, the connection is handed over once the response is
-// flushed and the rest of the body is read and dropped until the client
-// closes, lingerLimit bytes or lingerTimeout, whichever comes first.
+// closeAfterReply ends the connection after this response (Connection:
+// close) and has its close linger: see limitedConn.lingerOnClose.
 func (r *request) closeAfterReply() {
-	r.ctx.Hijack(lingerClose)
-}
-
-// lingerClose is the hijack handler of closeAfterReply; fasthttp closes c
-// when it returns.
-func lingerClose(c net.Conn) {
-	_ = c.SetReadDeadline(time.Now().Add(lingerTimeout))
-	_, _ = io.Copy(io.Discard, io.LimitReader(c, lingerLimit))
+	r.ctx.SetConnectionClose()
+	var c net.Conn = r.ctx.Conn()
+	for c != nil {
+		if lc, ok := c.(*limitedConn); ok {
+			lc.lingerOnClose()
+			return
+		}
+		u, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			return
+		}
+		c = u.NetConn()
+	}
 }
 
 // transportError answers requests fasthttp could not parse (oversized
