@@ -41,7 +41,11 @@ func TestSDKBucketEncryption(t *testing.T) {
 	if err := put(types.ServerSideEncryptionAes256, nil); err != nil {
 		t.Fatalf("PutBucketEncryption AES256: %v", err)
 	}
-	requireCode(t, put(types.ServerSideEncryptionAwsKms, aws.String("arn:aws:kms:us-east-1:1:key/x")), http.StatusNotImplemented, "NotImplemented")
+	// A KMS key id the keyring did not issue is refused (bucket KMS keys: sse_sdk_test in s3api).
+	requireCode(t, put(types.ServerSideEncryptionAwsKms, aws.String("arn:aws:kms:us-east-1:1:key/x")), http.StatusBadRequest, "KMS.NotFoundException")
+	if alg := get(); alg != types.ServerSideEncryptionAes256 {
+		t.Fatalf("a refused aws:kms configuration changed the default to %q", alg)
+	}
 	if _, err := c.DeleteBucketEncryption(ctx, &s3.DeleteBucketEncryptionInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatalf("DeleteBucketEncryption: %v", err)
 	}
