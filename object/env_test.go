@@ -15,7 +15,9 @@ import (
 
 	"github.com/tasmaniancloud/rustfs/dataplane"
 	"github.com/tasmaniancloud/rustfs/kdf"
+	"github.com/tasmaniancloud/rustfs/storage"
 	"github.com/tasmaniancloud/rustfs/storage/local"
+	"github.com/tasmaniancloud/rustfs/storage/sealed"
 )
 
 // testChunk is the engine chunk size in tests: the minimum, so stripe
@@ -33,6 +35,10 @@ type testEnv struct {
 	// testChunk) for benchmarks that report real figures.
 	fsync string
 	chunk int
+	// sealed, when set (benchmarks), opens the metadata under
+	// storage/sealed as the server does; localIndex keeps the local
+	// backend's own key index under it (the server turns it off).
+	sealed, localIndex bool
 }
 
 // TestMain silences the process-wide default logger: kdf.OpenLocal warns
@@ -61,18 +67,15 @@ func (e *testEnv) open(mods ...func(*Options)) *Store {
 	if fsync == "" {
 		fsync = local.FsyncNever
 	}
-	b, err := local.Open(local.Options{Dir: e.dir, Fsync: fsync})
+	lb, err := local.Open(local.Options{Dir: e.dir, Fsync: fsync, NoIndex: e.sealed && !e.localIndex})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { b.Close() })
+	t.Cleanup(func() { lb.Close() })
+	var b storage.Backend = lb
 	chunk := e.chunk
 	if chunk == 0 {
 		chunk = testChunk
-	}
-	eng, err := dataplane.New(b, dataplane.Options{ChunkSize: chunk})
-	if err != nil {
-		t.Fatal(err)
 	}
 	kr, err := kdf.OpenLocal(e.keyPath)
 	if err != nil {
@@ -84,6 +87,17 @@ func (e *testEnv) open(mods ...func(*Options)) *Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ks.Close() })
+	if e.sealed {
+		sb, err := sealed.Open(context.Background(), lb, ks.MetadataKey, sealed.Options{Logger: quietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = sb
+	}
+	eng, err := dataplane.New(b, dataplane.Options{ChunkSize: chunk})
+	if err != nil {
+		t.Fatal(err)
+	}
 	o := Options{Backend: b, Engine: eng, Keys: ks, Logger: quietLogger()}
 	for _, m := range mods {
 		m(&o)

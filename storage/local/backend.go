@@ -10,7 +10,8 @@
 //	osd0..osd5/tmp/                     shards being written
 //	osd0..osd5/shards/<fanout>/<name>   committed shards
 //	osd0..osd5/meta/<namespace>/<key>   this OSD's metadata replica
-//	osd0..osd5/meta/.index.db, .index.lock  its ordered key index (index.go)
+//	osd0..osd5/meta/.index.db, .index.lock  its ordered key index (index.go;
+//	                                    none with Options.NoIndex)
 //	meta/.locks/00..ff, open            write locks (coordination only)
 //	meta/.cluster                       the cluster uuid (bootstrap only)
 //
@@ -51,6 +52,16 @@ type Options struct {
 	// Commit is CommitEach (the default when empty) or CommitGroup
 	// (concurrent shard commits share a filesystem sync; Linux only).
 	Commit string
+	// NoIndex turns the ordered key index of each metadata replica
+	// (index.go) off: no index file is opened or written, and listing
+	// reads the replica's directory (O(keys in the namespace) per page).
+	// For a store whose names nobody lists in order, such as the hashed
+	// names under storage/sealed, which keeps its own index; it saves the
+	// index's flock, open and write on every metadata write. An index file
+	// left from an indexed open is removed at Open, so a later indexed
+	// open rebuilds it rather than trusting entries this one never wrote.
+	// Processes sharing a data directory must agree on it.
+	NoIndex bool
 }
 
 // Backend is the local storage.Backend.
@@ -121,7 +132,7 @@ func Open(o Options) (*Backend, error) {
 		o.onDown = b.startProber
 		b.osds = append(b.osds, o)
 	}
-	if b.meta, err = newMeta(filepath.Join(dir, "meta"), b.osds, fsync, log); err != nil {
+	if b.meta, err = newMeta(filepath.Join(dir, "meta"), b.osds, fsync, !o.NoIndex, log); err != nil {
 		return nil, err
 	}
 	if err := b.identifyAll(maxDown); err != nil {
@@ -130,10 +141,17 @@ func Open(o Options) (*Backend, error) {
 	}
 	// Build (a data directory from before the index, a replacement disk)
 	// or check every replica's index now rather than on a first listing.
+	// Without the index, drop any left from an indexed open instead.
 	for _, o := range b.osds {
-		if usable(o) {
+		switch {
+		case !usable(o):
+		case o.idx != nil:
 			if err := o.idx.ensure(); err != nil {
 				log.Warn("local: meta index unusable; listing reads the replica's directory", "osd", o.id, "err", err)
+			}
+		default:
+			if err := dropIndex(o); err != nil {
+				log.Warn("local: removing an unused meta index failed", "osd", o.id, "err", err)
 			}
 		}
 	}

@@ -32,6 +32,18 @@ func TestConformance(t *testing.T) {
 // TestConformanceSharedDir runs the suite with every subtest opening a
 // second Backend on one shared directory, so the suite's namespaces and the
 // lock files are shared between instances as between gateway processes.
+// TestConformanceNoIndex runs the suite with listing from the replicas'
+// directories (Options.NoIndex, the server's setting under storage/sealed).
+func TestConformanceNoIndex(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Backend {
+		b, err := Open(Options{Dir: t.TempDir(), Fsync: FsyncNever, Logger: quietLog, NoIndex: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	})
+}
+
 func TestConformanceSharedDir(t *testing.T) {
 	dir := t.TempDir()
 	storagetest.Run(t, func(t *testing.T) storage.Backend {

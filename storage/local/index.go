@@ -495,6 +495,29 @@ func (x *metaIndex) add(nsName string, keys []string) error {
 	})
 }
 
+// dropIndex removes replica o's index files, under the index lock so no
+// indexed user in another process is mid-rebuild (Options.NoIndex). A
+// missing index is the common case and costs one stat.
+func dropIndex(o *OSD) error {
+	dir := o.metaDir()
+	_, err1 := os.Lstat(filepath.Join(dir, indexFile))
+	_, err2 := os.Lstat(filepath.Join(dir, indexBuildFile))
+	if errors.Is(err1, fs.ErrNotExist) && errors.Is(err2, fs.ErrNotExist) {
+		return nil
+	}
+	lf, err := lockFileWait(filepath.Join(dir, indexLockFile), indexLockWait)
+	if err != nil {
+		return fmt.Errorf("local: OSD %s: meta index: %w", o.id, o.check(err))
+	}
+	defer lf.Close()
+	for _, name := range []string{indexFile, indexBuildFile} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("local: OSD %s: remove meta index: %w", o.id, o.check(err))
+		}
+	}
+	return nil
+}
+
 // lockFileWait opens (creating) path and takes an exclusive flock on it,
 // polling with a growing back-off for at most wait. Closing the file
 // releases the lock.

@@ -32,8 +32,9 @@ import (
 //
 // Listing seeks the ordered key indexes (index.go) of R replicas and
 // merges them, so a page costs O(page) quorum reads plus the stale
-// entries met (which it prunes); a replica whose index is unusable is
-// listed from its directory instead, at O(keys in the namespace).
+// entries met (which it prunes); a replica whose index is unusable, or
+// every replica with Options.NoIndex, is listed from its directory
+// instead, at O(keys in the namespace).
 type Meta struct {
 	dir   string // <data>/meta: locks only
 	reps  []*OSD
@@ -57,15 +58,18 @@ func quorums(n int) (w, r int) {
 	return w, n - w + 1
 }
 
-// newMeta prepares dir (and its lock directory) for replicas reps.
-func newMeta(dir string, reps []*OSD, fsync bool, log *slog.Logger) (*Meta, error) {
+// newMeta prepares dir (and its lock directory) for replicas reps, with
+// their ordered key indexes when index is set.
+func newMeta(dir string, reps []*OSD, fsync, index bool, log *slog.Logger) (*Meta, error) {
 	locks := filepath.Join(dir, ".locks")
 	if err := os.MkdirAll(locks, 0o700); err != nil {
 		return nil, fmt.Errorf("local: meta dir: %w", err)
 	}
 	w, r := quorums(len(reps))
 	for _, o := range reps {
-		o.idx = newMetaIndex(o, fsync, log)
+		if index {
+			o.idx = newMetaIndex(o, fsync, log)
+		}
 	}
 	return &Meta{dir: dir, reps: reps, w: w, r: r, fsync: fsync, locks: newStripeLocks(locks), now: time.Now, log: log}, nil
 }

@@ -8,15 +8,27 @@ import (
 	"github.com/tasmaniancloud/rustfs/storage/sealed"
 )
 
-// benchStores runs fn over the local backend's Meta, plain and sealed.
+// benchStores runs fn over the local backend's Meta: plain (with its key
+// index, a direct user's default), sealed as the server runs it (the local
+// index off), and sealed over the indexed local backend.
 func benchStores(b *testing.B, fn func(b *testing.B, m storage.Meta)) {
 	b.Run("plain", func(b *testing.B) {
-		raw := openLocal(b, b.TempDir())
+		raw := openLocalIndex(b, b.TempDir(), true)
 		defer raw.Close()
 		fn(b, raw.Meta())
 	})
 	b.Run("sealed", func(b *testing.B) {
 		s := openSealed(b, b.TempDir(), sealed.Options{})
+		defer s.Close()
+		fn(b, s.Meta())
+	})
+	b.Run("sealed-localindex", func(b *testing.B) {
+		raw := openLocalIndex(b, b.TempDir(), true)
+		s, err := sealed.Open(b.Context(), raw, testKey(1), sealed.Options{})
+		if err != nil {
+			raw.Close()
+			b.Fatal(err)
+		}
 		defer s.Close()
 		fn(b, s.Meta())
 	})

@@ -36,9 +36,17 @@ func testKey(b byte) sealed.KeyFunc {
 	}
 }
 
+// openLocal opens the local backend as the server does under the wrapper:
+// without its own ordered key index.
 func openLocal(t testing.TB, dir string) storage.Backend {
+	return openLocalIndex(t, dir, false)
+}
+
+// openLocalIndex opens the local backend, with its key index when index is
+// set (a direct user's default).
+func openLocalIndex(t testing.TB, dir string, index bool) storage.Backend {
 	t.Helper()
-	b, err := local.Open(local.Options{Dir: dir, Fsync: local.FsyncNever, Logger: quietLog})
+	b, err := local.Open(local.Options{Dir: dir, Fsync: local.FsyncNever, Logger: quietLog, NoIndex: !index})
 	if err != nil {
 		t.Fatal(err)
 	}
