@@ -110,7 +110,7 @@ func VerifyCeremonyLog(dir string) ([]CeremonyEvent, error) {
 			return out, fmt.Errorf("kdf: ceremony log %s line %d: %w", path, n, err)
 		}
 		if ev.Prev != want {
-			return out, fmt.Errorf("kdf: ceremony log %s line %d: hash chain broken (a line was edited, inserted or deleted)", path, n)
+			return out, fmt.Errorf("kdf: ceremony log %s line %d: hash chain broken: it does not follow line %d (either was edited, or lines were deleted or inserted between them)", path, n, n-1)
 		}
 		sum := sha256.Sum256(line)
 		want = hex.EncodeToString(sum[:])
