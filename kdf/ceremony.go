@@ -45,7 +45,14 @@ type Ceremony struct {
 	// PublicKey is the packed ML-DSA-65 key that signed every share.
 	PublicKey []byte    `json:"public_key"`
 	Created   time.Time `json:"created"`
+	// Epoch counts splits of this root: absent (1) for keys init, then
+	// one more per ResplitCeremony. Each split has its own signing key, so
+	// shares of an earlier epoch no longer verify.
+	Epoch int `json:"epoch,omitempty"`
 }
+
+// CurrentEpoch returns c.Epoch, reading an absent epoch as 1.
+func (c *Ceremony) CurrentEpoch() int { return max(c.Epoch, 1) }
 
 // Share is one share file's content. Share holds the Shamir share (its x
 // coordinate, equal to Index, then 32 bytes); Signature covers every other
@@ -93,7 +100,16 @@ type CeremonyOptions struct {
 }
 
 // ShareFileName is the name of share i of n in the output directory.
-func ShareFileName(i, n int) string { return fmt.Sprintf("share-%d-of-%d.json", i, n) }
+func ShareFileName(i, n int) string { return shareFileName(i, n, 1) }
+
+// shareFileName names share i of n of a split; re-splits (epoch > 1) carry
+// the epoch so that custodians cannot mistake a new share for an old one.
+func shareFileName(i, n, epoch int) string {
+	if epoch > 1 {
+		return fmt.Sprintf("share-%d-of-%d-epoch%d.json", i, n, epoch)
+	}
+	return fmt.Sprintf("share-%d-of-%d.json", i, n)
+}
 
 // InitCeremony generates a new root secret, splits it into o.Shares signed
 // shares written as mode-0600 files under o.OutDir, and records the public
@@ -137,7 +153,24 @@ func InitCeremony(o CeremonyOptions) (*Ceremony, []string, error) {
 	if _, err := io.ReadFull(o.Rand, secret[:]); err != nil {
 		return nil, nil, fmt.Errorf("kdf: ceremony: root secret: %w", err)
 	}
-	id := rootID(&secret)
+	rec, paths, err := splitAndSign(&secret, o, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := writeJSONExcl(recPath, rec); err != nil {
+		return nil, nil, fmt.Errorf("kdf: ceremony: record: %w", err)
+	}
+	syncParent(recPath)
+	return rec, paths, nil
+}
+
+// splitAndSign splits secret into o.Shares shares, signs each with a fresh
+// ML-DSA-65 key (discarded afterwards) and writes them as new files under
+// o.OutDir. It returns the record for epoch, which the caller writes last:
+// a failure part way leaves no record, so no server starts sealed without
+// its shares.
+func splitAndSign(secret *[rootSecretSize]byte, o CeremonyOptions, epoch int) (*Ceremony, []string, error) {
+	id := rootID(secret)
 	parts, err := shamir.Split(secret[:], o.Shares, o.Threshold, o.Rand)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kdf: ceremony: %w", err)
@@ -155,12 +188,12 @@ func InitCeremony(o CeremonyOptions) (*Ceremony, []string, error) {
 	defer func() { *sk = mldsa65.PrivateKey{} }() // discarded after signing
 	rec := &Ceremony{Version: ceremonyVersion, Sealed: true, KeyringID: id, Shares: o.Shares,
 		Threshold: o.Threshold, Created: o.Now().UTC()}
+	if epoch > 1 {
+		rec.Epoch = epoch
+	}
 	if rec.PublicKey, err = pk.MarshalBinary(); err != nil {
 		return nil, nil, fmt.Errorf("kdf: ceremony: %w", err)
 	}
-
-	// Shares first, the record last: a failure part way leaves no record,
-	// so no server starts sealed without its shares.
 	var paths []string
 	for i, p := range parts {
 		sh := &Share{Version: ceremonyVersion, KeyringID: id, Index: i + 1, Shares: o.Shares,
@@ -171,16 +204,15 @@ func InitCeremony(o CeremonyOptions) (*Ceremony, []string, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("kdf: ceremony: sign share %d: %w", i+1, err)
 		}
-		path := filepath.Join(o.OutDir, ShareFileName(i+1, o.Shares))
+		path := filepath.Join(o.OutDir, shareFileName(i+1, o.Shares, epoch))
 		if err := writeJSONExcl(path, sh); err != nil {
+			for _, q := range paths {
+				os.Remove(q)
+			}
 			return nil, nil, fmt.Errorf("kdf: ceremony: share %d: %w", i+1, err)
 		}
 		paths = append(paths, path)
 	}
-	if err := writeJSONExcl(recPath, rec); err != nil {
-		return nil, nil, fmt.Errorf("kdf: ceremony: record: %w", err)
-	}
-	syncParent(recPath)
 	return rec, paths, nil
 }
 

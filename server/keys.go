@@ -27,9 +27,23 @@ func RotateKeys(ctx context.Context, cfg Config, o RotateOptions) (kdf.RotateRep
 		return kdf.RotateReport{}, err
 	}
 	defer st.Close()
-	return kdf.Rotate(ctx, st.keys, st.backend.Meta(), kdf.RotateOptions{
+	rep, err := kdf.Rotate(ctx, st.keys, st.backend.Meta(), kdf.RotateOptions{
 		Buckets: o.Buckets, DryRun: o.DryRun, Logger: log,
 	})
+	if cfg = cfg.withDefaults(); !o.DryRun && cfg.Keyring == "local" {
+		// Every rotation of a local keyring is a ceremony event; its
+		// epochs are the manifest signing key versions.
+		cur := st.keys.Current()
+		ev := kdf.CeremonyEvent{Event: "rotate", KeyringID: cur.Root,
+			NewEpoch: int(cfg.SigningKeyVersion), Detail: "signing key " + cur.Signature + ": " + rep.String()}
+		if err != nil {
+			ev.Detail += "; error: " + err.Error()
+		}
+		if aerr := auditCeremony(ceremonyDir(cfg), ev); aerr != nil && err == nil {
+			err = fmt.Errorf("server: keys rotate: %w", aerr)
+		}
+	}
+	return rep, err
 }
 
 // CreateKMSKey issues the id of the KMS key name of account under cfg's

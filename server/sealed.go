@@ -316,7 +316,7 @@ func refuseSealed(cfg Config) error {
 // secret split into shares signed for this ceremony, written under outDir;
 // the keyring directory then holds only the public record, and the next
 // server start is sealed. It refuses when cfg already has a root secret
-// or a ceremony record. The event is audited on log.
+// or a ceremony record. The event is audited on log and in ceremony.log.
 func InitCeremony(cfg Config, outDir string, shares, threshold int, log *slog.Logger) (*kdf.Ceremony, []string, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Keyring != "local" {
@@ -333,5 +333,10 @@ func InitCeremony(cfg Config, outDir string, shares, threshold int, log *slog.Lo
 	log.Warn("rustfs: keys init: new root key split into signed shares; the server starts sealed",
 		"keyring", rec.KeyringID, "shares", rec.Shares, "threshold", rec.Threshold,
 		"record", filepath.Join(ceremonyDir(cfg), kdf.CeremonyFile), "out", outDir)
+	if err := auditCeremony(ceremonyDir(cfg), kdf.CeremonyEvent{Event: "init", KeyringID: rec.KeyringID,
+		Shares: rec.Shares, Threshold: rec.Threshold, NewEpoch: rec.CurrentEpoch()}); err != nil {
+		log.Error("rustfs: keys init: ceremony log not written", "err", err)
+		return rec, paths, fmt.Errorf("server: keys init succeeded (shares in %s) but %w", outDir, err)
+	}
 	return rec, paths, nil
 }

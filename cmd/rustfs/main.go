@@ -5,6 +5,8 @@
 //	rustfs server        serve S3 (flags or RUSTFS_* environment variables)
 //	rustfs keys rotate   re-sign manifests with the current signing key
 //	rustfs keys init     root-key ceremony: split a new root into signed shares
+//	rustfs keys resplit  split the same root again (new custodians or threshold)
+//	rustfs keys log      check and print the ceremony audit log
 //	rustfs unseal        send key shares to a sealed server
 //	rustfs audit verify check an audit log's hash chain and signatures
 //	rustfs policy simulate  decide a request against policy files
@@ -47,8 +49,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return cmdKeysInit(args[2:], stdout, stderr, getenv)
 		case len(args) >= 2 && args[1] == "kms-create":
 			return cmdKeysKMSCreate(ctx, args[2:], stdout, stderr, getenv)
+		case len(args) >= 2 && args[1] == "resplit":
+			return cmdKeysResplit(args[2:], stdout, stderr, getenv)
+		case len(args) >= 2 && args[1] == "log":
+			return cmdKeysLog(args[2:], stdout, stderr, getenv)
 		}
-		fmt.Fprintln(stderr, "usage: rustfs keys rotate|init|kms-create [flags]")
+		fmt.Fprintln(stderr, "usage: rustfs keys rotate|init|resplit|log|kms-create [flags]")
 		return 2
 	case "unseal":
 		return cmdUnseal(ctx, args[1:], stdout, stderr, getenv)
@@ -85,6 +91,8 @@ commands:
   keys rotate   re-sign every manifest with the current signing key
   keys kms-create NAME  print the id of KMS key NAME (aws:kms; --account, default root)
   keys init     split a new local root key into signed shares (--shares N --threshold M --out DIR)
+  keys resplit  split the same root again from current shares (--shares N --threshold M --out DIR SHARE...)
+  keys log      print the keyring's ceremony.log and check its hash chain
   unseal        send key share files to a sealed server (rustfs unseal -h)
   audit verify  check an audit log: hash chain, checkpoint signatures (exit 1 names the first bad record)
   admin         users, access keys and identity policies (rustfs admin user|key|policy …)
