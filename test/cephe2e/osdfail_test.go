@@ -89,7 +89,7 @@ func TestOSDFailure(t *testing.T) {
 	// replica but not as the primary; freeze the one with more.
 	target := map[int][]string{}
 	for _, key := range ow {
-		_, acting, primary, err := c.metaPlacement(ns, key)
+		_, acting, primary, err := c.metaPlacement(ns, storedObjectKey(t, f.g, f.bucket, key))
 		if err != nil {
 			t.Fatal(err)
 		}
