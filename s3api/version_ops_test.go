@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tasmaniancloud/rustfs/iam"
 )
@@ -118,5 +119,49 @@ func TestVersionTaggingActions(t *testing.T) {
 		if op.action != action {
 			t.Errorf("%s needs %s, want %s", op.name, op.action, action)
 		}
+	}
+}
+
+// TestMultipartObjectLock: the x-amz-object-lock-* headers of
+// CreateMultipartUpload are checked as on PUT (no Object Lock on the
+// bucket, a bad mode or a past date is refused before any part), kept
+// with the upload and applied to the version Complete writes: its HEAD
+// reports them and a DELETE of it is refused.
+func TestMultipartObjectLock(t *testing.T) {
+	e, _ := versionedEnv(t)
+	mustStatus(t, e.do(req{method: http.MethodPut, path: "/lbk", hdr: [][2]string{{"x-amz-bucket-object-lock-enabled", "true"}}}), 200, "")
+	until := time.Now().Add(time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+	lock := [][2]string{{"x-amz-object-lock-mode", "COMPLIANCE"}, {"x-amz-object-lock-retain-until-date", until}, {"x-amz-object-lock-legal-hold", "ON"}}
+	post := func(path string, hdr [][2]string) *resp {
+		return e.do(req{method: http.MethodPost, path: path, query: "uploads", hdr: hdr})
+	}
+	mustStatus(t, post("/vbk/m", lock), 400, "InvalidRequest") // no Object Lock on vbk
+	mustStatus(t, post("/lbk/m", [][2]string{{"x-amz-object-lock-mode", "FOREVER"}, {"x-amz-object-lock-retain-until-date", until}}), 400, "InvalidArgument")
+	mustStatus(t, post("/lbk/m", [][2]string{{"x-amz-object-lock-mode", "GOVERNANCE"}, {"x-amz-object-lock-retain-until-date", "2020-01-01T00:00:00Z"}}), 400, "InvalidArgument")
+	mustStatus(t, post("/lbk/m", [][2]string{{"x-amz-object-lock-mode", "GOVERNANCE"}}), 400, "InvalidArgument")
+
+	id := createUpload(t, e, "/lbk/m", lock...)
+	part := []byte("locked multipart body")
+	up := e.do(req{method: http.MethodPut, path: "/lbk/m", query: "partNumber=1&uploadId=" + id, body: part})
+	mustStatus(t, up, 200, "")
+	done := e.do(req{method: http.MethodPost, path: "/lbk/m", query: "uploadId=" + id, body: completeXML([2]string{"1", up.hdr.Get("ETag")})})
+	mustStatus(t, done, 200, "")
+	vid := done.hdr.Get("x-amz-version-id")
+	head := e.do(req{method: http.MethodHead, path: "/lbk/m"})
+	mustStatus(t, head, 200, "")
+	if head.hdr.Get("x-amz-object-lock-mode") != "COMPLIANCE" || head.hdr.Get("x-amz-object-lock-retain-until-date") != until ||
+		head.hdr.Get("x-amz-object-lock-legal-hold") != "ON" || head.hdr.Get("x-amz-version-id") != vid {
+		t.Fatalf("HEAD of the completed object: lock headers %v, want COMPLIANCE until %s, legal hold ON, version %s", head.hdr, until, vid)
+	}
+	mustStatus(t, e.do(req{method: http.MethodDelete, path: "/lbk/m", query: "versionId=" + vid}), 403, "AccessDenied")
+
+	// Without lock headers an upload in the same bucket gets no lock state
+	// of its own (no default retention is configured).
+	id = createUpload(t, e, "/lbk/plain")
+	up = e.do(req{method: http.MethodPut, path: "/lbk/plain", query: "partNumber=1&uploadId=" + id, body: part})
+	mustStatus(t, e.do(req{method: http.MethodPost, path: "/lbk/plain", query: "uploadId=" + id, body: completeXML([2]string{"1", up.hdr.Get("ETag")})}), 200, "")
+	head = e.do(req{method: http.MethodHead, path: "/lbk/plain"})
+	if head.hdr.Get("x-amz-object-lock-mode") != "" || head.hdr.Get("x-amz-object-lock-legal-hold") == "ON" {
+		t.Fatalf("HEAD of an upload without lock headers: %v", head.hdr)
 	}
 }
