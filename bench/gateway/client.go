@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,8 +23,10 @@ import (
 // client hashes nothing, so its CPU stays out of the server's way.
 const unsignedPayload = "UNSIGNED-PAYLOAD"
 
-// signedHeaders are the headers each request signs besides host.
-var signedHeaders = []string{"x-amz-content-sha256", "x-amz-date"}
+// signedHeaders are the headers each request signs besides host. The
+// random amz-sdk-invocation-id (as the AWS SDKs send) keeps two identical
+// requests within one second from looking like a replay to the server.
+var signedHeaders = []string{"amz-sdk-invocation-id", "x-amz-content-sha256", "x-amz-date"}
 
 // copyBufferSize is the read size of downloads: large enough that a
 // plaintext response body bypasses the transport's read buffer.
@@ -140,6 +144,10 @@ func (c *Client) do(ctx context.Context, method, path, query string, body io.Rea
 	amzDate := now.Format("20060102T150405Z")
 	req.Header.Set("X-Amz-Date", amzDate)
 	req.Header.Set("X-Amz-Content-Sha256", unsignedPayload)
+	var id [16]byte
+	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	invocation := hex.EncodeToString(id[:])
+	req.Header.Set("Amz-Sdk-Invocation-Id", invocation)
 	for k, v := range extra {
 		req.Header.Set(k, v)
 	}
@@ -151,6 +159,8 @@ func (c *Client) do(ctx context.Context, method, path, query string, body io.Rea
 				return amzDate, true
 			case "x-amz-content-sha256":
 				return unsignedPayload, true
+			case "amz-sdk-invocation-id":
+				return invocation, true
 			}
 			return "", false
 		},
