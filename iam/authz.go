@@ -41,6 +41,7 @@ const (
 	PutBucketVersioning              Action = "s3:PutBucketVersioning"
 	GetObjectVersion                 Action = "s3:GetObjectVersion"
 	DeleteObjectVersion              Action = "s3:DeleteObjectVersion"
+	GetObjectVersionAttributes       Action = "s3:GetObjectVersionAttributes"
 	PutObjectRetention               Action = "s3:PutObjectRetention"
 	GetObjectRetention               Action = "s3:GetObjectRetention"
 	PutObjectLegalHold               Action = "s3:PutObjectLegalHold"
@@ -53,8 +54,12 @@ const (
 	PutObjectTagging    Action = "s3:PutObjectTagging"
 	GetObjectTagging    Action = "s3:GetObjectTagging"
 	DeleteObjectTagging Action = "s3:DeleteObjectTagging"
-	PutBucketTagging    Action = "s3:PutBucketTagging"
-	GetBucketTagging    Action = "s3:GetBucketTagging"
+	// The tagging of one version by id needs the *Version permission.
+	PutObjectVersionTagging    Action = "s3:PutObjectVersionTagging"
+	GetObjectVersionTagging    Action = "s3:GetObjectVersionTagging"
+	DeleteObjectVersionTagging Action = "s3:DeleteObjectVersionTagging"
+	PutBucketTagging           Action = "s3:PutBucketTagging"
+	GetBucketTagging           Action = "s3:GetBucketTagging"
 )
 
 // ErrAccessDenied is returned by an Authorizer that refuses a request.

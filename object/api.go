@@ -133,6 +133,12 @@ type ObjectMeta struct {
 	// apart from the signed manifest (they change independently), so
 	// ObjectInfo.Meta never carries them: see GetObjectTagging.
 	Tags []Tag `json:",omitempty"`
+	// Lock is the Object Lock state (x-amz-object-lock-* headers) a
+	// CreateMultipartUpload asks for: checked when the upload is created,
+	// kept with it and applied to the version Complete writes, as PutInput.Lock
+	// is on PUT. Like Tags it is never part of ObjectInfo.Meta (the
+	// version's state is ObjectInfo.Lock).
+	Lock *LockInput `json:",omitempty"`
 }
 
 // ObjectInfo describes a stored object.

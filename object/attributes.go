@@ -4,6 +4,8 @@ import (
 	"context"
 	"maps"
 	"time"
+
+	"github.com/tasmaniancloud/rustfs/manifest"
 )
 
 // ObjectAttributes is what GetObjectAttributes reports: the object's
@@ -24,6 +26,37 @@ func (s *Store) GetObjectAttributes(ctx context.Context, bucket, key string) (Ob
 	if err != nil {
 		return ObjectAttributes{}, err
 	}
+	return s.attributesOf(ctx, m)
+}
+
+// VersionAttributer is GetObjectAttributes of one version by id, which
+// *Store implements; the gateway answers NotImplemented for a Layer
+// without it.
+type VersionAttributer interface {
+	// GetObjectAttributesVersion returns the attributes of version
+	// versionID of bucket/key ("" = the current one). A version id the key
+	// does not have is ErrNoSuchVersion; a delete marker is a
+	// *DeleteMarkerError wrapping ErrMethodNotAllowed.
+	GetObjectAttributesVersion(ctx context.Context, bucket, key, versionID string) (ObjectAttributes, error)
+}
+
+var _ VersionAttributer = (*Store)(nil)
+
+// GetObjectAttributesVersion implements VersionAttributer: it reads the
+// version's verified manifest, as GetObject with a versionId does.
+func (s *Store) GetObjectAttributesVersion(ctx context.Context, bucket, key, versionID string) (ObjectAttributes, error) {
+	if versionID == "" {
+		return s.GetObjectAttributes(ctx, bucket, key)
+	}
+	m, _, err := s.openVersion(ctx, bucket, key, versionID)
+	if err != nil {
+		return ObjectAttributes{}, err
+	}
+	return s.attributesOf(ctx, m)
+}
+
+// attributesOf describes the verified manifest m, after the SSE-C check.
+func (s *Store) attributesOf(ctx context.Context, m *manifest.Manifest) (ObjectAttributes, error) {
 	if err := s.checkCustomerKey(ctx, m); err != nil {
 		return ObjectAttributes{}, err
 	}

@@ -118,7 +118,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			err = s.queueHeal(ctx, healObjectKey(m.Bucket, m.Key), "degraded part in completed object")
 		}
 		if err == nil {
-			err = s.commitCompleted(ctx, m, opts.Cond)
+			err = s.commitCompleted(ctx, m, claim.Meta.Lock, opts.Cond)
 		}
 	}
 	if errors.Is(err, errOutcomeUnknown) {
@@ -289,18 +289,26 @@ func (s *Store) allParts(ctx context.Context, uploadID string) (map[int]*partRec
 
 // commitCompleted commits a completed upload's manifest: over the current
 // object, or as a new version in a bucket whose versioning was configured
-// (with the bucket's default retention). The parts' data is never deleted
-// here whatever happens: the caller releases or keeps its claim.
-func (s *Store) commitCompleted(ctx context.Context, m *manifest.Manifest, wc WriteCondition) error {
+// (with the lock state the upload asked for, else the bucket's default
+// retention). The parts' data is never deleted here whatever happens: the
+// caller releases or keeps its claim.
+func (s *Store) commitCompleted(ctx context.Context, m *manifest.Manifest, lock *LockInput, wc WriteCondition) error {
 	bk, _, err := s.bucket(ctx, m.Bucket)
 	if err != nil {
 		return err
 	}
+	var in LockInput
+	if lock != nil {
+		in = *lock
+	}
 	if bk.Versioning == "" {
+		if !in.IsZero() {
+			return fmt.Errorf("object: complete %s/%s: %w", m.Bucket, m.Key, errNoLockConfig)
+		}
 		_, err = s.signAndSwap(ctx, m, wc)
 		return err
 	}
-	if err := s.applyLock(bk, m, LockInput{}); err != nil {
+	if err := s.applyLock(bk, m, in); err != nil {
 		return err
 	}
 	_, err = s.commitVersion(ctx, bk, m, wc)

@@ -55,6 +55,13 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key string, m
 	if err != nil {
 		return Upload{}, err
 	}
+	if meta.Lock != nil {
+		// The checks of PUT, now: a bucket without Object Lock, a bad mode
+		// or a past date is refused before any part is uploaded.
+		if err := s.applyLock(bk, &manifest.Manifest{Modified: s.now().UnixNano()}, *meta.Lock); err != nil {
+			return Upload{}, fmt.Errorf("object: create upload %s/%s: %w", bucket, key, err)
+		}
+	}
 	var idRaw [32]byte
 	if _, err := rand.Read(idRaw[:]); err != nil {
 		return Upload{}, fmt.Errorf("object: upload id: %w", err)

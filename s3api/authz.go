@@ -31,11 +31,11 @@ func newAuthorizer(s *Server) iam.Authorizer {
 
 // authorize decides op for r before its handler runs. DeleteObjects has
 // no permission of its own: its handler checks s3:DeleteObject per key.
-// PutObjectTagging's handler decides once it has read the tags its
+// PutObjectTagging's handler (with or without versionId) decides once it has read the tags its
 // s3:RequestObjectTag conditions name. An allowed request that sets an
 // ACL other than an owner-only one is then refused (acl.go).
 func (s *Server) authorize(r *request, op *operation) error {
-	if op == opDeleteObjects || op == opPutObjectTagging {
+	if op == opDeleteObjects || op == opPutObjectTagging || op == opPutObjectVersionTagging {
 		return nil
 	}
 	if err := s.authorizeAction(r, op, op.action, r.bucket, r.key); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tasmaniancloud/rustfs/object"
 	"github.com/tasmaniancloud/rustfs/s3err"
 )
 
@@ -46,8 +47,13 @@ var objectAttributeNames = map[string]bool{"ETag": true, "Checksum": true, "Obje
 
 // getObjectAttributes serves GET /bucket/key?attributes.
 func (r *request) getObjectAttributes() error {
-	if _, ok := r.query("versionId"); ok {
-		return s3err.Newf(s3err.NotImplemented, "GetObjectAttributes of a specific version is not implemented.")
+	vid, err := r.versionQuery()
+	if err != nil {
+		return err
+	}
+	va, versioned := r.s.o.Layer.(object.VersionAttributer)
+	if !versioned && vid != "" && vid != object.NullVersion {
+		return s3err.Newf(s3err.NotImplemented, "Object versions are not implemented; only versionId=null exists.")
 	}
 	if err := r.applySSE(0); err != nil {
 		return err
@@ -73,11 +79,20 @@ func (r *request) getObjectAttributes() error {
 	if err != nil {
 		return err
 	}
-	attrs, err := r.s.o.Layer.GetObjectAttributes(r.cx, r.bucket, r.key)
+	var attrs object.ObjectAttributes
+	if versioned {
+		attrs, err = va.GetObjectAttributesVersion(r.cx, r.bucket, r.key, vid)
+	} else {
+		attrs, err = r.s.o.Layer.GetObjectAttributes(r.cx, r.bucket, r.key)
+	}
 	if err != nil {
+		// A delete marker answers 404 (latest) or 405 (by id) with
+		// x-amz-delete-marker, as GET does.
+		r.deleteMarkerHeaders(err)
 		return err
 	}
 	info := attrs.Info
+	r.setVersionHeader(info.VersionID)
 	res := getObjectAttributesResponse{Xmlns: s3NS}
 	if want["ETag"] {
 		res.ETag = info.ETag

@@ -33,9 +33,9 @@ func (r *request) createMultipartUpload() error {
 	if err := r.checkWriteHeaders(); err != nil {
 		return err
 	}
-	if r.hasLockHeaders() {
-		// Not silently dropped: the client asked for protection.
-		return s3err.Newf(s3err.NotImplemented, "Object Lock headers on multipart uploads are not implemented; the bucket's default retention applies when the upload completes.")
+	lock, err := r.lockHeaderValues()
+	if err != nil {
+		return err
 	}
 	if err := r.checkConditionalWrite(); err != nil {
 		return err
@@ -50,6 +50,10 @@ func (r *request) createMultipartUpload() error {
 	// The tags are kept with the upload and given to the object at Complete.
 	if meta.Tags, err = r.requestTags(); err != nil {
 		return err
+	}
+	// So is the Object Lock state asked for (checked now, as on PUT).
+	if !lock.IsZero() {
+		meta.Lock = &lock
 	}
 	algo := r.hdr.value("x-amz-checksum-algorithm")
 	if algo != "" && !object.ValidChecksumAlgorithm(algo) {

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"net/http"
 
+	"github.com/tasmaniancloud/rustfs/iam"
 	"github.com/tasmaniancloud/rustfs/object"
 	"github.com/tasmaniancloud/rustfs/s3err"
 )
@@ -32,7 +33,11 @@ func (r *request) putObjectTagging() error {
 		return err
 	}
 	r.reqTags, r.authz = tags, nil
-	if err := r.s.authorizeAction(r, putObjectTaggingAuth, putObjectTaggingAuth.action, r.bucket, r.key); err != nil {
+	action := putObjectTaggingAuth.action
+	if _, ok := r.query("versionId"); ok {
+		action = iam.PutObjectVersionTagging
+	}
+	if err := r.s.authorizeAction(r, putObjectTaggingAuth, action, r.bucket, r.key); err != nil {
 		return err
 	}
 	if err := r.putTagsOfVersion(tags); err != nil {

@@ -56,6 +56,10 @@ var (
 	opGetObjectVersion           = &operation{"GetObject", iam.GetObjectVersion, (*request).getObject}
 	opHeadObjectVersion          = &operation{"HeadObject", iam.GetObjectVersion, (*request).headObject}
 	opDeleteObjectVersion        = &operation{"DeleteObject", iam.DeleteObjectVersion, (*request).deleteObject}
+	opGetObjectVersionAttributes = &operation{"GetObjectAttributes", iam.GetObjectVersionAttributes, (*request).getObjectAttributes}
+	opGetObjectVersionTagging    = &operation{"GetObjectTagging", iam.GetObjectVersionTagging, (*request).getObjectTagging}
+	opPutObjectVersionTagging    = &operation{"PutObjectTagging", iam.PutObjectVersionTagging, (*request).putObjectTagging}
+	opDeleteObjectVersionTagging = &operation{"DeleteObjectTagging", iam.DeleteObjectVersionTagging, (*request).deleteObjectTagging}
 	opPutObjectLockConfiguration = &operation{"PutObjectLockConfiguration", iam.PutBucketObjectLockConfiguration, (*request).putObjectLockConfiguration}
 	opGetObjectLockConfiguration = &operation{"GetObjectLockConfiguration", iam.GetBucketObjectLockConfiguration, (*request).getObjectLockConfiguration}
 	opPutObjectRetention         = &operation{"PutObjectRetention", iam.PutObjectRetention, (*request).putObjectRetention}
@@ -247,12 +251,20 @@ func (s *Server) routeObject(r *request) (*operation, error) {
 	_, legalHold := r.query("legal-hold")
 	_, copySource := r.hdr.get("x-amz-copy-source")
 	if _, ok := r.query("tagging"); ok {
-		switch r.method {
-		case http.MethodGet:
+		// Tagging one version by id asks for the *VersionTagging
+		// permission, as S3 does.
+		switch {
+		case r.method == http.MethodGet && hasVersion:
+			return opGetObjectVersionTagging, nil
+		case r.method == http.MethodGet:
 			return opGetObjectTagging, nil
-		case http.MethodPut:
+		case r.method == http.MethodPut && hasVersion:
+			return opPutObjectVersionTagging, nil
+		case r.method == http.MethodPut:
 			return opPutObjectTagging, nil
-		case http.MethodDelete:
+		case r.method == http.MethodDelete && hasVersion:
+			return opDeleteObjectVersionTagging, nil
+		case r.method == http.MethodDelete:
 			return opDeleteObjectTagging, nil
 		}
 	}
@@ -262,6 +274,9 @@ func (s *Server) routeObject(r *request) (*operation, error) {
 			return opListParts, nil
 		}
 		if _, ok := r.query("attributes"); ok {
+			if hasVersion {
+				return opGetObjectVersionAttributes, nil
+			}
 			return opGetObjectAttributes, nil
 		}
 		switch {
