@@ -1,9 +1,6 @@
 package kdf
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // labelMetadata derives the key that seals the metadata store at rest
 // (names, values and the ordered index of package storage/sealed). Its first
@@ -17,17 +14,5 @@ const labelMetadata = "rustfs/v1/at-rest-metadata"
 // store records the id, so a rotated root keeps opening it while the old
 // root stays configured.
 func (s *Service) MetadataKey(ctx context.Context, rootID string) (key [32]byte, id string, err error) {
-	if err := s.live(); err != nil {
-		return key, "", err
-	}
-	kr := s.o.Keyring
-	if rootID != "" {
-		if kr, err = s.keyring(rootID); err != nil {
-			return key, "", err
-		}
-	}
-	if key, err = kr.HMAC(ctx, []byte(labelMetadata)); err != nil {
-		return key, "", fmt.Errorf("kdf: metadata key under %s: %w", kr.ID(), err)
-	}
-	return key, kr.ID(), nil
+	return s.rootHMACKey(ctx, rootID, labelMetadata, "metadata")
 }

@@ -15,6 +15,13 @@ const labelSecrets = "rustfs/v1/iam-secrets"
 // current root) as Keyring.HMAC("rustfs/v1/iam-secrets"), and the id of that
 // root, which the caller records so a rotated root still opens old seals.
 func (s *Service) SecretsKey(ctx context.Context, rootID string) (key [32]byte, id string, err error) {
+	return s.rootHMACKey(ctx, rootID, labelSecrets, "secrets")
+}
+
+// rootHMACKey is Keyring.HMAC(label) under the root named rootID ("" for
+// the current root), and that root's id: the keys that seal what the
+// gateway keeps in Meta (SecretsKey, MetadataKey).
+func (s *Service) rootHMACKey(ctx context.Context, rootID, label, what string) (key [32]byte, id string, err error) {
 	if err := s.live(); err != nil {
 		return key, "", err
 	}
@@ -24,8 +31,8 @@ func (s *Service) SecretsKey(ctx context.Context, rootID string) (key [32]byte, 
 			return key, "", err
 		}
 	}
-	if key, err = kr.HMAC(ctx, []byte(labelSecrets)); err != nil {
-		return key, "", fmt.Errorf("kdf: secrets key under %s: %w", kr.ID(), err)
+	if key, err = kr.HMAC(ctx, []byte(label)); err != nil {
+		return key, "", fmt.Errorf("kdf: %s key under %s: %w", what, kr.ID(), err)
 	}
 	return key, kr.ID(), nil
 }
