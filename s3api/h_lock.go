@@ -177,11 +177,7 @@ func (r *request) getObjectLockConfiguration() error {
 
 // putObjectRetention serves PUT /bucket/key?retention[&versionId].
 func (r *request) putObjectRetention() error {
-	v, err := r.versioner()
-	if err != nil {
-		return err
-	}
-	vid, err := r.versionQuery()
+	v, vid, err := r.versionTarget()
 	if err != nil {
 		return err
 	}
@@ -213,11 +209,7 @@ func (r *request) putObjectRetention() error {
 
 // getObjectRetention serves GET /bucket/key?retention[&versionId].
 func (r *request) getObjectRetention() error {
-	v, err := r.versioner()
-	if err != nil {
-		return err
-	}
-	vid, err := r.versionQuery()
+	v, vid, err := r.versionTarget()
 	if err != nil {
 		return err
 	}
@@ -230,11 +222,7 @@ func (r *request) getObjectRetention() error {
 
 // putObjectLegalHold serves PUT /bucket/key?legal-hold[&versionId].
 func (r *request) putObjectLegalHold() error {
-	v, err := r.versioner()
-	if err != nil {
-		return err
-	}
-	vid, err := r.versionQuery()
+	v, vid, err := r.versionTarget()
 	if err != nil {
 		return err
 	}
@@ -260,11 +248,7 @@ func (r *request) putObjectLegalHold() error {
 
 // getObjectLegalHold serves GET /bucket/key?legal-hold[&versionId].
 func (r *request) getObjectLegalHold() error {
-	v, err := r.versioner()
-	if err != nil {
-		return err
-	}
-	vid, err := r.versionQuery()
+	v, vid, err := r.versionTarget()
 	if err != nil {
 		return err
 	}
@@ -277,4 +261,15 @@ func (r *request) getObjectLegalHold() error {
 		st = "ON"
 	}
 	return r.writeXML(http.StatusOK, legalHoldDoc{Xmlns: s3NS, Status: st})
+}
+
+// versionTarget is what every per-version lock call starts with: the
+// layer's Versioner and the request's versionId ("" for the latest).
+func (r *request) versionTarget() (object.Versioner, string, error) {
+	v, err := r.versioner()
+	if err != nil {
+		return nil, "", err
+	}
+	vid, err := r.versionQuery()
+	return v, vid, err
 }
