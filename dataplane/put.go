@@ -178,8 +178,13 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 		r.abortAll()
 		return PutResult{}, r.err
 	}
-	sums := digests.Close()
+	// The shard commits (fsyncs) need not wait for the hashes: the
+	// digester may still be working through its last queued chunks (MD5
+	// is the slowest stage), so both finish side by side.
+	sumsc := make(chan map[string][]byte, 1)
+	go func() { sumsc <- digests.Close() }()
 	osds, err := r.commit(ctx, dataID)
+	sums := <-sumsc
 	if err != nil {
 		return PutResult{}, err
 	}
