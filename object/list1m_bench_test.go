@@ -54,6 +54,7 @@ func benchListPages(b *testing.B, s *Store, n int) {
 	}
 	b.Run(fmt.Sprintf("keys=%d/V2", n), func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for i := 0; b.Loop(); i++ {
 			res, err := s.ListObjects(ctx, ListInput{Bucket: seedBucket, Marker: middle(i), MaxKeys: listPage})
 			if err != nil || len(res.Objects) != listPage {
@@ -64,6 +65,7 @@ func benchListPages(b *testing.B, s *Store, n int) {
 	b.Run(fmt.Sprintf("keys=%d/V2prefix", n), func(b *testing.B) {
 		want := min(listPage, dirKeys)
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for i := 0; b.Loop(); i++ {
 			d := (i * 37) % 100
 			in := ListInput{Bucket: seedBucket, Prefix: fmt.Sprintf("dir%03d/", d), Delimiter: "/", MaxKeys: listPage}
@@ -79,6 +81,7 @@ func benchListPages(b *testing.B, s *Store, n int) {
 	})
 	b.Run(fmt.Sprintf("keys=%d/V2delim", n), func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			res, err := s.ListObjects(ctx, ListInput{Bucket: seedBucket, Delimiter: "/", MaxKeys: listPage})
 			if err != nil || len(res.CommonPrefixes) != 100 {
@@ -88,6 +91,7 @@ func benchListPages(b *testing.B, s *Store, n int) {
 	})
 	b.Run(fmt.Sprintf("keys=%d/Versions", n), func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for i := 0; b.Loop(); i++ {
 			res, err := s.ListObjectVersions(ctx, VersionListInput{Bucket: seedBucket, KeyMarker: middle(i), MaxKeys: listPage})
 			if err != nil || len(res.Versions) != listPage {
@@ -95,4 +99,11 @@ func benchListPages(b *testing.B, s *Store, n int) {
 			}
 		}
 	})
+}
+
+// reportCPU reports the process CPU time per op since start (see cpuTime).
+func reportCPU(b *testing.B, start int64) {
+	if end := cpuTime(); end > 0 && b.N > 0 {
+		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
+	}
 }
