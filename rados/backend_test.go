@@ -73,15 +73,15 @@ func TestSlots(t *testing.T) {
 
 // TestLargeShard writes a shard across a piece boundary with the default
 // piece and write sizes and reads it back across the boundary.
-// TestLargeShard writes a shard over two pieces, with one write in flight,
-// with the default, and with every write of the shard in flight at Commit
-// (piece 1's write_full then races piece 0's writes).
+// TestLargeShard writes a shard over two pieces synchronously (the default),
+// with one asynchronous write in flight, and with every write of the shard
+// in flight at Commit (piece 1's write_full then races piece 0's writes).
 func TestLargeShard(t *testing.T) {
 	opts := testOptions(t)
-	for _, depth := range []int{1, DefaultWritesInFlight, 16} {
+	for _, depth := range []int{0, 1, 16} {
 		t.Run(fmt.Sprint(depth), func(t *testing.T) {
 			o := opts
-			o.WritesInFlight = depth
+			o.AsyncWrites = depth
 			largeShard(t, openTest(t, o))
 		})
 	}
@@ -415,7 +415,7 @@ func TestOptionsValidation(t *testing.T) {
 		{"no pool", Options{DataPools: []DataPool{{Rack: "r"}}}},
 		{"short timeout", Options{OpTimeout: time.Millisecond}},
 		{"shards", Options{MetaShards: -1}},
-		{"writes in flight", Options{WritesInFlight: -1}},
+		{"async writes", Options{AsyncWrites: -1}},
 	} {
 		if _, err := c.o.withDefaults(); err == nil {
 			t.Errorf("%s: accepted %+v", c.name, c.o)
@@ -426,7 +426,7 @@ func TestOptionsValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if o.PieceSize != DefaultPieceSize || o.WriteSize != DefaultWriteSize || o.MetaShards != DefaultMetaShards ||
-		o.User != DefaultUser || len(o.DataPools) != 3 || o.OSDsPerRack != 2 || o.WritesInFlight != DefaultWritesInFlight {
+		o.User != DefaultUser || len(o.DataPools) != 3 || o.OSDsPerRack != 2 || o.AsyncWrites != 0 {
 		t.Fatalf("defaults = %+v", o)
 	}
 	if seconds(1500*time.Millisecond) != "2" || seconds(30*time.Second) != "30" {

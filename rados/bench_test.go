@@ -177,13 +177,13 @@ func BenchmarkMetaGet(b *testing.B) {
 
 // BenchmarkShardStream is one 64 MiB PUT's shard traffic: six 16 MiB
 // shards, one per slot, written at once in engine-sized frames, by
-// WritesInFlight (1 = the synchronous writer of before) and WriteSize.
+// AsyncWrites (0 = synchronous) and WriteSize.
 func BenchmarkShardStream(b *testing.B) {
 	const shard = 16 << 20
-	for _, c := range []struct{ depth, write int }{{1, 4 << 20}, {2, 4 << 20}, {4, 4 << 20}, {8, 4 << 20}, {2, 8 << 20}, {4, 8 << 20}} {
-		b.Run(fmt.Sprintf("inflight=%d/write=%dM", c.depth, c.write>>20), func(b *testing.B) {
+	for _, c := range []struct{ depth, write int }{{0, 4 << 20}, {1, 4 << 20}, {2, 4 << 20}, {4, 4 << 20}, {0, 8 << 20}, {2, 8 << 20}} {
+		b.Run(fmt.Sprintf("async=%d/write=%dM", c.depth, c.write>>20), func(b *testing.B) {
 			o := testOptions(b)
-			o.WritesInFlight, o.WriteSize = c.depth, c.write
+			o.AsyncWrites, o.WriteSize = c.depth, c.write
 			be := openTest(b, o)
 			osds := be.OSDs()
 			data := fill(7, shard)

@@ -15,7 +15,6 @@ const (
 	DefaultOSDsPerRack    = 2
 	DefaultPieceSize      = 32 << 20
 	DefaultWriteSize      = 4 << 20
-	DefaultWritesInFlight = 4
 	DefaultMetaShards     = 16
 	DefaultConnectTimeout = 15 * time.Second
 	DefaultOpTimeout      = 30 * time.Second
@@ -56,11 +55,14 @@ type Options struct {
 	// WriteSize is the buffer a shard writer fills before it sends one
 	// write op (default 4 MiB); it must divide PieceSize.
 	WriteSize int
-	// WritesInFlight is the number of WriteSize writes each shard writer
-	// keeps outstanding before it waits for the oldest (default 4). More
-	// overlap the OSDs' work with the pipeline's; each costs WriteSize of
-	// librados memory per shard.
-	WritesInFlight int
+	// AsyncWrites is the number of asynchronous WriteSize writes each shard
+	// writer keeps in flight before it waits for the oldest; 0 (the
+	// default) writes synchronously, one round trip per buffer. Each costs
+	// WriteSize of librados memory per shard. On the CPU-bound micro-cluster
+	// asynchronous writes were no faster and cost 11–30 % more gateway CPU
+	// per GB (docs/PERFORMANCE.md); they pay where the OSDs are a network
+	// round trip away.
+	AsyncWrites int
 	// MetaShards is the number of omap objects per namespace (default 16).
 	// It is part of the on-cluster format: Open records it in the metadata
 	// pool on first use and refuses a different value later.
@@ -93,9 +95,6 @@ func (o Options) withDefaults() (Options, error) {
 	if o.WriteSize == 0 {
 		o.WriteSize = int(min(DefaultWriteSize, o.PieceSize))
 	}
-	if o.WritesInFlight == 0 {
-		o.WritesInFlight = DefaultWritesInFlight
-	}
 	if o.MetaShards == 0 {
 		o.MetaShards = DefaultMetaShards
 	}
@@ -114,8 +113,8 @@ func (o Options) withDefaults() (Options, error) {
 	case o.WriteSize < minWriteSize || int64(o.WriteSize) > o.PieceSize || o.PieceSize%int64(o.WriteSize) != 0:
 		return o, fmt.Errorf("rados: WriteSize %d: want at least %d and a divisor of PieceSize %d",
 			o.WriteSize, minWriteSize, o.PieceSize)
-	case o.WritesInFlight < 1 || o.WritesInFlight > 64:
-		return o, fmt.Errorf("rados: WritesInFlight %d: want 1..64", o.WritesInFlight)
+	case o.AsyncWrites < 0 || o.AsyncWrites > 64:
+		return o, fmt.Errorf("rados: AsyncWrites %d: want 0..64", o.AsyncWrites)
 	case o.MetaShards < 1 || o.MetaShards > 4096:
 		return o, fmt.Errorf("rados: MetaShards %d: want 1..4096", o.MetaShards)
 	case o.ConnectTimeout < time.Second || o.OpTimeout < time.Second:

@@ -47,7 +47,7 @@ func (o *OSD) Create(ctx context.Context, name string) (storage.ShardWriter, err
 		return nil, err
 	}
 	return &shardWriter{osd: o, ctx: ctx, name: name, buf: o.b.getBuf(),
-		pending: make([]aioWrite, 0, o.b.opts.WritesInFlight)}, nil
+		pending: make([]aioWrite, 0, o.b.opts.AsyncWrites)}, nil
 }
 
 // Open reads the commit record of shard name; a shard never committed,

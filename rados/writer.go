@@ -15,9 +15,9 @@ import (
 var errWriterDone = errors.New("rados: shard writer already committed or aborted")
 
 // shardWriter buffers WriteSize bytes and sends each full buffer as one
-// asynchronous RADOS write into the current piece object, keeping up to
-// WritesInFlight of them outstanding, so the OSDs write while the pipeline
-// seals and encodes the next chunks. WriteSize divides PieceSize, so a flush
+// RADOS write into the current piece object: synchronously, or, with
+// Options.AsyncWrites, asynchronously with up to that many outstanding, so
+// the OSDs write while the pipeline seals and encodes the next chunks. WriteSize divides PieceSize, so a flush
 // never straddles two pieces. Commit waits for every write before it sets
 // the commit record, so a visible shard is on its OSD. A mutex lets Abort
 // run from a cancelling goroutine while Write is busy.
@@ -31,7 +31,8 @@ type shardWriter struct {
 	off    int64   // bytes already sent to RADOS
 	pieces int     // piece objects created so far
 	err    error   // first write error; the shard can only be aborted
-	// pending are the writes in flight, oldest first (cap WritesInFlight).
+	// pending are the asynchronous writes in flight, oldest first (cap
+	// AsyncWrites; 0 = synchronous writes).
 	pending []aioWrite
 }
 
@@ -76,13 +77,14 @@ func (w *shardWriter) Write(p []byte) (int, error) {
 
 // flush starts a write of data at offset w.off: WriteFull at the start of a
 // piece (it also truncates a leftover object of the same name), Write inside
-// it. With WritesInFlight writes outstanding it first waits for the oldest.
+// it. Asynchronous with AsyncWrites writes outstanding, it first waits for
+// the oldest.
 func (w *shardWriter) flush(data []byte) error {
 	if err := w.ctx.Err(); err != nil {
 		w.err = err
 		return err
 	}
-	if len(w.pending) == cap(w.pending) {
+	if cap(w.pending) > 0 && len(w.pending) == cap(w.pending) {
 		if err := w.waitOldest(); err != nil {
 			return err
 		}
@@ -92,12 +94,22 @@ func (w *shardWriter) flush(data []byte) error {
 	at := uint64(w.off % piece)
 	oid := pieceOID(w.osd.id, w.name, n)
 	w.pieces = max(w.pieces, n+1)
-	a, err := submitWrite(w.osd.io, oid, data, at, at == 0, n)
+	var err error
+	switch {
+	case cap(w.pending) > 0:
+		var a aioWrite
+		if a, err = submitWrite(w.osd.io, oid, data, at, at == 0, n); err == nil {
+			w.pending = append(w.pending, a)
+		}
+	case at == 0:
+		err = w.osd.io.WriteFull(oid, data)
+	default:
+		err = w.osd.io.Write(oid, data, at)
+	}
 	if err != nil {
 		w.err = fmt.Errorf("rados: OSD %s: write %s: %w", w.osd.id, oid, classify(err))
 		return w.err
 	}
-	w.pending = append(w.pending, a)
 	w.off += int64(len(data))
 	return nil
 }
