@@ -43,6 +43,7 @@ if [ "$ACTION" = down ]; then
   rm -f "$RDIR/pid"
   for p in $POOLS; do ceph_ osd pool rm "$p" "$p" --yes-i-really-really-mean-it >/dev/null 2>&1 || true; done
   ceph_ osd erasure-code-profile rm rgw-ec42 >/dev/null 2>&1 || true
+  ceph_ auth rm "$NAME" >/dev/null 2>&1 || true
   log "stopped, pools removed"
   exit 0
 fi
