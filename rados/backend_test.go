@@ -149,6 +149,38 @@ func largeShard(t *testing.T, b *Backend) {
 	}
 }
 
+// TestAbortAsync: Abort with asynchronous writes still in flight over three
+// pieces waits for them before it removes the pieces, so none is left (a
+// late write would recreate a removed piece), and the shard is not visible.
+func TestAbortAsync(t *testing.T) {
+	opts := testOptions(t)
+	opts.PieceSize, opts.WriteSize, opts.AsyncWrites = 128<<10, 64<<10, 8
+	b := openTest(t, opts)
+	o := b.OSDs()[2].(*OSD)
+	name := uniq("abort") + ".1"
+	w, err := o.Create(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(fill(3, 300<<10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if exists(t, o.io, pieceOID(o.id, name, i)) {
+			t.Fatalf("piece %d left after Abort", i)
+		}
+	}
+	if _, err := o.Open(t.Context(), name); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("Open after Abort: %v, want ErrNotFound", err)
+	}
+	if _, err := w.Write([]byte{1}); err == nil {
+		t.Fatal("Write after Abort succeeded")
+	}
+}
+
 // TestTornShard: pieces written by a writer that never committed (a crashed
 // gateway) are invisible, and Remove clears them.
 func TestTornShard(t *testing.T) {
