@@ -59,7 +59,7 @@ type Options struct {
 	// writer keeps in flight before it waits for the oldest; 0 (the
 	// default) writes synchronously, one round trip per buffer. Each costs
 	// WriteSize of librados memory per shard. On the CPU-bound micro-cluster
-	// asynchronous writes were no faster and cost 11–30 % more gateway CPU
+	// asynchronous writes were no faster and cost 11–32 % more gateway CPU
 	// per GB (docs/PERFORMANCE.md); they pay where the OSDs are a network
 	// round trip away.
 	AsyncWrites int
