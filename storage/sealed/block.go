@@ -127,8 +127,30 @@ func decodeLeaf(b []byte) (*leaf, error) {
 // implicit. It may lag behind splits (a crash, a lost race): readers then
 // follow next links and repair it.
 type root struct {
-	los []string
-	ids []string
+	los  []string
+	ids  []string
+	size int // plaintext bytes as stored (0 for a root not read or written)
+}
+
+// thinned returns a copy of r keeping every other entry (the first, third,
+// …): leaves left out stay reachable through the next links of the leaf
+// kept left of them.
+func (r *root) thinned() *root {
+	n := &root{los: make([]string, 0, (len(r.los)+1)/2), ids: make([]string, 0, (len(r.ids)+1)/2)}
+	for i := 0; i < len(r.los); i += 2 {
+		n.los = append(n.los, r.los[i])
+		n.ids = append(n.ids, r.ids[i])
+	}
+	return n
+}
+
+// encodedLen bounds len(r.encode()) from above without building it.
+func (r *root) encodedLen() int {
+	n := 1 + binary.MaxVarintLen64
+	for i := range r.los {
+		n += lpLen(r.los[i]) + lpLen(r.ids[i])
+	}
+	return n
 }
 
 // lookup returns the id of the rightmost leaf whose lo ≤ k.

@@ -51,6 +51,7 @@ type index struct {
 	inner   storage.Meta
 	c       *cipherSet
 	maxLeaf int
+	maxRoot int // cap on the root's plaintext; a fuller root is thinned
 
 	mu       sync.Mutex
 	leaves   map[string]cachedLeaf // ixns + "/" + id → last leaf seen
@@ -69,8 +70,14 @@ const maxCachedLeaves = 1024
 // maxCachedRoots bounds the root cache (roots are small; most are empty).
 const maxCachedRoots = 4096
 
-func newIndex(inner storage.Meta, c *cipherSet, maxLeaf int) *index {
-	return &index{inner: inner, c: c, maxLeaf: maxLeaf,
+// repairHops is how far a seek may walk past a root entry before it adds
+// the leaf it reached to a root that is at least half full. An emptier root
+// is repaired after any hop; a fuller one only after longer walks, so that
+// a thinned root (see addRoot) is not refilled by every seek into a gap.
+const repairHops = 8
+
+func newIndex(inner storage.Meta, c *cipherSet, maxLeaf, maxRoot int) *index {
+	return &index{inner: inner, c: c, maxLeaf: maxLeaf, maxRoot: maxRoot,
 		leaves: map[string]cachedLeaf{}, roots: map[string]*root{}, batchers: map[string]*batcher{}}
 }
 
@@ -142,7 +149,7 @@ func (x *index) loadRoot(ctx context.Context, ns, ixns string, fresh bool) (*roo
 		v = ver
 		if flags, plain, err := x.c.open(raw, ad(0, ns, rootID, "root")); err == nil && flags == flagRoot {
 			if r, err := decodeRoot(plain); err == nil {
-				rt = r
+				rt, rt.size = r, len(plain)
 			}
 		}
 	}
@@ -162,7 +169,12 @@ func (x *index) cacheRoot(ixns string, rt *root) {
 }
 
 // addRoot records new leaves in the root (best effort: the B-link chain
-// already reaches them).
+// already reaches them). A root that would outgrow maxRoot is thinned to
+// every other entry until it fits in half of it: the root stays a sample of
+// the leaves, spread over the whole key range, and a seek walks at most a
+// few links from the entry left of it, however many leaves there are.
+// (Refusing new entries instead would leave every leaf split after the
+// root filled to one ever longer walk from the root's last entry.)
 func (x *index) addRoot(ctx context.Context, ns, ixns string, los, ids []string) {
 	for try := 0; try < 10; try++ {
 		rt, v := x.loadRoot(ctx, ns, ixns, true)
@@ -176,9 +188,17 @@ func (x *index) addRoot(ctx context.Context, ns, ixns string, los, ids []string)
 			return
 		}
 		plain := n.encode()
-		if len(plain)+overhead > storage.MaxValueLen {
-			return // the root is full: seeks walk the chain from its last entry
+		for len(plain) > x.maxRoot && len(n.los) > 1 {
+			n = n.thinned()
+			for len(n.los) > 1 && n.encodedLen() > x.maxRoot/2 {
+				n = n.thinned()
+			}
+			plain = n.encode()
 		}
+		if len(plain) > x.maxRoot {
+			return // one entry longer than the cap: seeks walk from the head
+		}
+		n.size = len(plain)
 		cond := storage.Cond{IfVersion: v, IfAbsent: v == 0}
 		_, err := x.inner.Put(ctx, ixns, rootID, x.c.seal(flagRoot, plain, ad(0, ns, rootID, "root")), cond)
 		if err == nil {
@@ -217,7 +237,7 @@ func (x *index) findLeaf(ctx context.Context, ns, ixns, k string) (string, *leaf
 			return "", nil, 0, fmt.Errorf("sealed: index leaf %s starts after %q: %w", id, k, storage.ErrCorrupt)
 		}
 		if l.covers(k) {
-			if hops > 0 {
+			if hops > 0 && (rt.size < x.maxRoot/2 || hops > repairHops) {
 				x.addRoot(ctx, ns, ixns, []string{l.lo}, []string{id})
 			}
 			return id, l, v, nil

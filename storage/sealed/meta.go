@@ -21,6 +21,10 @@ type Options struct {
 	// LeafBytes caps an index leaf's plaintext; larger leaves split.
 	// Default 32 KiB.
 	LeafBytes int
+	// RootBytes caps the plaintext of a namespace's index root (one entry
+	// per leaf it lists); a fuller root is thinned. Default and maximum: the
+	// largest value the wrapped store takes. Tests set it small.
+	RootBytes int
 	// Fetchers bounds the parallel record reads of one List page. Default 16.
 	Fetchers int
 	// Logger hears about records List skips as unreadable. Default: none.
@@ -53,6 +57,9 @@ func New(inner storage.Meta, o Options) (*Meta, error) {
 		o.LeafBytes = 32 << 10
 	}
 	o.LeafBytes = max(o.LeafBytes, 4*storage.MaxKeyLen)
+	if o.RootBytes <= 0 || o.RootBytes > storage.MaxValueLen-overhead {
+		o.RootBytes = storage.MaxValueLen - overhead
+	}
 	if o.Fetchers <= 0 {
 		o.Fetchers = 16
 	}
@@ -63,7 +70,7 @@ func New(inner storage.Meta, o Options) (*Meta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Meta{inner: inner, c: c, ix: newIndex(inner, c, min(o.LeafBytes, storage.MaxValueLen/2)), fetchers: o.Fetchers, log: o.Logger}, nil
+	return &Meta{inner: inner, c: c, ix: newIndex(inner, c, min(o.LeafBytes, storage.MaxValueLen/2), o.RootBytes), fetchers: o.Fetchers, log: o.Logger}, nil
 }
 
 // Inner returns the wrapped store (for format checks and tests).

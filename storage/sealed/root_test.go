@@ -1,0 +1,90 @@
+package sealed_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tasmaniancloud/rustfs/storage"
+	"github.com/tasmaniancloud/rustfs/storage/sealed"
+)
+
+// countingBackend counts the reads of the Meta it wraps.
+type countingBackend struct {
+	storage.Backend
+	meta *countingMeta
+}
+
+func (b *countingBackend) Meta() storage.Meta { return b.meta }
+
+type countingMeta struct {
+	storage.Meta
+	gets atomic.Int64
+}
+
+func (m *countingMeta) Get(ctx context.Context, ns, key string) ([]byte, storage.Version, error) {
+	m.gets.Add(1)
+	return m.Meta.Get(ctx, ns, key)
+}
+
+// A namespace with many more leaves than its root can list: the root is
+// thinned rather than frozen, so a seek anywhere in the key range walks a
+// few links, not every leaf split after the root filled up (which is what
+// a root that stops taking entries does to keys inserted in order).
+func TestFullRootThinnedKeepsSeeksShort(t *testing.T) {
+	raw := openLocal(t, t.TempDir())
+	cb := &countingBackend{Backend: raw, meta: &countingMeta{Meta: raw.Meta()}}
+	b, err := sealed.Open(t.Context(), cb, testKey(1), sealed.Options{LeafBytes: 1, RootBytes: 8 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	m, ctx := b.Meta(), t.Context()
+	const n = 3000
+	pad := strings.Repeat("x", 80)
+	key := func(i int) string { return fmt.Sprintf("k/%06d/%s", i, pad) }
+	for i := 0; i < n; i++ { // ascending, as a bulk upload names its keys
+		if _, err := m.Put(ctx, "ns", key(i), []byte{1}, storage.Cond{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every key is listed, in order.
+	got, after := 0, ""
+	for {
+		es, err := m.List(ctx, "ns", "", after, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) == 0 {
+			break
+		}
+		for _, e := range es {
+			if e.Key != key(got) {
+				t.Fatalf("entry %d = %q, want %q", got, e.Key, key(got))
+			}
+			got++
+		}
+		after = es[len(es)-1].Key
+	}
+	if got != n {
+		t.Fatalf("listed %d keys, want %d", got, n)
+	}
+	// Seeks into the last third (leaves split after a frozen root would
+	// have stopped listing them) read a few leaves each.
+	before := cb.meta.gets.Load()
+	const seeks = 100
+	for i := 0; i < seeks; i++ {
+		k := key(2*n/3 + i*(n/3)/seeks)
+		es, err := m.List(ctx, "ns", "", k, 1)
+		if err != nil || len(es) != 1 {
+			t.Fatalf("seek after %q: %v %v", k, es, err)
+		}
+	}
+	perSeek := float64(cb.meta.gets.Load()-before) / seeks
+	if perSeek > 8 {
+		t.Fatalf("%.1f reads per one-entry seek, want ≤ 8 (the root is not steering seeks)", perSeek)
+	}
+	t.Logf("%.1f reads per seek", perSeek)
+}
