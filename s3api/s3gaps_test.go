@@ -4,8 +4,8 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/binary"
-	"hash/crc32"
 	"encoding/xml"
+	"hash/crc32"
 	"net/http"
 	"strings"
 	"testing"
@@ -93,7 +93,9 @@ func TestObjectLockNeedsIntegrity(t *testing.T) {
 	// An upload created with lock headers: each part needs a checksum.
 	up := e.do(req{method: http.MethodPost, path: "/lbk/mp", query: "uploads", hdr: until})
 	mustStatus(t, up, 200, "")
-	var init struct{ UploadID string `xml:"UploadId"` }
+	var init struct {
+		UploadID string `xml:"UploadId"`
+	}
 	if err := xml.Unmarshal(up.body, &init); err != nil || init.UploadID == "" {
 		t.Fatalf("CreateMultipartUpload: %v %s", err, up.body)
 	}
