@@ -1,6 +1,7 @@
 package object
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -55,5 +56,35 @@ func TestDeleteBucketStartsClean(t *testing.T) {
 	}
 	if bi, err := s.HeadBucket(ctx, "cfg"); err != nil || bi.KMSKeyID != "" {
 		t.Errorf("default encryption of the new bucket: %+v, %v", bi, err)
+	}
+}
+
+// TestDeleteNullVersionWrittenBeforeVersioning: an object written before
+// versioning was configured is the key's null version once it is; deleting
+// versionId=null removes it for good (GET and the version listing no
+// longer find it), as S3 does. It used to answer 204 and stay readable.
+func TestDeleteNullVersionWrittenBeforeVersioning(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.bucket("nul")
+	if _, err := e.s.PutObject(ctx, PutInput{Bucket: "nul", Key: "k", Body: bytes.NewReader([]byte("old")), Size: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.PutBucketVersioning(ctx, "nul", VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.s.DeleteObjectVersion(ctx, DeleteInput{Bucket: "nul", Key: "k", VersionID: NullVersion})
+	if err != nil || res.VersionID != NullVersion {
+		t.Fatalf("delete null version: %+v %v", res, err)
+	}
+	if _, err := e.s.HeadObject(ctx, GetInput{Bucket: "nul", Key: "k"}); !errors.Is(err, ErrNoSuchKey) {
+		t.Fatalf("HEAD after deleting the null version: %v, want ErrNoSuchKey", err)
+	}
+	list, err := e.s.ListObjectVersions(ctx, VersionListInput{Bucket: "nul", MaxKeys: 10})
+	if err != nil || len(list.Versions) != 0 {
+		t.Fatalf("versions left: %+v %v", list.Versions, err)
+	}
+	if err := e.s.DeleteBucket(ctx, "nul"); err != nil {
+		t.Fatalf("DeleteBucket of the emptied bucket: %v", err)
 	}
 }
