@@ -63,7 +63,9 @@ func TestBoto3BucketPolicy(t *testing.T) {
 // TestBoto3Compat runs clients/boto3_compat.py: the compatibility bugs of
 // issue 14 as botocore meets them (requests signed with Date instead of
 // X-Amz-Date, a repeated CompleteMultipartUpload, ListBuckets pagination,
-// RFC 2047 metadata) and every tagging call.
+// RFC 2047 metadata, DeleteBucket with an upload, bucket names, an owned
+// re-create, Content-Encoding, BadDigest, an empty continuation token) and
+// every tagging call.
 func TestBoto3Compat(t *testing.T) {
 	t.Parallel()
 	c := fx.gw.sdk()
