@@ -315,6 +315,12 @@ type CompleteOptions struct {
 	// set; a different total size is ErrObjectSizeMismatch.
 	ObjectSize      int64
 	CheckObjectSize bool
+	// VersionID, when set and the bucket's versioning is Enabled, gives
+	// the id of the version the completion makes (NewVersionID); it is
+	// called once, just before the commit. A gateway whose answer leaves
+	// before the commit (a streamed Complete) calls it first to name the
+	// version in its headers. Nil mints one at the commit.
+	VersionID func() (string, error)
 }
 
 // Layer is the object layer the gateway talks to.

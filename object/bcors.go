@@ -80,6 +80,12 @@ func (s *Store) DeleteBucketCors(ctx context.Context, bucket string) error {
 	if _, _, err := s.bucket(ctx, bucket); err != nil {
 		return err
 	}
+	return s.dropBucketCors(ctx, bucket)
+}
+
+// dropBucketCors removes the CORS record of bucket, if any (DeleteBucketCors,
+// and DeleteBucket once the bucket record is gone).
+func (s *Store) dropBucketCors(ctx context.Context, bucket string) error {
 	err := s.meta.Delete(ctx, nsBucketCors, bucket, storage.Cond{})
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("object: bucket %q cors: %w", bucket, err)

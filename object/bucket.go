@@ -161,6 +161,13 @@ func (s *Store) DeleteBucket(ctx context.Context, bucket string) error {
 	if err := s.dropBucketObjectTags(ctx, bucket); err != nil {
 		s.log.Warn("object: bucket deleted but some object tag records were not", "bucket", bucket, "err", err)
 	}
+	// So does the CORS configuration (a leftover is already ignored by a
+	// new bucket of the name, see corsRecord, but it is not kept). The
+	// versioning state, Object Lock configuration and default encryption
+	// live in the bucket record itself and went with it above.
+	if err := s.dropBucketCors(ctx, bucket); err != nil {
+		s.log.Warn("object: bucket deleted but its CORS record was not", "bucket", bucket, "err", err)
+	}
 	return nil
 }
 

@@ -118,7 +118,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			err = s.queueHeal(ctx, healObjectKey(m.Bucket, m.Key), "degraded part in completed object")
 		}
 		if err == nil {
-			err = s.commitCompleted(ctx, m, claim.Meta.Lock, opts.Cond)
+			err = s.commitCompleted(ctx, m, claim.Meta.Lock, opts)
 		}
 	}
 	if errors.Is(err, errOutcomeUnknown) {
@@ -292,7 +292,8 @@ func (s *Store) allParts(ctx context.Context, uploadID string) (map[int]*partRec
 // (with the lock state the upload asked for, else the bucket's default
 // retention). The parts' data is never deleted here whatever happens: the
 // caller releases or keeps its claim.
-func (s *Store) commitCompleted(ctx context.Context, m *manifest.Manifest, lock *LockInput, wc WriteCondition) error {
+func (s *Store) commitCompleted(ctx context.Context, m *manifest.Manifest, lock *LockInput, opts CompleteOptions) error {
+	wc := opts.Cond
 	bk, _, err := s.bucket(ctx, m.Bucket)
 	if err != nil {
 		return err
@@ -309,6 +310,9 @@ func (s *Store) commitCompleted(ctx context.Context, m *manifest.Manifest, lock 
 		return err
 	}
 	if err := s.applyLock(bk, m, in); err != nil {
+		return err
+	}
+	if err := presetVersion(bk, m, opts.VersionID); err != nil {
 		return err
 	}
 	_, err = s.commitVersion(ctx, bk, m, wc)

@@ -3,6 +3,7 @@ package object
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"testing"
 	"time"
 )
@@ -30,7 +31,9 @@ func TestLockedMultipart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := e.s.UploadPart(ctx, up.UploadID, 1, PutInput{Bucket: "lbk", Key: "k", Body: bytes.NewReader([]byte(data)), Size: int64(len(data))})
+		// A part of a locked upload carries an integrity check (S3's rule).
+		sum := md5.Sum([]byte(data))
+		p, err := e.s.UploadPart(ctx, up.UploadID, 1, PutInput{Bucket: "lbk", Key: "k", Body: bytes.NewReader([]byte(data)), Size: int64(len(data)), ContentMD5: sum[:]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,5 +61,35 @@ func TestLockedMultipart(t *testing.T) {
 	plain := complete(ObjectMeta{}, "default")
 	if plain.Lock.Mode != LockCompliance || plain.Lock.LegalHold || plain.Lock.RetainUntil.Sub(plain.LastModified) != 24*time.Hour {
 		t.Fatalf("upload without lock state: %+v, want the bucket's default retention", plain.Lock)
+	}
+}
+
+// TestLockedPartNeedsIntegrity: a part of an upload created with Object
+// Lock parameters and no Content-MD5 or checksum is refused
+// (ErrLockChecksumRequired, an ErrInvalidRequest) and stores nothing; a
+// checksum algorithm alone (the SDKs' trailer) is enough.
+func TestLockedPartNeedsIntegrity(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.s.CreateBucketWith(ctx, CreateBucketInput{Bucket: "lbk", Owner: "alice", ObjectLock: true}); err != nil {
+		t.Fatal(err)
+	}
+	up, err := e.s.CreateMultipartUpload(ctx, "lbk", "k", ObjectMeta{Lock: &LockInput{LegalHold: true}}, "", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := func(in PutInput) error {
+		in.Bucket, in.Key, in.Body, in.Size = "lbk", "k", bytes.NewReader([]byte("x")), 1
+		_, err := e.s.UploadPart(ctx, up.UploadID, 1, in)
+		return err
+	}
+	err = part(PutInput{})
+	wantErr(t, err, ErrLockChecksumRequired)
+	wantErr(t, err, ErrInvalidRequest)
+	if parts, _, _, err := e.s.ListParts(ctx, "lbk", "k", up.UploadID, 0, 10); err != nil || len(parts) != 0 {
+		t.Fatalf("a refused part was stored: %v %v", parts, err)
+	}
+	if err := part(PutInput{ChecksumAlgorithm: "crc32"}); err != nil {
+		t.Fatalf("part with a checksum algorithm: %v", err)
 	}
 }

@@ -151,6 +151,9 @@ func (s *Store) UploadPart(ctx context.Context, uploadID string, partNumber int,
 	if err != nil {
 		return PartInfo{}, err
 	}
+	if err := checkLockedPart(rec, &in); err != nil {
+		return PartInfo{}, err
+	}
 	info, err := s.storePart(ctx, rec, partNumber, &in)
 	info.Encryption = envelopeInfo(rec.Envelope)
 	return info, err

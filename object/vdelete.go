@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/tasmaniancloud/rustfs/manifest"
+	"github.com/tasmaniancloud/rustfs/storage"
 )
 
 // DeleteObjectVersion is DeleteObject with S3's versioning semantics:
@@ -68,8 +71,37 @@ func (s *Store) DeleteObjectVersion(ctx context.Context, in DeleteInput) (Delete
 	if err := s.dropVersion(ctx, in.Bucket, in.Key, e, "version deleted"); err != nil {
 		return DeleteResult{}, err
 	}
+	if in.VersionID == NullVersion {
+		if err := s.dropUnversionedCurrent(ctx, in.Bucket, in.Key); err != nil {
+			return DeleteResult{}, err
+		}
+	}
 	if err := s.syncCurrent(ctx, in.Bucket, in.Key); err != nil {
 		return DeleteResult{}, err
 	}
 	return res, nil
+}
+
+// dropUnversionedCurrent removes obj/<key> when it still holds the
+// manifest written before versioning was configured (VersionID ""): that
+// object is the null version ensureHistory copied into ver/, just
+// deleted. syncCurrent leaves such a record alone (it cannot tell it from
+// one not yet copied), so without this the deleted null version would
+// stay readable as the current object.
+func (s *Store) dropUnversionedCurrent(ctx context.Context, bucket, key string) error {
+	cur, ver, err := s.meta.Get(ctx, nsObjects(bucket), key)
+	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrCorrupt) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("object: %s/%s: %w", bucket, key, err)
+	}
+	if m, err := manifest.Unmarshal(cur); err != nil || m.VersionID != "" {
+		return nil
+	}
+	err = s.meta.Delete(ctx, nsObjects(bucket), key, storage.Cond{IfVersion: ver})
+	if err != nil && !errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrPrecondition) {
+		return fmt.Errorf("object: %s/%s: drop the unversioned copy: %w", bucket, key, err)
+	}
+	return nil
 }

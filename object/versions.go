@@ -316,12 +316,15 @@ func (s *Store) commitVersion(ctx context.Context, bk *bucketRecord, m *manifest
 		}
 	}
 	if bk.Versioning == VersioningEnabled {
-		id, err := newVersionID(m.Modified)
-		if err != nil {
-			s.deleteData(ctx, "commit failed", own...)
-			return 0, err
+		// A completion may come with its id (presetVersion).
+		if m.VersionID == "" {
+			id, err := newVersionID(m.Modified)
+			if err != nil {
+				s.deleteData(ctx, "commit failed", own...)
+				return 0, err
+			}
+			m.VersionID = id
 		}
-		m.VersionID = id
 	} else {
 		m.VersionID = NullVersion
 	}

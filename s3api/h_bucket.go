@@ -176,6 +176,11 @@ func (r *request) deleteBucket() error {
 	// The policy went with the bucket; a new bucket of this name must not
 	// be judged by it from this gateway's cache.
 	r.s.policies.forget(r.bucket)
+	// So did its CORS configuration. Its public access block stays in the
+	// users store, bound to this bucket's creation time so no later bucket
+	// of the name reads it: deleting it here, unconditionally, could strip
+	// the block of a bucket re-created meanwhile on another gateway.
+	r.s.cors.drop(r.bucket)
 	r.writeEmpty(http.StatusNoContent)
 	return nil
 }

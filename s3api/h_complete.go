@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tasmaniancloud/rustfs/object"
@@ -51,6 +52,15 @@ func (r *request) completeMultipartUpload() error {
 		return err
 	}
 	opts.Cond = cond
+	// The version id is minted once, by whichever asks first: the commit,
+	// or a streamed answer whose headers must name it before the commit.
+	var mint sync.Once
+	var vid string
+	var vidErr error
+	opts.VersionID = func() (string, error) {
+		mint.Do(func() { vid, vidErr = object.NewVersionID(time.Now()) })
+		return vid, vidErr
+	}
 	body, err := r.readSmallBody(maxCompleteBody)
 	if err != nil {
 		return err
@@ -78,15 +88,38 @@ func (r *request) completeMultipartUpload() error {
 	}
 	r.ctx.SetStatusCode(http.StatusOK)
 	r.ctx.SetContentType("application/xml")
-	// The headers leave before the outcome is known, so they cannot say
-	// which key (aws:kms, SSE-C) the object got: no encryption header
-	// rather than a wrong one.
+	r.streamedCompleteHeaders(uploadID, opts.VersionID)
 	end := r.detach()
 	r.ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer end()
 		r.streamComplete(w, done)
 	})
 	return nil
+}
+
+// streamedCompleteHeaders sets, before the outcome is known, the headers
+// S3 sends on a CompleteMultipartUpload answer: x-amz-version-id (the id
+// the commit will use, minted now in a versioning-enabled bucket; "null"
+// in a suspended one) and the encryption headers, which the upload fixed
+// when it was created. What cannot be read is left out rather than
+// guessed; the result document follows as usual.
+func (r *request) streamedCompleteHeaders(uploadID string, versionID func() (string, error)) {
+	if v, ok := r.s.o.Layer.(object.Versioner); ok {
+		switch state, err := v.GetBucketVersioning(r.cx, r.bucket); {
+		case err != nil:
+		case state == object.VersioningEnabled:
+			if id, err := versionID(); err == nil {
+				r.setVersionHeader(id)
+			}
+		case state == object.VersioningSuspended:
+			r.setVersionHeader(object.NullVersion)
+		}
+	}
+	if u, ok := r.s.o.Layer.(object.UploadEncryptionInfo); ok {
+		if enc, err := u.UploadEncryption(r.cx, r.bucket, r.key, uploadID); err == nil {
+			r.setEncryptionHeaders(enc)
+		}
+	}
 }
 
 // completeResult builds the result document of a finished completion.

@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -52,17 +53,51 @@ func parseLockDate(v string) (time.Time, error) {
 }
 
 // lockHeaders reads the x-amz-object-lock-* headers of a PUT. As S3 does,
-// a PUT carrying them must carry an integrity check (Content-MD5 or a
-// flexible checksum).
+// a PUT carrying them, or into a bucket with a default retention, must
+// carry an integrity check (Content-MD5 or a flexible checksum).
 func (r *request) lockHeaders(in object.PutInput) (object.LockInput, error) {
 	l, err := r.lockHeaderValues()
-	if err != nil || l.IsZero() && !r.hasLockHeaders() {
+	if err != nil {
 		return l, err
 	}
-	if in.ContentMD5 == nil && len(in.Checksums) == 0 && in.ChecksumAlgorithm == "" {
-		return l, s3err.Newf(s3err.InvalidRequest, "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters.")
+	return l, r.lockIntegrity(in, "Put Object", !l.IsZero() || r.hasLockHeaders())
+}
+
+// lockIntegrity refuses a PutObject or UploadPart (what names it in S3's
+// message) without Content-MD5 or a flexible checksum (header, trailer or
+// x-amz-sdk-checksum-algorithm) when it carries Object Lock parameters
+// (withLock) or its bucket has a default retention. x-amz-content-sha256
+// does not count, as in S3. The bucket's configuration is read only for a
+// request without any checksum: the SDKs send one on every upload.
+func (r *request) lockIntegrity(in object.PutInput, what string, withLock bool) error {
+	if in.ContentMD5 != nil || len(in.Checksums) > 0 || in.ChecksumAlgorithm != "" {
+		return nil
 	}
-	return l, nil
+	if !withLock {
+		def, err := r.bucketDefaultRetention()
+		if err != nil || !def {
+			return err
+		}
+	}
+	return s3err.Newf(s3err.InvalidRequest, "Content-MD5 OR x-amz-checksum- HTTP header is required for %s requests with Object Lock parameters", what)
+}
+
+// bucketDefaultRetention reports whether the bucket's Object Lock
+// configuration has a default retention. A missing bucket says false: the
+// write itself answers NoSuchBucket.
+func (r *request) bucketDefaultRetention() (bool, error) {
+	v, ok := r.s.o.Layer.(object.Versioner)
+	if !ok {
+		return false, nil
+	}
+	c, err := v.GetObjectLockConfiguration(r.cx, r.bucket)
+	switch {
+	case errors.Is(err, object.ErrNoSuchObjectLockConfiguration), errors.Is(err, object.ErrNoSuchBucket):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return c.Mode != "", nil
 }
 
 // hasLockHeaders reports whether any x-amz-object-lock-* header was sent.

@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -93,7 +94,15 @@ func (r *request) uploadPart() error {
 		return err
 	}
 	in.Meta = object.ObjectMeta{} // parts carry no metadata of their own
+	// A part into a bucket with a default retention needs a checksum; one
+	// into an upload created with lock headers too (the layer knows).
+	if err := r.lockIntegrity(in, "Put Part", false); err != nil {
+		return err
+	}
 	info, err := r.s.o.Layer.UploadPart(r.cx, uploadID, part, in)
+	if errors.Is(err, object.ErrLockChecksumRequired) {
+		return s3err.Newf(s3err.InvalidRequest, "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock parameters")
+	}
 	if err != nil {
 		return err
 	}

@@ -118,6 +118,12 @@ func (r *request) postObject(att *authAttempt) error {
 	if err != nil {
 		return err
 	}
+	// Encryption fields are taken as PutObject takes the headers: AES256,
+	// aws:kms with a key id (or the bucket's default KMS key), or SSE-C
+	// (only over TLS).
+	if err := r.applySSEFrom(func(n string) (string, bool) { v, ok := f[n]; return v, ok }, sseCreate); err != nil {
+		return err
+	}
 	status, redirect, err := postSuccess(f)
 	if err != nil {
 		return err
@@ -137,6 +143,9 @@ func (r *request) postObject(att *authAttempt) error {
 	etag := quoteETag(info.ETag)
 	r.setHeader("ETag", etag)
 	r.setEncryptionHeaders(info.Encryption)
+	if info.Encryption.CustomerKey {
+		r.setHeader(hSSECKeyMD5, f[hSSECKeyMD5]) // the form's, not a header
+	}
 	loc := r.location()
 	r.setHeader("Location", loc)
 	if redirect != "" {
@@ -184,16 +193,23 @@ func postMeta(f map[string]string) (object.ObjectMeta, error) {
 			if v != "STANDARD" {
 				return m, s3err.Newf(s3err.InvalidStorageClass, "The storage class %q is not supported; use STANDARD.", v)
 			}
-		case name == "x-amz-server-side-encryption":
-			if v != sseAES256 {
-				return m, s3err.Newf(s3err.InvalidArgument, "POST forms take x-amz-server-side-encryption AES256 only.")
-			}
+		case postSSEFields[name]:
+			// Checked by applySSEFrom, as the headers of a PUT are.
+		case strings.HasPrefix(name, "x-amz-copy-source"):
+			return m, s3err.Newf(s3err.InvalidArgument, "The POST form field %s is only valid on CopyObject and UploadPartCopy.", name)
 		case strings.HasPrefix(name, "x-amz-server-side-encryption-"), name == "x-amz-website-redirect-location",
 			strings.HasPrefix(name, "x-amz-object-lock-"), strings.HasPrefix(name, "x-amz-grant-"):
 			return m, s3err.Newf(s3err.NotImplemented, "The POST form field %s is not implemented.", name)
 		}
 	}
 	return m, nil
+}
+
+// postSSEFields are the encryption form fields S3 takes on a POST upload,
+// under the names of PutObject's headers.
+var postSSEFields = map[string]bool{
+	hSSE: true, hSSEKMSKeyID: true, hSSEContext: true, hSSEBucketKey: true,
+	hSSECAlgorithm: true, hSSECKey: true, hSSECKeyMD5: true,
 }
 
 // postSuccess reads success_action_status (200, 201 or 204; anything else

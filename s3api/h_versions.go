@@ -125,8 +125,16 @@ func (r *request) putBucketVersioning() error {
 	if err := decodeStrict(body, &doc); err != nil {
 		return err
 	}
-	if doc.MfaDelete == "Enabled" {
-		return s3err.Newf(s3err.NotImplemented, "MFA delete is not implemented.")
+	switch doc.MfaDelete {
+	case "", "Disabled":
+	case "Enabled":
+		// This server has no MFA devices, so it cannot check the
+		// x-amz-mfa a bucket with MFA delete would demand on every
+		// versioned delete: refuse rather than report a protection that
+		// is not there.
+		return s3err.Newf(s3err.NotImplemented, "MFA delete is not implemented: this server has no MFA devices to check x-amz-mfa against. Use Object Lock to protect versions from deletion.")
+	default:
+		return s3err.Newf(s3err.MalformedXML, "The MfaDelete value must be Enabled or Disabled.")
 	}
 	if doc.Status != object.VersioningEnabled && doc.Status != object.VersioningSuspended {
 		return s3err.Newf(s3err.MalformedXML, "The versioning Status must be Enabled or Suspended.")

@@ -84,29 +84,41 @@ func parseSSECustomer(alg, key, keyMD5 string, algOK, keyOK, md5OK bool) (*sseCu
 
 // ssecHeaders reads the SSE-C triple whose names start with prefix
 // ("x-amz-server-side-encryption-customer-" or the copy-source form).
-func (r *request) ssecHeaders(prefix string) (*sseCustomer, error) {
-	alg, algOK := r.hdr.get(prefix + "algorithm")
-	key, keyOK := r.hdr.get(prefix + "key")
-	sum, md5OK := r.hdr.get(prefix + "key-md5")
+func ssecHeaders(get sseGetter, prefix string) (*sseCustomer, error) {
+	alg, algOK := get(prefix + "algorithm")
+	key, keyOK := get(prefix + "key")
+	sum, md5OK := get(prefix + "key-md5")
 	return parseSSECustomer(alg, key, sum, algOK, keyOK, md5OK)
 }
+
+// sseGetter reads one encryption field by lower-case name: a request
+// header, or a POST form field.
+type sseGetter func(name string) (string, bool)
 
 // applySSE validates the request's encryption headers for an operation
 // taking flags and, when they choose a key, makes r.cx carry the choice
 // for the object layer (object.WithEncryption).
 func (r *request) applySSE(flags sseFlags) error {
+	if flags&sseCopy == 0 && r.hasPrefix(hCopySSECPrefix) {
+		return s3err.Newf(s3err.InvalidArgument, "Copy source encryption headers are only valid on CopyObject and UploadPartCopy.")
+	}
+	return r.applySSEFrom(r.hdr.get, flags)
+}
+
+// applySSEFrom is applySSE over the fields get reads: the request headers,
+// or a browser POST form's fields, which S3 takes under the same names
+// and checks alike (SSE-C over plaintext HTTP included).
+func (r *request) applySSEFrom(get sseGetter, flags sseFlags) error {
 	var enc object.Encryption
-	target, err := r.ssecHeaders("x-amz-server-side-encryption-customer-")
+	target, err := ssecHeaders(get, "x-amz-server-side-encryption-customer-")
 	if err != nil {
 		return err
 	}
 	var source *sseCustomer
 	if flags&sseCopy != 0 {
-		if source, err = r.ssecHeaders(hCopySSECPrefix); err != nil {
+		if source, err = ssecHeaders(get, hCopySSECPrefix); err != nil {
 			return err
 		}
-	} else if r.hasPrefix(hCopySSECPrefix) {
-		return s3err.Newf(s3err.InvalidArgument, "Copy source encryption headers are only valid on CopyObject and UploadPartCopy.")
 	}
 	if (target != nil || source != nil) && !r.ctx.IsTLS() {
 		return s3err.Newf(s3err.InvalidRequest, "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.")
@@ -118,8 +130,8 @@ func (r *request) applySSE(flags sseFlags) error {
 		enc.CopySourceCustomerKey = source.key
 	}
 	if flags&sseCreate != 0 {
-		alg, algOK := r.hdr.get(hSSE)
-		keyID, keyIDOK := r.hdr.get(hSSEKMSKeyID)
+		alg, algOK := get(hSSE)
+		keyID, keyIDOK := get(hSSEKMSKeyID)
 		switch {
 		case !algOK:
 		case alg == sseAES256:
@@ -149,10 +161,10 @@ func (r *request) applySSE(flags sseFlags) error {
 		if algOK && target != nil && alg != sseKMS {
 			return s3err.Newf(s3err.InvalidArgument, "Server Side Encryption with Customer provided key is incompatible with the encryption method specified.")
 		}
-		if _, ok := r.hdr.get(hSSEContext); ok {
+		if _, ok := get(hSSEContext); ok {
 			return s3err.Newf(s3err.InvalidArgument, "x-amz-server-side-encryption-context is not supported: KMS keys here take no encryption context.")
 		}
-		if v, ok := r.hdr.get(hSSEBucketKey); ok && v != "true" && v != "false" {
+		if v, ok := get(hSSEBucketKey); ok && v != "true" && v != "false" {
 			return s3err.Newf(s3err.InvalidArgument, "x-amz-server-side-encryption-bucket-key-enabled must be true or false.")
 		}
 	}

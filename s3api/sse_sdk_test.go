@@ -35,7 +35,7 @@ type tlsRealEnv struct {
 	pool *x509.CertPool
 }
 
-func newTLSRealEnv(t *testing.T) *tlsRealEnv {
+func newTLSRealEnv(t *testing.T, mods ...func(*Options)) *tlsRealEnv {
 	t.Helper()
 	b, err := local.Open(local.Options{Dir: t.TempDir(), Fsync: local.FsyncNever})
 	if err != nil {
@@ -68,10 +68,14 @@ func newTLSRealEnv(t *testing.T) *tlsRealEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(Options{
+	o := Options{
 		Layer: store, TLS: TLSConfig(cert), Logger: testLogger(),
 		Verifier: sigv4.NewVerifier(sigv4.Options{Region: testRegion, Creds: iam.NewRoot(testAK, testSK)}),
-	})
+	}
+	for _, mod := range mods {
+		mod(&o)
+	}
+	s := NewServer(o)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -93,9 +93,10 @@ func (r *request) setExistingTags(c policy.Context) {
 			return
 		}
 	}
-	tags, err := r.s.o.Layer.GetObjectTagging(r.cx, r.bucket, r.key)
+	tags, err := r.existingTags()
 	if err != nil {
-		if !errors.Is(err, object.ErrNoSuchKey) && !errors.Is(err, object.ErrNoSuchBucket) {
+		if !errors.Is(err, object.ErrNoSuchKey) && !errors.Is(err, object.ErrNoSuchBucket) &&
+			!errors.Is(err, object.ErrNoSuchVersion) && !errors.Is(err, object.ErrMethodNotAllowed) {
 			r.condErr = err
 		}
 		return
@@ -103,4 +104,25 @@ func (r *request) setExistingTags(c policy.Context) {
 	for _, t := range tags {
 		c.Set(condExistingTag+t.Key, t.Value)
 	}
+}
+
+// existingTags reads the tags of the version the request addresses: with
+// a versionId query that version's own tags (S3 evaluates
+// s3:ExistingObjectTag against the version acted on, not the current
+// one), else the current version's. A missing or delete-marker version
+// has none; the handler answers its 404/405.
+func (r *request) existingTags() ([]object.Tag, error) {
+	vid, ok := r.query("versionId")
+	if !ok || vid == "" {
+		return r.s.o.Layer.GetObjectTagging(r.cx, r.bucket, r.key)
+	}
+	vt, ok := r.s.o.Layer.(object.VersionTagger)
+	if !ok {
+		if vid != object.NullVersion {
+			return nil, object.ErrNoSuchVersion
+		}
+		return r.s.o.Layer.GetObjectTagging(r.cx, r.bucket, r.key)
+	}
+	tags, _, err := vt.GetObjectTaggingVersion(r.cx, r.bucket, r.key, vid)
+	return tags, err
 }

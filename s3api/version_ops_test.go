@@ -142,7 +142,9 @@ func TestMultipartObjectLock(t *testing.T) {
 
 	id := createUpload(t, e, "/lbk/m", lock...)
 	part := []byte("locked multipart body")
-	up := e.do(req{method: http.MethodPut, path: "/lbk/m", query: "partNumber=1&uploadId=" + id, body: part})
+	// Parts of a locked upload carry an integrity check, as S3 requires
+	// (TestObjectLockNeedsIntegrity).
+	up := e.do(req{method: http.MethodPut, path: "/lbk/m", query: "partNumber=1&uploadId=" + id, body: part, hdr: [][2]string{md5Header(part)}})
 	mustStatus(t, up, 200, "")
 	done := e.do(req{method: http.MethodPost, path: "/lbk/m", query: "uploadId=" + id, body: completeXML([2]string{"1", up.hdr.Get("ETag")})})
 	mustStatus(t, done, 200, "")

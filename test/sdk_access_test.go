@@ -1,10 +1,8 @@
 package test
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -133,22 +131,10 @@ func TestSDKACLs(t *testing.T) {
 // and ACL calls through boto3.
 func TestBoto3Access(t *testing.T) {
 	t.Parallel()
-	py := needTool(t, "python3")
-	if _, errOut, err := execTool(t, toolEnv(), "", py, "-c", "import boto3"); err != nil {
-		missingTool(t, "boto3", errors.New(strings.TrimSpace(errOut)))
-	}
-	script, err := filepath.Abs(filepath.Join("clients", "boto3_access.py"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := fx.gw.sdk()
 	bucket := bucketName("boto3-access")
 	t.Cleanup(func() { removeBucket(t, c, bucket) })
-	env := toolEnv("RUSTFS_ACCESS_KEY="+testAccessKey, "RUSTFS_SECRET_KEY="+testSecretKey)
-	out := runTool(t, env, "", py, script, fx.gw.Endpoint, fx.ca.CAFile, bucket)
-	if strings.TrimSpace(out) != "ok" {
-		t.Fatalf("boto3_access.py printed %q, want ok", out)
-	}
+	runBoto3(t, "boto3", "boto3_access.py", bucket)
 }
 
 // allowPublicPolicy lifts a new bucket's public access block, as an S3

@@ -28,8 +28,10 @@ func TestSDKBuckets(t *testing.T) {
 		t.Fatalf("the owner's re-create in us-east-1: %v", err)
 	}
 
-	// Names S3 refuses: too short, upper case, underscore, IP address, '..'.
-	for _, name := range []string{"ab", "Upper-" + fx.runID, "under_score-" + fx.runID, "192.168.1.1", "a..b-" + fx.runID, "-lead-" + fx.runID} {
+	// Names S3 refuses: too short, upper case, underscore, IP address, '..',
+	// and a dash next to a dot (issue 14: foo-.bar, foo.-bar).
+	for _, name := range []string{"ab", "Upper-" + fx.runID, "under_score-" + fx.runID, "192.168.1.1", "a..b-" + fx.runID, "-lead-" + fx.runID,
+		"foo-.bar-" + fx.runID, "foo.-bar-" + fx.runID} {
 		_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
 		requireCode(t, err, http.StatusBadRequest, "InvalidBucketName")
 	}

@@ -13,6 +13,11 @@ Usage: boto3_compat.py ENDPOINT CA_BUNDLE BUCKET
   completed object (same ETag).
 - ListBuckets pagination: MaxBuckets, ContinuationToken, Prefix.
 - Non-ASCII user metadata as RFC 2047 encoded-words round-trips as sent.
+- The other bugs as boto3 meets them: DeleteBucket of a bucket holding
+  only an upload in progress, bucket names foo-.bar / foo.-bar refused,
+  CreateBucket of an owned bucket (200 in us-east-1), Content-Encoding
+  stored byte for byte, a wrong SHA-256 checksum (BadDigest) and
+  ListObjectsV2 with an empty ContinuationToken.
 
 Prints "ok" or exits non-zero with a message. Everything it creates is
 removed at the end.
@@ -136,6 +141,25 @@ def metadata(s3, bucket):
     check("RFC 2047 metadata", s3.head_object(Bucket=bucket, Key="meta")["Metadata"], {"greeting": encoded, "plain": "ascii"})
 
 
+def more_bugs(s3, bucket):
+    ub = bucket + "-up"
+    s3.create_bucket(Bucket=ub)
+    s3.create_multipart_upload(Bucket=ub, Key="pending")
+    s3.delete_bucket(Bucket=ub)  # aborts the upload, as S3 does
+    expect_error("bucket gone", 404, "NoSuchBucket", s3.list_objects_v2, Bucket=ub)
+    for name in ("foo-.bar", "foo.-bar"):
+        expect_error("bucket name " + name, 400, "InvalidBucketName", s3.create_bucket, Bucket=name)
+    s3.create_bucket(Bucket=bucket)  # owned already: 200 in us-east-1
+    s3.put_object(Bucket=bucket, Key="enc", Body=b"e", ContentEncoding="deflate, gzip")
+    check("Content-Encoding", s3.head_object(Bucket=bucket, Key="enc")["ContentEncoding"], "deflate, gzip")
+    wrong = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="  # SHA-256 of ""
+    expect_error("SHA-256 mismatch", 400, "BadDigest", s3.put_object, Bucket=bucket, Key="bad", Body=b"x",
+                 ChecksumSHA256=wrong)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, ContinuationToken="").get("Contents", [])]
+    if "enc" not in keys:
+        sys.exit(f"ListObjectsV2 with an empty token: {keys}")
+
+
 def main():
     endpoint, ca, bucket = sys.argv[1:4]
     s3 = client(endpoint, ca)
@@ -144,6 +168,7 @@ def main():
     tagging(s3, bucket)
     list_buckets(s3, bucket)
     metadata(s3, bucket)
+    more_bugs(s3, bucket)
     for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
         s3.delete_object(Bucket=bucket, Key=o["Key"])
     s3.delete_bucket(Bucket=bucket)
