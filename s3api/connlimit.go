@@ -230,7 +230,8 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &handshakeConn{Conn: tls.Server(c, l.conf), timeout: l.timeout}, nil
+	bc := &batchConn{Conn: c}
+	return &handshakeConn{Conn: tls.Server(bc, l.conf), raw: bc, timeout: l.timeout}, nil
 }
 
 // handshakeConn is a server TLS connection whose Handshake (which fasthttp
@@ -238,7 +239,19 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 // *tls.Conn's methods, so fasthttp still sees a TLS connection.
 type handshakeConn struct {
 	*tls.Conn
+	raw     *batchConn
 	timeout time.Duration
+}
+
+// Write seals p and sends its records in one write on the connection (see
+// batchConn) instead of one write per 16 KiB record.
+func (c *handshakeConn) Write(p []byte) (int, error) {
+	c.raw.begin()
+	n, err := c.Conn.Write(p)
+	if ferr := c.raw.end(); err == nil && ferr != nil {
+		return 0, ferr
+	}
+	return n, err
 }
 
 // Handshake runs the TLS handshake under the handshake timeout; a client
