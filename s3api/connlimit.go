@@ -222,6 +222,7 @@ type tlsListener struct {
 	net.Listener
 	conf    *tls.Config
 	timeout time.Duration
+	bufs    *sync.Pool // gather buffers of the connections' batchConns
 }
 
 // Accept implements net.Listener.
@@ -230,7 +231,7 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	bc := &batchConn{Conn: c}
+	bc := &batchConn{Conn: c, bufs: l.bufs}
 	return &handshakeConn{Conn: tls.Server(bc, l.conf), raw: bc, timeout: l.timeout}, nil
 }
 

@@ -10,9 +10,12 @@ import (
 // plus their headers and tags.
 const tlsBatchSize = 68 << 10
 
-// tlsBatchBufs holds the gather buffers; a connection holds one only for
-// the duration of one Write, so idle keep-alive connections cost nothing.
-var tlsBatchBufs = sync.Pool{New: func() any { b := make([]byte, 0, tlsBatchSize); return &b }}
+// newBatchPool returns the gather buffers of one listener's connections; a
+// connection holds one only for the duration of one Write, so idle
+// keep-alive connections cost nothing.
+func newBatchPool() *sync.Pool {
+	return &sync.Pool{New: func() any { b := make([]byte, 0, tlsBatchSize); return &b }}
+}
 
 // batchConn sits under a server *tls.Conn and lets one application Write
 // leave in one write(2): crypto/tls writes every 16 KiB record with its own
@@ -22,8 +25,9 @@ var tlsBatchBufs = sync.Pool{New: func() any { b := make([]byte, 0, tlsBatchSize
 // writes go straight through.
 type batchConn struct {
 	net.Conn
-	mu  sync.Mutex
-	buf *[]byte // non-nil between begin and end
+	bufs *sync.Pool // newBatchPool's
+	mu   sync.Mutex
+	buf  *[]byte // non-nil between begin and end
 	// err is the first failed write of gathered records: crypto/tls
 	// believes them sent, so nothing may follow them on the wire.
 	err error
@@ -32,7 +36,7 @@ type batchConn struct {
 // begin starts gathering.
 func (c *batchConn) begin() {
 	c.mu.Lock()
-	c.buf = tlsBatchBufs.Get().(*[]byte)
+	c.buf = c.bufs.Get().(*[]byte)
 	c.mu.Unlock()
 }
 
@@ -50,7 +54,7 @@ func (c *batchConn) end() error {
 		_, c.err = c.Conn.Write(*b)
 	}
 	*b = (*b)[:0]
-	tlsBatchBufs.Put(b)
+	c.bufs.Put(b)
 	return c.err
 }
 

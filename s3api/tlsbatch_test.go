@@ -28,7 +28,7 @@ func (c *recConn) Write(p []byte) (int, error) {
 // sent.
 func TestBatchConn(t *testing.T) {
 	rc := &recConn{}
-	c := &batchConn{Conn: rc}
+	c := &batchConn{Conn: rc, bufs: newBatchPool()}
 	c.Write([]byte("hs"))
 	c.begin()
 	for range 4 {
@@ -50,7 +50,7 @@ func TestBatchConn(t *testing.T) {
 	}
 
 	rc = &recConn{failAt: 1}
-	c = &batchConn{Conn: rc}
+	c = &batchConn{Conn: rc, bufs: newBatchPool()}
 	c.begin()
 	c.Write([]byte("x"))
 	if err := c.end(); err == nil {
