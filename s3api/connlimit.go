@@ -247,6 +247,13 @@ type handshakeConn struct {
 // Write seals p and sends its records in one write on the connection (see
 // batchConn) instead of one write per 16 KiB record.
 func (c *handshakeConn) Write(p []byte) (int, error) {
+	// A Write before the handshake would run it with its flights gathered
+	// and never sent: finish it first, unbatched.
+	if !c.Conn.ConnectionState().HandshakeComplete {
+		if err := c.Handshake(); err != nil {
+			return 0, err
+		}
+	}
 	c.raw.begin()
 	n, err := c.Conn.Write(p)
 	if ferr := c.raw.end(); err == nil && ferr != nil {

@@ -2,9 +2,12 @@ package s3api
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"testing"
+	"time"
 )
 
 // recConn records each Write as one call; failAt > 0 fails that call.
@@ -58,5 +61,43 @@ func TestBatchConn(t *testing.T) {
 	}
 	if _, err := c.Write([]byte("y")); err == nil || len(rc.calls) != 1 {
 		t.Fatalf("write after a failed flush: %v, %d calls", err, len(rc.calls))
+	}
+}
+
+// A server that writes before any explicit handshake still completes it
+// (its flights are not gathered) and the client reads the batched bytes.
+func TestBatchedTLSWriteBeforeHandshake(t *testing.T) {
+	certPEM, keyPEM, err := selfSigned([]string{"127.0.0.1"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := &tlsListener{Listener: raw, conf: TLSConfig(cert), timeout: 5 * time.Second, bufs: newBatchPool()}
+	defer ln.Close()
+	body := bytes.Repeat([]byte("0123456789abcdef"), 10<<10) // 160 KiB: several records, two batches
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.Write(body)
+	}()
+	cc, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", raw.Addr().String(), &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // test peer
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	cc.SetDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(cc)
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("read %d of %d bytes: %v", len(got), len(body), err)
 	}
 }
