@@ -12,7 +12,7 @@ BIN        := bin/rustfs
 export CGO_ENABLED ?= 1
 
 .PHONY: all build build-ceph run test test-unit test-race test-ceph deps ceph-up ceph-down softhsm-up \
-        bench fuzz fuzz-short soak vet fmt clean test-failure test-failure-long
+        bench bench-list fuzz fuzz-short soak vet fmt clean test-failure test-failure-long
 
 all: build
 
@@ -68,6 +68,17 @@ test-failure-long:
 # (make ceph-up); about 2.5 minutes. Every benchmark: go test -run '^$$' -bench . ./...
 bench:
 	@bash scripts/bench.sh $(CEPH_DIR)
+
+# bench-list: one listing page (ListObjectsV2, with prefix+delimiter, with a delimiter at the top, and
+# ListObjectVersions) from seeded versioned buckets of each of LIST_SIZES keys, on the embedded backend and,
+# when a Ceph cluster is up (make ceph-up), on RADOS. Buckets are seeded once (metadata records only) and kept
+# under RUSTFS_BENCH_DIR (default /tmp) and in RADOS namespaces rustfs-list-v*; see docs/PERFORMANCE.md for
+# the space each size needs (1,000,000 keys: ~32 GB of disk, ~29 GB of memstore RAM). Not part of make test.
+LIST_SIZES ?= 1000,10000,100000
+bench-list:
+	RUSTFS_BENCH_LIST=$(LIST_SIZES) $(GO) test -timeout 4h -run '^$$' -bench 'BenchmarkListSeededLocal' -benchtime 20x -v ./object/
+	@if [[ -f $(CEPH_DIR)/env ]]; then source $(CEPH_DIR)/env && RUSTFS_BENCH_LIST=$(LIST_SIZES) $(GO) test -tags ceph \
+		-timeout 4h -run '^$$' -bench 'BenchmarkListSeededRADOS' -benchtime 20x -v ./object/; fi
 
 # Long fuzzing sits behind its own target: FUZZTIME per target (default 60s). fuzz-short gives every
 # target 10 s (about 9 minutes for the ~50 targets; docs/SECURITY.md lists what they cover).

@@ -77,10 +77,11 @@ type memOSD struct {
 	failCreate  error
 	failWriteAt int64 // fail the write that reaches this many bytes (-1: never)
 	failCommit  error
-	block       chan struct{} // when non-nil, writes wait for it or for ctx
-	blockRead   chan struct{} // when non-nil, reads wait for it (no ctx: a hung disk)
-	unhealthy   bool          // reported through storage.Checker
-	hangCommit  chan struct{} // when non-nil, Commit and Create wait for it (no ctx)
+	block       chan struct{}    // when non-nil, writes wait for it or for ctx
+	blockRead   chan struct{}    // when non-nil, reads wait for it (no ctx: a hung disk)
+	unhealthy   bool             // reported through storage.Checker
+	hangCommit  chan struct{}    // when non-nil, Commit and Create wait for it (no ctx)
+	hints       map[string]int64 // storage.ShardSize seen by Create, per shard name
 }
 
 // Healthy implements storage.Checker.
@@ -100,6 +101,12 @@ func (o *memOSD) Create(ctx context.Context, name string) (storage.ShardWriter, 
 		return nil, o.failCreate
 	}
 	o.pending++
+	if n, ok := storage.ShardSize(ctx); ok {
+		if o.hints == nil {
+			o.hints = map[string]int64{}
+		}
+		o.hints[name] = n
+	}
 	return &memWriter{o: o, ctx: ctx, name: name}, nil
 }
 

@@ -131,7 +131,7 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	defer r.cancel()
 
-	r.createWriters(placed, dataID)
+	r.createWriters(placed, dataID, req.Size)
 	stopWatch := r.watch()
 	if err := ctx.Err(); err != nil {
 		stopWatch()
@@ -178,8 +178,13 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 		r.abortAll()
 		return PutResult{}, r.err
 	}
-	sums := digests.Close()
+	// The shard commits (fsyncs) need not wait for the hashes: the
+	// digester may still be working through its last queued chunks (MD5
+	// is the slowest stage), so both finish side by side.
+	sumsc := make(chan map[string][]byte, 1)
+	go func() { sumsc <- digests.Close() }()
 	osds, err := r.commit(ctx, dataID)
+	sums := <-sumsc
 	if err != nil {
 		return PutResult{}, err
 	}
@@ -194,7 +199,16 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 // createWriters opens one shard writer per placed OSD, in parallel and
 // under the shard deadline; a failed Create drops that shard like a failed
 // write would. An OSD that reports itself unhealthy is dropped at once.
-func (r *putRun) createWriters(placed []storage.OSD, dataID [16]byte) {
+//
+// When the body's size is known, every shard's length is too, and it goes
+// to the backends as a hint (storage.WithShardSize): the local backend then
+// writes large shards with O_DIRECT from the first byte instead of copying
+// their first MiB through the page cache.
+func (r *putRun) createWriters(placed []storage.OSD, dataID [16]byte, size int64) {
+	cctx := r.ctx
+	if size >= 0 {
+		cctx = storage.WithShardSize(cctx, newGeometry(size, r.e.o.ChunkSize, r.k, len(placed)-r.k).shardSize())
+	}
 	r.outs = make([]*shardOut, len(placed))
 	idx := make([]int, 0, len(placed))
 	for j, osd := range placed {
@@ -207,7 +221,7 @@ func (r *putRun) createWriters(placed []storage.OSD, dataID [16]byte) {
 		idx = append(idx, j)
 	}
 	ws, errs := boundedAll(r.e, r.ctx, idx,
-		func(j int) (storage.ShardWriter, error) { return placed[j].Create(r.ctx, ShardName(dataID, j)) },
+		func(j int) (storage.ShardWriter, error) { return placed[j].Create(cctx, ShardName(dataID, j)) },
 		func(_ int, w storage.ShardWriter) { w.Abort() })
 	for x, j := range idx {
 		o := r.outs[j]

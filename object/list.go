@@ -53,10 +53,15 @@ func (s *Store) ListObjects(ctx context.Context, in ListInput) (ListResult, erro
 	ns := nsObjects(in.Bucket)
 	after := in.Marker
 	count := 0
+	// After a common prefix the next Meta page starts at seekPage entries
+	// (the next prefix often needs only its first key) and doubles up to
+	// delimiterPage while plain keys follow: a roll-up of P prefixes reads
+	// about 8·P records rather than 128·P.
+	delimLimit := delimiterPage
 	for {
 		limit := min(listPage, maxKeys-count+1)
 		if in.Delimiter != "" {
-			limit = min(limit, delimiterPage)
+			limit = min(limit, delimLimit)
 		}
 		// A delimiter listing may take many pages; stop between them
 		// once the client has gone (the request context is cancelled).
@@ -100,6 +105,11 @@ func (s *Store) ListObjects(ctx context.Context, in ListInput) (ListResult, erro
 		if !restart && len(page) < limit {
 			res.NextMarker = "" // only meaningful when truncated
 			return res, nil
+		}
+		if restart {
+			delimLimit = seekPage
+		} else {
+			delimLimit = min(2*delimLimit, delimiterPage)
 		}
 	}
 }

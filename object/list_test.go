@@ -178,3 +178,37 @@ func TestListSkipsLargeFolders(t *testing.T) {
 		t.Fatalf("listing scanned %d entries of %d keys", n, 2*folder+1)
 	}
 }
+
+// TestListDelimiterReadsLittlePerPrefix: a roll-up into many common
+// prefixes reads a few entries per prefix, not a delimiter page each.
+func TestListDelimiterReadsLittlePerPrefix(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.bucket("dirs")
+	put(t, e.s, "dirs", "seed", []byte("x"))
+	raw, _, err := e.s.meta.Get(ctx, nsObjects("dirs"), "seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const dirs, per = 50, 20
+	for d := 0; d < dirs; d++ {
+		for i := 0; i < per; i++ {
+			if _, err := e.s.meta.Put(ctx, nsObjects("dirs"), fmt.Sprintf("d%02d/%03d", d, i), raw, storage.Cond{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cm := &countingMeta{Meta: e.s.meta}
+	e.s.meta = cm
+	res, err := e.s.ListObjects(ctx, ListInput{Bucket: "dirs", Delimiter: "/", MaxKeys: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.CommonPrefixes) != dirs || len(res.Objects) != 1 || res.IsTruncated {
+		t.Fatalf("got %d prefixes, %d objects, truncated=%v", len(res.CommonPrefixes), len(res.Objects), res.IsTruncated)
+	}
+	// One seekPage-entry page per prefix (plus the first, larger page).
+	if n := cm.entries.Load(); n > int64(delimiterPage+dirs*seekPage) {
+		t.Fatalf("%d prefixes read %d entries", dirs, n)
+	}
+}

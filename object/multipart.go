@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/tasmaniancloud/rustfs/kdf"
@@ -250,6 +251,13 @@ func (s *Store) finishAbort(ctx context.Context, bucket, key, uploadID string, v
 // whose data id is not in keep (the parts a completed object uses) first
 // gets a durable GC record, so a crash in between leaves nothing behind
 // that a retry or orphan GC would not find.
+//
+// The records of a page are dropped dropPartsParallel at a time: each
+// delete waits for its tombstones' fsyncs and an index update, so one at a
+// time a 1 GiB upload of 16 MiB parts spent about a second in Complete on
+// them; in parallel the waits overlap and the sealed index batches the
+// concurrent removals into fewer leaf writes. Order does not matter: the
+// upload record, deleted after this returns, is what a retry looks for.
 func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byte]bool) error {
 	cctx, cancel := cleanupCtx(ctx)
 	defer cancel()
@@ -262,18 +270,39 @@ func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byt
 		if len(page) == 0 {
 			return nil
 		}
-		for _, e := range page {
-			var pr partRecord
-			if derr := decodeRecord(e.Value, &pr, &pr.V); derr == nil && !keep[pr.DataID] {
-				if err := s.retireDurably(cctx, "upload cleanup", pr.layout()); err != nil {
-					return fmt.Errorf("object: upload %s part %s: %w", uploadID, e.Key, err)
-				}
-			}
-			if derr := s.meta.Delete(cctx, ns, e.Key, storage.Cond{}); derr != nil && !errors.Is(derr, storage.ErrNotFound) {
-				return fmt.Errorf("object: upload %s: delete part record %s: %w", uploadID, e.Key, derr)
-			}
+		errs := make([]error, len(page))
+		sem := make(chan struct{}, dropPartsParallel)
+		var wg sync.WaitGroup
+		for i, e := range page {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				errs[i] = s.dropPart(cctx, uploadID, ns, e, keep)
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
 		}
 	}
+}
+
+// dropPartsParallel bounds the part records dropParts deletes at once.
+const dropPartsParallel = 8
+
+// dropPart retires one part's data (unless keep holds it), then deletes
+// its record.
+func (s *Store) dropPart(ctx context.Context, uploadID, ns string, e storage.Entry, keep map[[16]byte]bool) error {
+	var pr partRecord
+	if derr := decodeRecord(e.Value, &pr, &pr.V); derr == nil && !keep[pr.DataID] {
+		if err := s.retireDurably(ctx, "upload cleanup", pr.layout()); err != nil {
+			return fmt.Errorf("object: upload %s part %s: %w", uploadID, e.Key, err)
+		}
+	}
+	if derr := s.meta.Delete(ctx, ns, e.Key, storage.Cond{}); derr != nil && !errors.Is(derr, storage.ErrNotFound) {
+		return fmt.Errorf("object: upload %s: delete part record %s: %w", uploadID, e.Key, derr)
+	}
+	return nil
 }
 
 // partsInUse returns the data ids of the current object at key when that

@@ -16,9 +16,12 @@ type cursor struct {
 	// limit is the next page's size: small after a seek (a common prefix
 	// often needs only its first entry), doubling up to max.
 	limit, max int
-	page       []storage.Entry
-	i          int
-	done       bool
+	// want, when set, caps the next page: the caller needs no more
+	// entries than that (a page's last look-ahead needs one, not max).
+	want int
+	page []storage.Entry
+	i    int
+	done bool
 }
 
 // seekPage is a cursor's first page size after a seek.
@@ -35,12 +38,16 @@ func (c *cursor) peek(ctx context.Context) (*storage.Entry, error) {
 	if c.limit == 0 {
 		c.limit = c.max
 	}
-	page, err := c.s.meta.List(ctx, c.ns, c.prefix, c.after, c.limit)
+	lim := c.limit
+	if c.want > 0 {
+		lim = min(lim, c.want)
+	}
+	page, err := c.s.meta.List(ctx, c.ns, c.prefix, c.after, lim)
 	if err != nil {
 		return nil, err
 	}
 	c.page, c.i = page, 0
-	c.done = len(page) < c.limit
+	c.done = len(page) < lim
 	c.limit = min(2*c.limit, c.max)
 	if len(page) == 0 {
 		return nil, nil
@@ -120,6 +127,10 @@ func (s *Store) ListObjectVersions(ctx context.Context, in VersionListInput) (Ve
 		if err := ctx.Err(); err != nil {
 			return VersionListResult{}, fmt.Errorf("object: list versions %s: %w", in.Bucket, err)
 		}
+		// Neither cursor needs more than the entries still to return and
+		// one look-ahead: without this cap a full page's last look-ahead
+		// read a second page of each namespace.
+		objs.want, vers.want = maxKeys-count+1, maxKeys-count+1
 		o, err := objs.peek(ctx)
 		if err != nil {
 			return VersionListResult{}, fmt.Errorf("object: list versions %s: %w", in.Bucket, err)

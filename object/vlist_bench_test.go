@@ -116,6 +116,9 @@ func TestListObjectVersionsReadsOnePage(t *testing.T) {
 		{Bucket: "vbench", MaxKeys: 100, KeyMarker: "dir050/key00002550"},
 		{Bucket: "vbench", MaxKeys: 100, Delimiter: "/", Prefix: "dir0"},
 		{Bucket: "vbench", MaxKeys: 100, Prefix: "dir00", KeyMarker: "dir003/key00001003"},
+		// A full page ends exactly at the end of a cursor page (1,000
+		// ver/ entries): its look-ahead must read one entry, not a page.
+		{Bucket: "vbench", MaxKeys: 1000, KeyMarker: "dir010/key00000010"},
 	} {
 		cm := &countingMeta{Meta: s.meta}
 		s.meta = cm
@@ -124,11 +127,13 @@ func TestListObjectVersionsReadsOnePage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		const want = 100 // with the delimiter: dir000/ … dir099/, all common prefixes
+		want := in.MaxKeys // with the delimiter: dir000/ … dir099/, all common prefixes
 		if got := len(res.Versions) + len(res.CommonPrefixes); got != want {
 			t.Fatalf("%+v: %d entries, truncated=%v", in, got, res.IsTruncated)
 		}
-		bound := int64(4 * (want + 1))
+		// Both cursors read the page and one look-ahead entry each; the
+		// look-ahead must not fetch a second full page.
+		bound := int64(2*want + 4)
 		if in.Delimiter != "" {
 			// Each common prefix restarts both cursors with a small page.
 			bound = int64(2 * (want + 1) * (seekPage + 1))

@@ -73,8 +73,21 @@ func TestSlots(t *testing.T) {
 
 // TestLargeShard writes a shard across a piece boundary with the default
 // piece and write sizes and reads it back across the boundary.
+// TestLargeShard writes a shard over two pieces synchronously (the default),
+// with one asynchronous write in flight, and with every write of the shard
+// in flight at Commit (piece 1's write_full then races piece 0's writes).
 func TestLargeShard(t *testing.T) {
-	b := openTest(t, testOptions(t))
+	opts := testOptions(t)
+	for _, depth := range []int{0, 1, 16} {
+		t.Run(fmt.Sprint(depth), func(t *testing.T) {
+			o := opts
+			o.AsyncWrites = depth
+			largeShard(t, openTest(t, o))
+		})
+	}
+}
+
+func largeShard(t *testing.T, b *Backend) {
 	o := b.OSDs()[1].(*OSD)
 	name := uniq("large") + ".0"
 	size := DefaultPieceSize + 3*DefaultWriteSize/2 + 123
@@ -133,6 +146,38 @@ func TestLargeShard(t *testing.T) {
 		if exists(t, o.io, oid) {
 			t.Fatalf("object %s left after Remove", oid)
 		}
+	}
+}
+
+// TestAbortAsync: Abort with asynchronous writes still in flight over three
+// pieces waits for them before it removes the pieces, so none is left (a
+// late write would recreate a removed piece), and the shard is not visible.
+func TestAbortAsync(t *testing.T) {
+	opts := testOptions(t)
+	opts.PieceSize, opts.WriteSize, opts.AsyncWrites = 128<<10, 64<<10, 8
+	b := openTest(t, opts)
+	o := b.OSDs()[2].(*OSD)
+	name := uniq("abort") + ".1"
+	w, err := o.Create(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(fill(3, 300<<10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if exists(t, o.io, pieceOID(o.id, name, i)) {
+			t.Fatalf("piece %d left after Abort", i)
+		}
+	}
+	if _, err := o.Open(t.Context(), name); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("Open after Abort: %v, want ErrNotFound", err)
+	}
+	if _, err := w.Write([]byte{1}); err == nil {
+		t.Fatal("Write after Abort succeeded")
 	}
 }
 
@@ -402,6 +447,7 @@ func TestOptionsValidation(t *testing.T) {
 		{"no pool", Options{DataPools: []DataPool{{Rack: "r"}}}},
 		{"short timeout", Options{OpTimeout: time.Millisecond}},
 		{"shards", Options{MetaShards: -1}},
+		{"async writes", Options{AsyncWrites: -1}},
 	} {
 		if _, err := c.o.withDefaults(); err == nil {
 			t.Errorf("%s: accepted %+v", c.name, c.o)
@@ -412,7 +458,7 @@ func TestOptionsValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if o.PieceSize != DefaultPieceSize || o.WriteSize != DefaultWriteSize || o.MetaShards != DefaultMetaShards ||
-		o.User != DefaultUser || len(o.DataPools) != 3 || o.OSDsPerRack != 2 {
+		o.User != DefaultUser || len(o.DataPools) != 3 || o.OSDsPerRack != 2 || o.AsyncWrites != 0 {
 		t.Fatalf("defaults = %+v", o)
 	}
 	if seconds(1500*time.Millisecond) != "2" || seconds(30*time.Second) != "30" {

@@ -174,3 +174,41 @@ func BenchmarkMetaGet(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkShardStream is one 64 MiB PUT's shard traffic: six 16 MiB
+// shards, one per slot, written at once in engine-sized frames, by
+// AsyncWrites (0 = synchronous) and WriteSize.
+func BenchmarkShardStream(b *testing.B) {
+	const shard = 16 << 20
+	for _, c := range []struct{ depth, write int }{{0, 4 << 20}, {1, 4 << 20}, {2, 4 << 20}, {4, 4 << 20}, {0, 8 << 20}, {2, 8 << 20}} {
+		b.Run(fmt.Sprintf("async=%d/write=%dM", c.depth, c.write>>20), func(b *testing.B) {
+			o := testOptions(b)
+			o.AsyncWrites, o.WriteSize = c.depth, c.write
+			be := openTest(b, o)
+			osds := be.OSDs()
+			data := fill(7, shard)
+			prefix := uniq("stream")
+			b.SetBytes(int64(shard * len(osds)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				errs := make(chan error, len(osds))
+				for j, osd := range osds {
+					go func() { errs <- putShard(context.Background(), osd, fmt.Sprintf("%s.%d.%d", prefix, i, j), data) }()
+				}
+				for range osds {
+					if err := <-errs; err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				for j, osd := range osds {
+					if err := osd.Remove(context.Background(), fmt.Sprintf("%s.%d.%d", prefix, i, j)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}

@@ -27,7 +27,10 @@
 // (osd_max_write_size), large enough that a 1 GiB shard is only 32 objects,
 // and small enough to spread a large shard over the rack's OSDs and PGs.
 // Writes are buffered and sent in WriteSize (default 4 MiB) operations, which
-// keeps a writer's memory small and the OSD ops near their sweet spot.
+// keeps a writer's memory small and the OSD ops near their sweet spot. They
+// are synchronous by default; Options.AsyncWrites keeps several in flight per
+// shard through librados' asynchronous API (aio.go), and Commit waits for all
+// of them before the commit record makes the shard visible.
 //
 // Metadata: namespace ns is split into Options.MetaShards (default 16) omap
 // objects "ns.<escaped ns>.<i>" in the replicated metadata pool; a key lives

@@ -55,6 +55,14 @@ type Options struct {
 	// WriteSize is the buffer a shard writer fills before it sends one
 	// write op (default 4 MiB); it must divide PieceSize.
 	WriteSize int
+	// AsyncWrites is the number of asynchronous WriteSize writes each shard
+	// writer keeps in flight before it waits for the oldest; 0 (the
+	// default) writes synchronously, one round trip per buffer. Each costs
+	// WriteSize of librados memory per shard. On the CPU-bound micro-cluster
+	// asynchronous writes were no faster and cost 11–32 % more gateway CPU
+	// per GB (docs/PERFORMANCE.md); they pay where the OSDs are a network
+	// round trip away.
+	AsyncWrites int
 	// MetaShards is the number of omap objects per namespace (default 16).
 	// It is part of the on-cluster format: Open records it in the metadata
 	// pool on first use and refuses a different value later.
@@ -105,6 +113,8 @@ func (o Options) withDefaults() (Options, error) {
 	case o.WriteSize < minWriteSize || int64(o.WriteSize) > o.PieceSize || o.PieceSize%int64(o.WriteSize) != 0:
 		return o, fmt.Errorf("rados: WriteSize %d: want at least %d and a divisor of PieceSize %d",
 			o.WriteSize, minWriteSize, o.PieceSize)
+	case o.AsyncWrites < 0 || o.AsyncWrites > 64:
+		return o, fmt.Errorf("rados: AsyncWrites %d: want 0..64", o.AsyncWrites)
 	case o.MetaShards < 1 || o.MetaShards > 4096:
 		return o, fmt.Errorf("rados: MetaShards %d: want 1..4096", o.MetaShards)
 	case o.ConnectTimeout < time.Second || o.OpTimeout < time.Second:

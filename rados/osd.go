@@ -46,7 +46,8 @@ func (o *OSD) Create(ctx context.Context, name string) (storage.ShardWriter, err
 	if err := o.check(ctx, name); err != nil {
 		return nil, err
 	}
-	return &shardWriter{osd: o, ctx: ctx, name: name, buf: o.b.getBuf()}, nil
+	return &shardWriter{osd: o, ctx: ctx, name: name, buf: o.b.getBuf(),
+		pending: make([]aioWrite, 0, o.b.opts.AsyncWrites)}, nil
 }
 
 // Open reads the commit record of shard name; a shard never committed,

@@ -14,10 +14,13 @@ import (
 // errWriterDone reports use of a writer after Commit or Abort.
 var errWriterDone = errors.New("rados: shard writer already committed or aborted")
 
-// shardWriter buffers WriteSize bytes and sends each full buffer as one RADOS
-// write into the current piece object. WriteSize divides PieceSize, so a
-// flush never straddles two pieces. A mutex lets Abort run from a cancelling
-// goroutine while Write is busy.
+// shardWriter buffers WriteSize bytes and sends each full buffer as one
+// RADOS write into the current piece object: synchronously, or, with
+// Options.AsyncWrites, asynchronously with up to that many outstanding, so
+// the OSDs write while the pipeline seals and encodes the next chunks. WriteSize divides PieceSize, so a flush
+// never straddles two pieces. Commit waits for every write before it sets
+// the commit record, so a visible shard is on its OSD. A mutex lets Abort
+// run from a cancelling goroutine while Write is busy.
 type shardWriter struct {
 	osd  *OSD
 	ctx  context.Context
@@ -28,13 +31,17 @@ type shardWriter struct {
 	off    int64   // bytes already sent to RADOS
 	pieces int     // piece objects created so far
 	err    error   // first write error; the shard can only be aborted
+	// pending are the asynchronous writes in flight, oldest first (cap
+	// AsyncWrites; 0 = synchronous writes).
+	pending []aioWrite
 }
 
 // Write appends p. A full buffer is sent only when more data follows, so a
 // shard that ends on a buffer boundary still commits its last buffer
 // together with the commit record. Large writes with an empty buffer go to
 // RADOS straight from p, so the bytes are copied once (into librados)
-// instead of twice.
+// instead of twice; librados copies at submission, so no buffer is pinned
+// by a write in flight.
 func (w *shardWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -68,12 +75,19 @@ func (w *shardWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// flush writes data at offset w.off: WriteFull at the start of a piece (it
-// also truncates a leftover object of the same name), Write inside it.
+// flush starts a write of data at offset w.off: WriteFull at the start of a
+// piece (it also truncates a leftover object of the same name), Write inside
+// it. Asynchronous with AsyncWrites writes outstanding, it first waits for
+// the oldest.
 func (w *shardWriter) flush(data []byte) error {
 	if err := w.ctx.Err(); err != nil {
 		w.err = err
 		return err
+	}
+	if cap(w.pending) > 0 && len(w.pending) == cap(w.pending) {
+		if err := w.waitOldest(); err != nil {
+			return err
+		}
 	}
 	piece := w.osd.b.opts.PieceSize
 	n := int(w.off / piece)
@@ -81,9 +95,15 @@ func (w *shardWriter) flush(data []byte) error {
 	oid := pieceOID(w.osd.id, w.name, n)
 	w.pieces = max(w.pieces, n+1)
 	var err error
-	if at == 0 {
+	switch {
+	case cap(w.pending) > 0:
+		var a aioWrite
+		if a, err = submitWrite(w.osd.io, oid, data, at, at == 0, n); err == nil {
+			w.pending = append(w.pending, a)
+		}
+	case at == 0:
 		err = w.osd.io.WriteFull(oid, data)
-	} else {
+	default:
 		err = w.osd.io.Write(oid, data, at)
 	}
 	if err != nil {
@@ -92,6 +112,28 @@ func (w *shardWriter) flush(data []byte) error {
 	}
 	w.off += int64(len(data))
 	return nil
+}
+
+// waitOldest waits for the oldest write in flight; a failure becomes the
+// writer's error.
+func (w *shardWriter) waitOldest() error {
+	a := w.pending[0]
+	copy(w.pending, w.pending[1:])
+	w.pending = w.pending[:len(w.pending)-1]
+	if err := a.wait(); err != nil && w.err == nil {
+		w.err = fmt.Errorf("rados: OSD %s: write %s: %w", w.osd.id, pieceOID(w.osd.id, w.name, a.piece), classify(err))
+	}
+	return w.err
+}
+
+// drain waits for every write in flight and returns the writer's first
+// error. Each completion is waited for even after a failure, so none leaks
+// and none can land after the pieces are removed.
+func (w *shardWriter) drain() error {
+	for len(w.pending) > 0 {
+		w.waitOldest()
+	}
+	return w.err
 }
 
 // Commit sends the buffered tail and sets the commit record on piece 0,
@@ -107,6 +149,9 @@ func (w *shardWriter) Commit() error {
 	err := w.err
 	if err == nil {
 		err = w.commit()
+	}
+	if derr := w.drain(); err == nil {
+		err = derr
 	}
 	w.release()
 	if err != nil {
@@ -150,6 +195,11 @@ func (w *shardWriter) commit() error {
 		w.pieces = 1
 	}
 	op.SetXattr(commitXattr, rec)
+	// The record may only become visible once every data write is on its
+	// OSD.
+	if err := w.drain(); err != nil {
+		return err
+	}
 	if err := op.Operate(w.osd.io, first, rados.OperationNoFlag); err != nil {
 		return fmt.Errorf("rados: OSD %s: commit %s: %w", w.osd.id, w.name, classify(err))
 	}
@@ -164,6 +214,7 @@ func (w *shardWriter) Abort() error {
 	if w.buf == nil {
 		return nil
 	}
+	w.drain() // a write still in flight could recreate a removed piece
 	w.release()
 	if err := w.osd.removePieces(w.name, w.pieces); err != nil {
 		return fmt.Errorf("rados: OSD %s: abort %s: %w", w.osd.id, w.name, err)

@@ -101,7 +101,8 @@ func (o *OSD) Create(ctx context.Context, name string) (storage.ShardWriter, err
 		return nil, o.unavailable()
 	}
 	if o.io != nil {
-		return o.io.create(o, name)
+		hint, _ := storage.ShardSize(ctx)
+		return o.io.create(o, name, hint)
 	}
 	err := o.inject("create")
 	var f *os.File

@@ -135,8 +135,11 @@ func (s *shardIO) attach(o *OSD) {
 
 // create starts a shard writer on o in this configuration. The file starts
 // buffered; a direct writer switches to O_DIRECT once the shard reaches
-// directStart bytes (see tunedWriter.Write).
-func (s *shardIO) create(o *OSD, name string) (*tunedWriter, error) {
+// directStart bytes (see tunedWriter.Write), or at once when size (the
+// expected shard length, storage.WithShardSize; 0 when unknown) says the
+// shard will reach it: then not even its first MiB is copied through the
+// page cache.
+func (s *shardIO) create(o *OSD, name string, size int64) (*tunedWriter, error) {
 	w := &tunedWriter{osd: o, name: name, wantDirect: s.direct}
 	err := o.inject("create")
 	for i := 0; err == nil || os.IsExist(err) && i < 10; i++ {
@@ -148,6 +151,13 @@ func (s *shardIO) create(o *OSD, name string) (*tunedWriter, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("local: OSD %s: create %s: %w", o.id, name, o.check(err))
+	}
+	if w.wantDirect && size >= directStart {
+		w.wantDirect = false
+		if s.enableDirect(w.f) == nil { // else buffered throughout
+			w.direct = true
+			w.buf = s.getBuf()
+		}
 	}
 	return w, nil
 }

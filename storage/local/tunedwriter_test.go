@@ -317,3 +317,88 @@ func TestDirectAbortInFlight(t *testing.T) {
 		t.Fatalf("tmp dir after abort: %v %v", names, err)
 	}
 }
+
+// TestDirectSizeHint covers writers told the shard's length up front
+// (storage.WithShardSize): a large shard is direct from its first byte,
+// a small one stays buffered, and a hint that turns out wrong (shorter or
+// longer data) still round-trips exactly.
+func TestDirectSizeHint(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
+	o := b.OSDs()[0]
+	direct := canDirect(t, b.LocalOSDs()[0].tmpDir())
+	rng := rand.New(rand.NewPCG(3, 4))
+	cases := []struct{ hint, n int }{
+		{directStart, directStart},
+		{4*directBufSize + 17, 4*directBufSize + 17},
+		{2 * directBufSize, 100},               // shorter than promised
+		{directStart, 3*directBufSize + 5},     // longer than promised
+		{directStart - 1, directStart - 1},     // small: buffered
+		{directStart - 1, 2*directBufSize + 1}, // small hint, large data: switches late
+	}
+	for i, c := range cases {
+		data := make([]byte, c.n)
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		name := fmt.Sprintf("%032x.hint%d", c.n, i)
+		w, err := o.Create(storage.WithShardSize(t.Context(), int64(c.hint)), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tw := w.(*tunedWriter)
+		if want := direct && c.hint >= directStart; tw.direct != want {
+			t.Fatalf("hint %d: direct at create = %v, want %v", c.hint, tw.direct, want)
+		}
+		for p := data; len(p) > 0; p = p[min(262212, len(p)):] {
+			if k, err := w.Write(p[:min(262212, len(p))]); err != nil || k != min(262212, len(p)) {
+				t.Fatalf("write: %d, %v", k, err)
+			}
+		}
+		if want := direct && (c.hint >= directStart || c.n >= directStart); tw.direct != want {
+			t.Fatalf("hint %d len %d: direct after writing = %v, want %v", c.hint, c.n, tw.direct, want)
+		}
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if got := readShard(t, o, name); !bytes.Equal(got, data) {
+			t.Fatalf("hint %d len %d: read back %d bytes, differ", c.hint, c.n, len(got))
+		}
+	}
+}
+
+// TestDirectSizeHintFallback covers a hinted writer whose very first
+// aligned write is refused: everything gathered goes out buffered from
+// offset 0 and the rest follows.
+func TestDirectSizeHintFallback(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
+	osd := b.LocalOSDs()[0]
+	if !canDirect(t, osd.tmpDir()) {
+		t.Skip("filesystem refuses O_DIRECT")
+	}
+	data := bytes.Repeat([]byte{5, 8, 1, 2, 9}, (3*directBufSize)/5+77)
+	w, err := osd.Create(storage.WithShardSize(t.Context(), int64(len(data))), "00hintfallback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := w.(*tunedWriter)
+	orig := tw.buf
+	mis := make([]byte, directBufSize+directAlign+1)
+	off := (directAlign - int(addrOf(mis)%directAlign)) + 1
+	buf := mis[off : off+directBufSize]
+	tw.buf = &buf
+	for p := data; len(p) > 0; p = p[min(262212, len(p)):] {
+		if _, err := w.Write(p[:min(262212, len(p))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tw.direct {
+		t.Fatal("misaligned O_DIRECT write did not fall back")
+	}
+	tw.buf = orig
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readShard(t, osd, "00hintfallback"); !bytes.Equal(got, data) {
+		t.Fatal("round trip after fallback differs")
+	}
+}
