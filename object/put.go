@@ -45,33 +45,41 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 	if err := s.checkWriteCondition(ctx, in.Bucket, in.Key, in.Cond); err != nil {
 		return ObjectInfo{}, err
 	}
+	var res *reservation
+	if bk.Versioning == "" {
+		// The key's index entry is written while the body streams in
+		// (versioned buckets commit version records instead).
+		res = s.reserveIndex(ctx, nsObjects(in.Bucket), in.Key)
+		defer res.end()
+	}
 	kc := kdf.Context{Account: bk.Owner, Bucket: in.Bucket, Key: in.Key}
 	key, env, err := s.newKey(ctx, bk, kc)
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("object: put %s/%s: new key: %w", in.Bucket, in.Key, err)
 	}
 	defer key.Destroy()
-	res, err := s.writeData(ctx, dataSpec{in: &in, key: key, md5: !s.fast, red: s.layoutOf(bk)})
+	data, err := s.writeData(ctx, dataSpec{in: &in, key: key, md5: !s.fast, red: s.layoutOf(bk)})
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("object: put %s/%s: %w", in.Bucket, in.Key, err)
 	}
-	etag := fastETag(res.layout.DataID)
+	etag := fastETag(data.layout.DataID)
 	if !s.fast {
-		etag = hex.EncodeToString(res.md5)
+		etag = hex.EncodeToString(data.md5)
 	}
 	m := &manifest.Manifest{
-		Bucket: in.Bucket, Key: in.Key, Size: res.layout.Size, ETag: etag,
+		Bucket: in.Bucket, Key: in.Key, Size: data.layout.Size, ETag: etag,
 		Modified: s.now().UnixNano(), Owner: bk.Owner,
-		Parts:    []manifest.Part{manifestPart(res.layout, etag, nil)},
+		Parts:    []manifest.Part{manifestPart(data.layout, etag, nil)},
 		Envelope: env,
 	}
 	setMeta(m, in.Meta)
-	setChecksums(m, res.sums, ChecksumFullObject)
+	setChecksums(m, data.sums, ChecksumFullObject)
 	if err := s.applyLock(bk, m, in.Lock); err != nil {
-		s.deleteData(ctx, "rejected lock", res.layout)
+		s.deleteData(ctx, "rejected lock", data.layout)
 		return ObjectInfo{}, fmt.Errorf("object: put %s/%s: %w", in.Bucket, in.Key, err)
 	}
-	if err := s.commitObject(ctx, bk, m, in.Cond, res.layout); err != nil {
+	res.wait()
+	if err := s.commitObject(ctx, bk, m, in.Cond, data.layout); err != nil {
 		return ObjectInfo{}, err
 	}
 	s.applyWriteTags(ctx, m, in.Meta.Tags)

@@ -222,6 +222,7 @@ type tlsListener struct {
 	net.Listener
 	conf    *tls.Config
 	timeout time.Duration
+	bufs    *sync.Pool // gather buffers of the connections' batchConns
 }
 
 // Accept implements net.Listener.
@@ -230,7 +231,8 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &handshakeConn{Conn: tls.Server(c, l.conf), timeout: l.timeout}, nil
+	bc := &batchConn{Conn: c, bufs: l.bufs}
+	return &handshakeConn{Conn: tls.Server(bc, l.conf), raw: bc, timeout: l.timeout}, nil
 }
 
 // handshakeConn is a server TLS connection whose Handshake (which fasthttp
@@ -238,7 +240,26 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 // *tls.Conn's methods, so fasthttp still sees a TLS connection.
 type handshakeConn struct {
 	*tls.Conn
+	raw     *batchConn
 	timeout time.Duration
+}
+
+// Write seals p and sends its records in one write on the connection (see
+// batchConn) instead of one write per 16 KiB record.
+func (c *handshakeConn) Write(p []byte) (int, error) {
+	// A Write before the handshake would run it with its flights gathered
+	// and never sent: finish it first, unbatched.
+	if !c.Conn.ConnectionState().HandshakeComplete {
+		if err := c.Handshake(); err != nil {
+			return 0, err
+		}
+	}
+	c.raw.begin()
+	n, err := c.Conn.Write(p)
+	if ferr := c.raw.end(); err == nil && ferr != nil {
+		return 0, ferr
+	}
+	return n, err
 }
 
 // Handshake runs the TLS handshake under the handshake timeout; a client

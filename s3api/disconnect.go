@@ -94,7 +94,7 @@ func (w *disconnectWatch) loop() {
 // rawConn finds the TCP socket under c, unwrapping TLS and the limit
 // listener's wrapper.
 func rawConn(c net.Conn) syscall.RawConn {
-	for range 4 {
+	for range 8 {
 		if sc, ok := c.(syscall.Conn); ok {
 			rc, err := sc.SyscallConn()
 			if err != nil {

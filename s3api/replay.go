@@ -14,7 +14,13 @@ import (
 // entry, 1 Mi signatures cost some 60 MiB and cover the whole 10-minute
 // window (a signature stays acceptable from X-Amz-Date − 5 min to
 // X-Amz-Date + 5 min) at up to ~1,700 state-changing requests a second.
+// The memory is taken as signatures arrive, not up front: a gateway that
+// sees few writes keeps a small cache (preallocating the bound cost every
+// server some 130 MiB of heap, half its RSS during a bulk upload).
 const DefaultReplayCacheSize = 1 << 20
+
+// replayMinRing is a shard ring's first size; it doubles up to the bound.
+const replayMinRing = 16
 
 // replayShards spreads the cache's lock; a power of two.
 const replayShards = 64
@@ -33,7 +39,8 @@ const replayShards = 64
 // that the oldest entry is the first to expire. A full shard drops its
 // oldest live entry and counts it (Evicted): the cache is bounded, and a
 // replay of an evicted signature is then only stopped by the clock
-// window. Lookups and inserts allocate nothing in steady state.
+// window. Lookups and inserts allocate nothing in steady state (once a
+// shard's ring and map have grown to the traffic or to the bound).
 type replayCache struct {
 	skew    time.Duration
 	shards  [replayShards]replayShard
@@ -43,7 +50,8 @@ type replayCache struct {
 type replayShard struct {
 	mu   sync.Mutex
 	seen map[[32]byte]int64 // signature → expiry (unix nanoseconds)
-	ring [][32]byte         // arrival order
+	ring [][32]byte         // arrival order; grows by doubling up to max
+	max  int                // the shard's bound
 	head int                // oldest entry
 	n    int                // entries in ring
 }
@@ -57,8 +65,8 @@ func newReplayCache(size int, skew time.Duration) *replayCache {
 	per := max(size/replayShards, 16)
 	c := &replayCache{skew: skew}
 	for i := range c.shards {
-		c.shards[i].seen = make(map[[32]byte]int64, per)
-		c.shards[i].ring = make([][32]byte, per)
+		c.shards[i].seen = make(map[[32]byte]int64)
+		c.shards[i].max = per
 	}
 	return c
 }
@@ -82,7 +90,11 @@ func (c *replayCache) admit(sig [32]byte, signedAt, now time.Time) bool {
 		return false
 	}
 	sh.expire(nowN)
-	if sh.n == len(sh.ring) {
+	switch {
+	case sh.n < len(sh.ring):
+	case len(sh.ring) < sh.max:
+		sh.grow()
+	default:
 		sh.dropOldest()
 		c.evicted.Add(1)
 	}
@@ -122,6 +134,15 @@ func (sh *replayShard) expire(now int64) {
 		}
 		sh.dropOldest()
 	}
+}
+
+// grow doubles the ring (up to max), keeping its entries in order.
+func (sh *replayShard) grow() {
+	r := make([][32]byte, min(max(2*len(sh.ring), replayMinRing), sh.max))
+	for i := range sh.n {
+		r[i] = sh.ring[(sh.head+i)%len(sh.ring)]
+	}
+	sh.ring, sh.head = r, 0
 }
 
 // dropOldest removes the ring's front entry. A signature forgotten and

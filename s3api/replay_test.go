@@ -67,9 +67,46 @@ func TestReplayCacheUnit(t *testing.T) {
 	}
 }
 
+// A shard's ring grows on demand up to its bound, keeping arrival order
+// across a wrapped ring: the bound holds every live entry, and the next
+// admit evicts the oldest of them.
+func TestReplayCacheGrows(t *testing.T) {
+	skew := 5 * time.Minute
+	c := newReplayCache(replayShards*40, skew) // 40 a shard: ring 16, 32, 40
+	at, later := testNow, testNow.Add(skew+time.Minute)
+	for i := range 10 {
+		c.admit(sigOf(5, i), at, at)
+	}
+	if n := len(c.shard(&[32]byte{5}).ring); n != replayMinRing {
+		t.Fatalf("a shard holding 10 entries has a ring of %d", n)
+	}
+	for i := 10; i < 50; i++ { // the first ten expire; the ring wraps, then grows
+		if !c.admit(sigOf(5, i), later, later) {
+			t.Fatalf("signature %d refused", i)
+		}
+	}
+	sh := c.shard(&[32]byte{5})
+	if c.evicted.Load() != 0 || sh.n != 40 || len(sh.ring) != 40 {
+		t.Fatalf("evicted %d, %d entries in a ring of %d", c.evicted.Load(), sh.n, len(sh.ring))
+	}
+	for i := 10; i < 50; i++ {
+		if !c.seen(sigOf(5, i), later) {
+			t.Fatalf("signature %d lost while growing", i)
+		}
+	}
+	c.admit(sigOf(5, 50), later, later)
+	if c.evicted.Load() != 1 || c.seen(sigOf(5, 10), later) || !c.seen(sigOf(5, 11), later) {
+		t.Fatalf("full shard evicted %d, not the oldest live entry first", c.evicted.Load())
+	}
+}
+
 func TestReplayCacheAllocs(t *testing.T) {
 	c := newReplayCache(replayShards*64, 5*time.Minute)
 	i := 0
+	for range replayShards * 64 { // grow every shard to its bound first
+		i++
+		c.admit(sigOf(byte(i), i), testNow, testNow)
+	}
 	n := testing.AllocsPerRun(1000, func() {
 		i++
 		c.admit(sigOf(byte(i), i), testNow, testNow)

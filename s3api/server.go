@@ -324,7 +324,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	ln = newLimitListener(ln, s.o.MaxConns, s.o.MaxConnsPerIP, s.log, obs)
 	if s.o.TLS != nil {
-		ln = &tlsListener{Listener: ln, conf: s.o.TLS, timeout: s.o.TLSHandshakeTimeout}
+		ln = &tlsListener{Listener: ln, conf: s.o.TLS, timeout: s.o.TLSHandshakeTimeout, bufs: newBatchPool()}
 	}
 	return s.srv.Serve(ln)
 }

@@ -19,7 +19,8 @@
 // Versions and conditions (IfAbsent, IfVersion) pass straight through to the
 // wrapped store, so conditional writes stay atomic. The index may hold keys
 // whose record is gone (a crash between index insert and record write, a
-// delete whose index update failed): records are the truth, List skips and
-// prunes such keys. See docs/FORMAT.md ("Sealed metadata") for the layout
+// delete whose index update failed, a PUT that failed after Reserve indexed
+// its key ahead of the data): records are the truth, List skips and prunes
+// such keys. See docs/FORMAT.md ("Sealed metadata") for the layout
 // and docs/SECURITY.md for what remains visible.
 package sealed

@@ -40,6 +40,7 @@ type Meta struct {
 	ix       *index
 	fetchers int
 	log      *slog.Logger
+	res      reservations // keys indexed ahead of their Put (Reserve)
 }
 
 var _ storage.Meta = (*Meta)(nil)
@@ -140,7 +141,8 @@ func (m *Meta) get(ctx context.Context, ns, key, hns, hk string) ([]byte, storag
 // Put stores val under key, honouring cond. Unless the write is guarded by
 // a version (the key then exists and is indexed), the key enters the index
 // first, so a crash leaves at most an index entry without a record; and is
-// checked again after, in case a concurrent delete pruned it meanwhile.
+// checked again after, in case a concurrent delete pruned it meanwhile. A
+// key held by Reserve is already indexed and skips the first step.
 func (m *Meta) Put(ctx context.Context, ns, key string, val []byte, cond storage.Cond) (storage.Version, error) {
 	if err := check(ns, key); err != nil {
 		return 0, err
@@ -149,7 +151,7 @@ func (m *Meta) Put(ctx context.Context, ns, key string, val []byte, cond storage
 		return 0, fmt.Errorf("sealed: value of %d bytes: %w", len(val), storage.ErrInvalid)
 	}
 	indexed := cond.IfVersion != 0
-	if !indexed {
+	if !indexed && !m.res.has(resKey(ns, key)) {
 		if err := m.ix.change(ctx, ns, key, false); err != nil {
 			return 0, err
 		}
