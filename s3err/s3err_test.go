@@ -58,6 +58,7 @@ var objectSentinels = map[string]error{
 	"ErrMethodNotAllowed":              object.ErrMethodNotAllowed,
 	"ErrObjectLocked":                  object.ErrObjectLocked,
 	"ErrInvalidRequest":                object.ErrInvalidRequest,
+	"ErrLockChecksumRequired":          object.ErrLockChecksumRequired,
 	"ErrInvalidBucketState":            object.ErrInvalidBucketState,
 	"ErrNoSuchObjectLockConfiguration": object.ErrNoSuchObjectLockConfiguration,
 	"ErrMalformedXML":                  object.ErrMalformedXML,
