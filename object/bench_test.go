@@ -54,23 +54,28 @@ func benchStores(b *testing.B) map[string]*Store {
 	return map[string]*Store{"envelope": e.s, "envelope-nocache": nocache, "plain": &plain}
 }
 
+// benchPuts PUTs data under a new key of bucket "bench" per iteration.
+func benchPuts(b *testing.B, s *Store, data []byte) {
+	ctx := context.Background()
+	r := bytes.NewReader(data)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r.Reset(data)
+		if _, err := s.PutObject(ctx, PutInput{Bucket: "bench", Key: fmt.Sprintf("obj-%d", i), Body: r, Size: int64(len(data))}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
 func BenchmarkPutObject4KiB(b *testing.B) {
 	data := randBytes(1, 4<<10)
 	for _, name := range []string{"envelope", "plain"} {
 		b.Run(name, func(b *testing.B) {
 			s := benchStores(b)[name]
-			ctx := context.Background()
-			r := bytes.NewReader(data)
-			b.SetBytes(int64(len(data)))
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				r.Reset(data)
-				if _, err := s.PutObject(ctx, PutInput{Bucket: "bench", Key: fmt.Sprintf("obj-%d", i), Body: r, Size: int64(len(data))}); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
+			benchPuts(b, s, data)
 		})
 	}
 }
@@ -109,18 +114,7 @@ func BenchmarkPutObject4KiBSealed(b *testing.B) {
 				sealed: true, localIndex: name == "localindex"}
 			e.s = e.open()
 			e.bucket("bench")
-			ctx := context.Background()
-			r := bytes.NewReader(data)
-			b.SetBytes(int64(len(data)))
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				r.Reset(data)
-				if _, err := e.s.PutObject(ctx, PutInput{Bucket: "bench", Key: fmt.Sprintf("obj-%d", i), Body: r, Size: int64(len(data))}); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
+			benchPuts(b, e.s, data)
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -127,18 +126,7 @@ func BenchmarkPutObject1MiBFsync(b *testing.B) {
 			}
 			e.s = e.open(mods...)
 			e.bucket("bench")
-			ctx := context.Background()
-			r := bytes.NewReader(data)
-			b.SetBytes(int64(len(data)))
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				r.Reset(data)
-				if _, err := e.s.PutObject(ctx, PutInput{Bucket: "bench", Key: fmt.Sprintf("obj-%d", i), Body: r, Size: int64(len(data))}); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
+			benchPuts(b, e.s, data)
 		})
 	}
 }
