@@ -5,16 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // cpuTime returns the user+system CPU time process pid has used.
@@ -36,38 +37,63 @@ func cpuTime(t *testing.T, pid int) time.Duration {
 	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
-// fillFolders puts n small objects spread over folders "dNNN/" with 8
-// concurrent clients.
-func fillFolders(t *testing.T, c *s3.Client, bucket string, n, folders int) {
-	t.Helper()
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < n; i += 8 {
-				key := fmt.Sprintf("d%04d/o%05d", i%folders, i)
-				_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader([]byte("x"))})
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+// patternReader is an io.ReadSeeker of n bytes repeating a 1 MiB block, so
+// large test objects need no large buffers (the server encrypts whatever it
+// gets, so the repetition does not make its work cheaper).
+type patternReader struct {
+	block  []byte
+	n, off int64
 }
 
-// TestHangUpStopsListing: a client that hangs up during an expensive
-// delimiter listing (each common prefix costs a scan of the bucket on the
-// embedded backend) has the server's work stop: the server process's CPU
-// use drops back to idle within a second, measured from /proc.
-func TestHangUpStopsListing(t *testing.T) {
+func newPatternReader(n int64) *patternReader {
+	b := make([]byte, 1<<20)
+	for i := range b {
+		b[i] = byte(i*7 + i>>8)
+	}
+	return &patternReader{block: b, n: n}
+}
+
+func (r *patternReader) Read(p []byte) (int, error) {
+	if r.off >= r.n {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), r.n-r.off)]
+	for i := range p {
+		p[i] = r.block[(r.off+int64(i))%int64(len(r.block))]
+	}
+	r.off += int64(len(p))
+	return len(p), nil
+}
+
+func (r *patternReader) Seek(off int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		off += r.off
+	case io.SeekEnd:
+		off += r.n
+	default:
+		return 0, fmt.Errorf("patternReader: whence %d", whence)
+	}
+	if off < 0 {
+		return 0, fmt.Errorf("patternReader: negative offset %d", off)
+	}
+	r.off = off
+	return off, nil
+}
+
+// TestHangUpStopsWork: a client that hangs up during a long server-side
+// CopyObject (the gateway decrypts the source and re-encrypts every byte
+// under the destination's key) has the server's work stop: the server
+// process's CPU use drops back to idle within a second, measured from
+// /proc, and the destination is either absent or whole, never half-written.
+//
+// Listings were the original example, but they now cost O(page) (a common
+// prefix is one seek), so no listing stays busy long enough to hang up
+// during it; a copy's cost grows with the object. The source doubles until
+// the copy is still running at the hang-up, so a faster machine gets a
+// larger object rather than a failure.
+func TestHangUpStopsWork(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the binary")
 	}
@@ -79,35 +105,58 @@ func TestHangUpStopsListing(t *testing.T) {
 	c := p.sdk(checksumsOff)
 	bucket := bucketName("hangup")
 	createBucket(t, c, bucket)
-	// About 4 s of listing work on the test machine: one object per folder.
-	fillFolders(t, c, bucket, 550, 550)
-	time.Sleep(300 * time.Millisecond) // let the fill's work settle
 
-	ctx, cancel := context.WithCancel(context.Background())
-	listed := make(chan error, 1)
-	go func() {
-		_, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Delimiter: aws.String("/")})
-		listed <- err
-	}()
-	time.Sleep(300 * time.Millisecond)
-	busyFrom := cpuTime(t, pid)
-	time.Sleep(700 * time.Millisecond)
-	busy := cpuTime(t, pid) - busyFrom
-	cancel() // the transport closes the connection
-	if err := <-listed; !errors.Is(err, context.Canceled) {
-		t.Fatalf("listing was not in progress at the hang-up (finished with %v); the test needs a slower listing", err)
-	}
-	time.Sleep(time.Second)
-	idleFrom := cpuTime(t, pid)
-	time.Sleep(time.Second)
-	after := cpuTime(t, pid) - idleFrom
-	t.Logf("server CPU: %v in the 700 ms before the hang-up, %v in the second starting 1 s after it", busy, after)
-	if busy < 100*time.Millisecond {
-		// A machine this loaded cannot tell a stopped listing from a
-		// starved one.
-		t.Skipf("inconclusive: the listing got only %v CPU in 700 ms", busy)
-	}
-	if after > 100*time.Millisecond || after > busy/3 {
-		t.Fatalf("server still used %v CPU in the second starting 1 s after the client hung up (%v in the 700 ms before)", after, busy)
+	for size := int64(96 << 20); ; size *= 2 {
+		if size > 1<<30 {
+			t.Fatalf("a copy of %d MiB finished within a second; cannot hang up during one", size>>21)
+		}
+		src := fmt.Sprintf("src-%d", size>>20)
+		if _, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(src), Body: newPatternReader(size), ContentLength: aws.Int64(size)}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond) // let the upload's write-back settle
+		dst := "dst-" + src
+		ctx, cancel := context.WithCancel(context.Background())
+		copied := make(chan error, 1)
+		go func() {
+			_, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String(dst), CopySource: aws.String(bucket + "/" + src)})
+			copied <- err
+		}()
+		time.Sleep(300 * time.Millisecond)
+		busyFrom := cpuTime(t, pid)
+		time.Sleep(500 * time.Millisecond)
+		busy := cpuTime(t, pid) - busyFrom
+		cancel() // the transport closes the connection
+		if err := <-copied; !errors.Is(err, context.Canceled) {
+			if err != nil {
+				t.Fatalf("copy of %d MiB: %v", size>>20, err)
+			}
+			continue // finished before the hang-up: try a larger object
+		}
+		time.Sleep(time.Second)
+		idleFrom := cpuTime(t, pid)
+		time.Sleep(time.Second)
+		after := cpuTime(t, pid) - idleFrom
+		t.Logf("copy of %d MiB: server CPU %v in the 500 ms before the hang-up, %v in the second starting 1 s after it", size>>20, busy, after)
+		if busy < 100*time.Millisecond {
+			// A machine this loaded cannot tell a stopped copy from a
+			// starved one.
+			t.Skipf("inconclusive: the copy got only %v CPU in 500 ms", busy)
+		}
+		if after > 100*time.Millisecond || after > busy/3 {
+			t.Fatalf("server still used %v CPU in the second starting 1 s after the client hung up (%v in the 500 ms before)", after, busy)
+		}
+		// The abandoned copy left nothing half-written: the destination
+		// is absent, or (had it committed just before the hang-up) whole.
+		h, err := c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(dst)})
+		var nf *types.NotFound
+		switch {
+		case errors.As(err, &nf):
+		case err != nil:
+			t.Fatalf("HEAD %s after the hang-up: %v", dst, err)
+		case aws.ToInt64(h.ContentLength) != size:
+			t.Fatalf("HEAD %s after the hang-up: %d bytes, want %d or absent", dst, aws.ToInt64(h.ContentLength), size)
+		}
+		return
 	}
 }
