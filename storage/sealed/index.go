@@ -441,7 +441,12 @@ func (x *index) write(ctx context.Context, ns, ixns, id string, l *leaf, v stora
 		}
 		return err
 	}
-	if len(pieces) > 1 {
+	// A root at least half full takes new leaves only from seeks that had to
+	// walk far (findLeaf): recording every split would refill it, thin it
+	// and refill it again, each time rewriting up to 1 MiB, and would keep
+	// the ranges written last dense and the older ones ever sparser. Left to
+	// the seeks, every range settles at a walk of at most repairHops links.
+	if rt, _ := x.loadRoot(ctx, ns, ixns, false); len(pieces) > 1 && rt.size < x.maxRoot/2 {
 		los := make([]string, 0, len(pieces)-1)
 		for _, p := range pieces[1:] {
 			los = append(los, p[0])
