@@ -79,6 +79,7 @@ type memOSD struct {
 	failCommit  error
 	block       chan struct{}    // when non-nil, writes wait for it or for ctx
 	blockRead   chan struct{}    // when non-nil, reads wait for it (no ctx: a hung disk)
+	onRead      func()           // when non-nil, called before each read
 	unhealthy   bool             // reported through storage.Checker
 	hangCommit  chan struct{}    // when non-nil, Commit and Create wait for it (no ctx)
 	hints       map[string]int64 // storage.ShardSize seen by Create, per shard name
@@ -117,7 +118,7 @@ func (o *memOSD) Open(ctx context.Context, name string) (storage.ShardReader, er
 	if !ok {
 		return nil, fmt.Errorf("%s/%s: %w", o.id, name, storage.ErrNotFound)
 	}
-	return memReader{bytes.NewReader(f), o}, nil
+	return memReader{bytes.NewReader(f), o, ctx}, nil
 }
 
 func (o *memOSD) Remove(ctx context.Context, name string) error {
@@ -202,17 +203,26 @@ func (w *memWriter) Abort() error {
 	return nil
 }
 
+// memReader fails reads once its Open context ends, as a network backend's
+// reader (RADOS) does.
 type memReader struct {
 	*bytes.Reader
-	o *memOSD
+	o   *memOSD
+	ctx context.Context
 }
 
 func (r memReader) ReadAt(p []byte, off int64) (int, error) {
 	r.o.mu.Lock()
-	block := r.o.blockRead
+	block, onRead := r.o.blockRead, r.o.onRead
 	r.o.mu.Unlock()
+	if onRead != nil {
+		onRead()
+	}
 	if block != nil {
 		<-block
+	}
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
 	}
 	return r.Reader.ReadAt(p, off)
 }

@@ -64,9 +64,12 @@ func (s *shardSet) reader(j int) storage.ShardReader {
 	r, err := osd.Open(s.ctx, ShardName(s.l.DataID, j))
 	if err != nil {
 		s.dead[j] = fmt.Errorf("shard %d on %s: %w", j, id, err)
-		s.state[j] = ShardUnavailable
-		if errors.Is(err, storage.ErrNotFound) {
+		switch {
+		case s.ctx.Err() != nil: // cancelled, not the shard's fault (see mark)
+		case errors.Is(err, storage.ErrNotFound):
 			s.state[j] = ShardMissing
+		default:
+			s.state[j] = ShardUnavailable
 		}
 		return nil
 	}
@@ -90,9 +93,19 @@ func (s *shardSet) order(j int) int {
 
 // mark records state st for shard j unless a worse one is known; st =
 // ShardUnavailable or ShardMissing also stops further reads of the shard.
+//
+// Once the read's context has ended, failures are the caller's, not the
+// shard's: the shard stops being read but its state is left alone, so a
+// hung-up GET or copy reports nothing degraded and queues no heal.
 func (s *shardSet) mark(j int, st ShardState, why error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.ctx.Err() != nil {
+		if s.dead[j] == nil {
+			s.dead[j] = fmt.Errorf("shard %d: %w", j, s.ctx.Err())
+		}
+		return
+	}
 	if st > s.state[j] {
 		s.state[j] = st
 	}
