@@ -143,7 +143,11 @@ func TestHangUpStopsWork(t *testing.T) {
 			// starved one.
 			t.Skipf("inconclusive: the copy got only %v CPU in 500 ms", busy)
 		}
-		if after > 100*time.Millisecond || after > busy/3 {
+		// Work still running would use at least the rate it had before
+		// (≥ 200 ms/s, given the check above); idle background work (IAM
+		// refresh, metrics) stays far below 100 ms/s. No ratio to busy: on
+		// RADOS the gateway's own share of a copy is small.
+		if after > 100*time.Millisecond {
 			t.Fatalf("server still used %v CPU in the second starting 1 s after the client hung up (%v in the 500 ms before)", after, busy)
 		}
 		// The abandoned copy left nothing half-written: the destination
