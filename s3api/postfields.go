@@ -125,6 +125,16 @@ func (r *request) postLockIntegrity(w postWrite) error {
 	return r.lockIntegrity(in, "Post Object", !w.lock.IsZero() || w.lockSent)
 }
 
+// authorizeHeaderExtras is authorizeWriteExtras for PutObject,
+// CreateMultipartUpload and CopyObject, whose tags and lock state come
+// from headers. Their operation's own authorization made r.authz, with
+// the x-amz-tagging tags as s3:RequestObjectTag/<key>, so no operation
+// is named here (the operations refer to these handlers).
+func (r *request) authorizeHeaderExtras(tags []object.Tag, lock object.LockInput) error {
+	_, holdSent := r.hdr.get("x-amz-object-lock-legal-hold")
+	return r.s.authorizeWriteExtras(r, nil, tags, lock, holdSent)
+}
+
 // authorizeWriteExtras asks, beyond s3:PutObject, for the permissions of
 // what a write sets besides the object, as S3 does for PutObject: tags
 // need s3:PutObjectTagging, a retention s3:PutObjectRetention, a legal
