@@ -119,7 +119,9 @@ func (r *request) postObject(att *authAttempt) error {
 		{"acl", "s3:x-amz-acl"},
 		{hSSE, "s3:x-amz-server-side-encryption"},
 	} {
-		if v, ok := f[c.field]; ok { // the form's, not a header
+		// The form's, not a header: a POST's headers set nothing.
+		delete(pc, strings.ToLower(c.key))
+		if v, ok := f[c.field]; ok {
 			pc.Set(c.key, v)
 		}
 	}

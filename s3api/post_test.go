@@ -383,11 +383,14 @@ func TestPostObjectEndToEnd(t *testing.T) {
 }
 
 // sendFormTo posts a form to bucket.
-func sendFormTo(t *testing.T, hc *http.Client, bucket string, fields [][2]string, file []byte) (*http.Response, string) {
+func sendFormTo(t *testing.T, hc *http.Client, bucket string, fields [][2]string, file []byte, hdr ...[2]string) (*http.Response, string) {
 	t.Helper()
 	body, ct := formBody(t, fields, "f.txt", file)
 	rq, _ := http.NewRequest(http.MethodPost, "http://"+testHost+"/"+bucket, bytes.NewReader(body))
 	rq.Header.Set("Content-Type", ct)
+	for _, h := range hdr {
+		rq.Header.Set(h[0], h[1])
+	}
 	resp, err := hc.Do(rq)
 	if err != nil {
 		t.Fatal(err)
@@ -609,9 +612,9 @@ func TestPostObjectFieldPermissions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	post := func(bucket, key string, fields [][2]string) int {
+	post := func(bucket, key string, fields [][2]string, hdr ...[2]string) int {
 		t.Helper()
-		resp, body := sendFormTo(t, hc, bucket, postFieldsForm(t, bucket, key, fields), file)
+		resp, body := sendFormTo(t, hc, bucket, postFieldsForm(t, bucket, key, fields), file, hdr...)
 		if code, _ := errorCode(body); resp.StatusCode == 403 && code != "AccessDenied" {
 			t.Errorf("%s: 403 %s", key, code)
 		}
@@ -623,23 +626,27 @@ func TestPostObjectFieldPermissions(t *testing.T) {
 		name, bucket, action, cond string
 		fields                     [][2]string
 		want                       int
+		hdr                        [][2]string
 	}{
-		{"tags under a PutObjectTagging deny", "upl", "s3:PutObjectTagging", "", tagged, 403},
-		{"no tags under a PutObjectTagging deny", "upl", "s3:PutObjectTagging", "", nil, 204},
-		{"empty tag set under a PutObjectTagging deny", "upl", "s3:PutObjectTagging", "", [][2]string{{"tagging", tagXML()}}, 204},
-		{"denied tag value", "upl", "s3:PutObject", `,"Condition":{"StringEquals":{"s3:RequestObjectTag/team":"secret"}}`, secret, 403},
-		{"other tag value", "upl", "s3:PutObject", `,"Condition":{"StringEquals":{"s3:RequestObjectTag/team":"secret"}}`, tagged, 204},
-		{"denied tag key", "upl", "s3:PutObject", `,"Condition":{"ForAnyValue:StringEquals":{"s3:RequestObjectTagKeys":["team"]}}`, tagged, 403},
-		{"retention under a PutObjectRetention deny", "lck", "s3:PutObjectRetention", "", retain, 403},
-		{"legal hold under a PutObjectRetention deny", "lck", "s3:PutObjectRetention", "", hold, 204},
-		{"legal hold under a PutObjectLegalHold deny", "lck", "s3:PutObjectLegalHold", "", hold, 403},
-		{"retention under a PutObjectLegalHold deny", "lck", "s3:PutObjectLegalHold", "", retain, 204},
+		{"tags under a PutObjectTagging deny", "upl", "s3:PutObjectTagging", "", tagged, 403, nil},
+		{"no tags under a PutObjectTagging deny", "upl", "s3:PutObjectTagging", "", nil, 204, nil},
+		{"empty tag set under a PutObjectTagging deny", "upl", "s3:PutObjectTagging", "", [][2]string{{"tagging", tagXML()}}, 204, nil},
+		{"denied tag value", "upl", "s3:PutObject", `,"Condition":{"StringEquals":{"s3:RequestObjectTag/team":"secret"}}`, secret, 403, nil},
+		{"other tag value", "upl", "s3:PutObject", `,"Condition":{"StringEquals":{"s3:RequestObjectTag/team":"secret"}}`, tagged, 204, nil},
+		{"denied tag key", "upl", "s3:PutObject", `,"Condition":{"ForAnyValue:StringEquals":{"s3:RequestObjectTagKeys":["team"]}}`, tagged, 403, nil},
+		{"retention under a PutObjectRetention deny", "lck", "s3:PutObjectRetention", "", retain, 403, nil},
+		{"legal hold under a PutObjectRetention deny", "lck", "s3:PutObjectRetention", "", hold, 204, nil},
+		{"legal hold under a PutObjectLegalHold deny", "lck", "s3:PutObjectLegalHold", "", hold, 403, nil},
+		{"retention under a PutObjectLegalHold deny", "lck", "s3:PutObjectLegalHold", "", retain, 204, nil},
 		{"SSE field under an encryption condition", "upl", "s3:PutObject", `,"Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption":"AES256"}}`,
-			[][2]string{{hSSE, "AES256"}}, 204},
-		{"no SSE field under an encryption condition", "upl", "s3:PutObject", `,"Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption":"AES256"}}`, nil, 403},
+			[][2]string{{hSSE, "AES256"}}, 204, nil},
+		{"no SSE field under an encryption condition", "upl", "s3:PutObject", `,"Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption":"AES256"}}`, nil, 403, nil},
+		// A POST's headers are not its fields: they satisfy no condition.
+		{"SSE header, no field, under an encryption condition", "upl", "s3:PutObject", `,"Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption":"AES256"}}`,
+			nil, 403, [][2]string{{hSSE, "AES256"}}},
 	} {
 		deny(v.bucket, v.action, v.cond)
-		if got := post(v.bucket, "p/"+strings.ReplaceAll(v.name, " ", "-"), v.fields); got != v.want {
+		if got := post(v.bucket, "p/"+strings.ReplaceAll(v.name, " ", "-"), v.fields, v.hdr...); got != v.want {
 			t.Errorf("%s: %d, want %d", v.name, got, v.want)
 		}
 		if _, err := c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(v.bucket)}); err != nil {
