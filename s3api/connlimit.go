@@ -99,10 +99,12 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		backoff = 0
 		key := clientAddr(c.RemoteAddr())
 		if reason := l.admit(key); reason != "" {
-			_ = c.Close()
+			// Counted before the close: whoever sees the connection
+			// closed (a client, a test) then also sees the refusal.
 			if l.obs != nil {
 				l.obs.ConnRefused(reason)
 			}
+			_ = c.Close()
 			continue
 		}
 		return &limitedConn{Conn: c, l: l, key: key}, nil

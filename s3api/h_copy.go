@@ -94,6 +94,9 @@ func (r *request) copyObject() error {
 	if src.Lock, err = r.lockHeaderValues(); err != nil {
 		return err
 	}
+	if err := r.authorizeHeaderExtras(tags, src.Lock); err != nil {
+		return err
+	}
 	src.ReplaceTags, src.Tags = replaceTags, tags
 	switch r.hdr.value("x-amz-metadata-directive") {
 	case "", "COPY":

@@ -112,10 +112,17 @@ func (r *request) hasLockHeaders() bool {
 
 // lockHeaderValues parses the x-amz-object-lock-* headers (PUT, copy).
 func (r *request) lockHeaderValues() (object.LockInput, error) {
+	return lockValuesFrom(r.hdr.get)
+}
+
+// lockValuesFrom parses the x-amz-object-lock-* values get reads: a
+// request's headers, or a browser POST form's fields, which S3 takes
+// under the same names and checks alike.
+func lockValuesFrom(get sseGetter) (object.LockInput, error) {
 	var l object.LockInput
-	mode, hasMode := r.hdr.get("x-amz-object-lock-mode")
-	until, hasUntil := r.hdr.get("x-amz-object-lock-retain-until-date")
-	hold, hasHold := r.hdr.get("x-amz-object-lock-legal-hold")
+	mode, hasMode := get("x-amz-object-lock-mode")
+	until, hasUntil := get("x-amz-object-lock-retain-until-date")
+	hold, hasHold := get("x-amz-object-lock-legal-hold")
 	if !hasMode && !hasUntil && !hasHold {
 		return l, nil
 	}

@@ -52,6 +52,9 @@ func (r *request) createMultipartUpload() error {
 	if meta.Tags, err = r.requestTags(); err != nil {
 		return err
 	}
+	if err := r.authorizeHeaderExtras(meta.Tags, lock); err != nil {
+		return err
+	}
 	// So is the Object Lock state asked for (checked now, as on PUT).
 	if !lock.IsZero() {
 		meta.Lock = &lock

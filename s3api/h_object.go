@@ -75,6 +75,9 @@ func (r *request) putObject() error {
 	if in.Lock, err = r.lockHeaders(in); err != nil {
 		return err
 	}
+	if err := r.authorizeHeaderExtras(tags, in.Lock); err != nil {
+		return err
+	}
 	in.Meta.Tags = tags
 	info, err := r.s.o.Layer.PutObject(r.cx, in)
 	if err != nil {

@@ -108,16 +108,39 @@ func (r *request) postObject(att *authAttempt) error {
 		return err
 	}
 	r.key = key
+	// The write's own fields are read before authorizing, so a bucket
+	// policy sees the form's tags as s3:RequestObjectTag/<key>; fields
+	// that do not parse are refused after authorization, as PUT refuses
+	// a bad x-amz-tagging header.
+	w, werr := parsePostWrite(f)
 	pc := r.policyContext(opPostObject)
 	pc.Set("s3:authType", "POST") // AWS's value for browser form uploads
+	for _, c := range [...]struct{ field, key string }{
+		{"acl", "s3:x-amz-acl"},
+		{hSSE, "s3:x-amz-server-side-encryption"},
+	} {
+		// The form's, not a header: a POST's headers set nothing.
+		delete(pc, strings.ToLower(c.key))
+		if v, ok := f[c.field]; ok {
+			pc.Set(c.key, v)
+		}
+	}
+	setRequestTags(pc, w.tags)
 	r.authz = policy.WithRequestContext(r.cx, pc)
 	if err := r.s.authorizeAction(r, opPostObject, iam.PutObject, r.bucket, key); err != nil {
+		return err
+	}
+	if werr != nil {
+		return werr
+	}
+	if err := r.s.authorizeWriteExtras(r, opPostObject, w.tags, w.lock, w.holdSent); err != nil {
 		return err
 	}
 	meta, err := postMeta(f)
 	if err != nil {
 		return err
 	}
+	meta.Tags = w.tags
 	// Encryption fields are taken as PutObject takes the headers: AES256,
 	// aws:kms with a key id (or the bucket's default KMS key), or SSE-C
 	// (only over TLS).
@@ -128,6 +151,9 @@ func (r *request) postObject(att *authAttempt) error {
 	if err != nil {
 		return err
 	}
+	if err := r.postLockIntegrity(w); err != nil {
+		return err
+	}
 	fr := &postFileReader{src: form.file, max: r.s.o.MaxObjectSize, pol: pol}
 	if pol.hasRange {
 		fr.min, fr.max = pol.minLen, min(pol.maxLen, fr.max)
@@ -136,10 +162,13 @@ func (r *request) postObject(att *authAttempt) error {
 	}
 	info, err := r.s.o.Layer.PutObject(r.cx, object.PutInput{
 		Bucket: r.bucket, Key: key, Body: fr, Size: -1, Meta: meta, Owner: r.principal.Account,
+		ContentMD5: w.md5, Checksums: w.sums.values, ChecksumAlgorithm: w.sums.algorithm, Lock: w.lock,
 	})
 	if err != nil {
 		return err
 	}
+	r.setVersionHeader(info.VersionID)
+	r.setChecksumHeaders(info.Checksums.Values, info.Checksums.Type)
 	etag := quoteETag(info.ETag)
 	r.setHeader("ETag", etag)
 	r.setEncryptionHeaders(info.Encryption)
@@ -168,6 +197,8 @@ func (r *request) postObject(att *authAttempt) error {
 
 // postMeta maps the form's header-like fields to object metadata and
 // refuses the ones this server does not implement rather than drop them.
+// Tagging, Object Lock, Content-MD5 and checksum fields are
+// parsePostWrite's; encryption fields applySSEFrom's.
 func postMeta(f map[string]string) (object.ObjectMeta, error) {
 	m := object.ObjectMeta{
 		ContentType:        f["content-type"],
@@ -176,19 +207,23 @@ func postMeta(f map[string]string) (object.ObjectMeta, error) {
 		ContentEncoding:    f["content-encoding"],
 		Expires:            f["expires"],
 	}
+	total := 0
 	for name, v := range f {
 		switch {
 		case strings.HasPrefix(name, "x-amz-meta-"):
+			user := strings.TrimPrefix(name, "x-amz-meta-")
+			if user == "" {
+				return m, s3err.Newf(s3err.InvalidArgument, "Empty x-amz-meta- field name.")
+			}
 			if m.User == nil {
 				m.User = map[string]string{}
 			}
-			m.User[strings.TrimPrefix(name, "x-amz-meta-")] = v
+			m.User[user] = v
+			total += len(user) + len(v)
 		case name == "acl":
 			if v != "private" && v != "bucket-owner-full-control" {
 				return m, s3err.Newf(s3err.NotImplemented, "Canned ACL %q is not implemented; every object is private to its account.", v)
 			}
-		case name == "tagging":
-			return m, s3err.Newf(s3err.NotImplemented, "Object tagging in POST forms is not implemented.")
 		case name == "x-amz-storage-class":
 			if v != "STANDARD" {
 				return m, s3err.Newf(s3err.InvalidStorageClass, "The storage class %q is not supported; use STANDARD.", v)
@@ -197,12 +232,22 @@ func postMeta(f map[string]string) (object.ObjectMeta, error) {
 			// Checked by applySSEFrom, as the headers of a PUT are.
 		case strings.HasPrefix(name, "x-amz-copy-source"):
 			return m, s3err.Newf(s3err.InvalidArgument, "The POST form field %s is only valid on CopyObject and UploadPartCopy.", name)
+		case strings.HasPrefix(name, "x-amz-object-lock-") && !postLockFields[name]:
+			return m, s3err.Newf(s3err.InvalidArgument, "The POST form field %s is not an Object Lock parameter.", name)
 		case strings.HasPrefix(name, "x-amz-server-side-encryption-"), name == "x-amz-website-redirect-location",
-			strings.HasPrefix(name, "x-amz-object-lock-"), strings.HasPrefix(name, "x-amz-grant-"):
+			strings.HasPrefix(name, "x-amz-grant-"), name == "x-amz-write-offset-bytes":
 			return m, s3err.Newf(s3err.NotImplemented, "The POST form field %s is not implemented.", name)
 		}
 	}
+	if total > maxUserMetadata {
+		return m, s3err.New(s3err.MetadataTooLarge)
+	}
 	return m, nil
+}
+
+// postLockFields are the Object Lock form fields, PutObject's headers.
+var postLockFields = map[string]bool{
+	"x-amz-object-lock-mode": true, "x-amz-object-lock-retain-until-date": true, "x-amz-object-lock-legal-hold": true,
 }
 
 // postSSEFields are the encryption form fields S3 takes on a POST upload,

@@ -81,13 +81,18 @@ func TestBoto3Compat(t *testing.T) {
 
 // TestBoto3PostAndSSEC runs clients/boto3_post_ssec.py: browser-style POST
 // uploads from boto3's generate_presigned_post (accepted, and refused for
-// each violated condition, an expired policy and a forged signature), and
-// an SSE-C round trip with a wrong key refused and a copy between keys.
+// each violated condition, an expired policy and a forged signature),
+// forms with a tagging field and with the Object Lock fields (stored, and
+// read back), and an SSE-C round trip with a wrong key refused and a copy
+// between keys.
 func TestBoto3PostAndSSEC(t *testing.T) {
 	t.Parallel()
 	c := fx.gw.sdk()
 	bucket := bucketName("boto3-post")
-	t.Cleanup(func() { removeBucket(t, c, bucket) })
+	t.Cleanup(func() {
+		removeBucket(t, c, bucket+"-l")
+		removeBucket(t, c, bucket)
+	})
 	runBoto3(t, "boto3, requests", "boto3_post_ssec.py", bucket)
 }
 

@@ -218,7 +218,9 @@ func TestSDKTagging(t *testing.T) {
 // TestSDKTagPolicy: tags as policy conditions. A bucket policy lets
 // anonymous callers read objects tagged visibility=public
 // (s3:ExistingObjectTag) and upload only objects tagged team=web
-// (s3:RequestObjectTag); retagging an object changes who may read it.
+// (s3:RequestObjectTag; a tagged upload needs s3:PutObjectTagging besides
+// s3:PutObject, as in S3, so the statement grants both); retagging an
+// object changes who may read it.
 func TestSDKTagPolicy(t *testing.T) {
 	t.Parallel()
 	c := fx.gw.sdk()
@@ -230,7 +232,7 @@ func TestSDKTagPolicy(t *testing.T) {
 	doc := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
  {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%[1]s/*",
   "Condition":{"StringEquals":{"s3:ExistingObjectTag/visibility":"public"}}},
- {"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::%[1]s/*",
+ {"Effect":"Allow","Principal":"*","Action":["s3:PutObject","s3:PutObjectTagging"],"Resource":"arn:aws:s3:::%[1]s/*",
   "Condition":{"StringEquals":{"s3:RequestObjectTag/team":"web"}}}]}`, bucket)
 	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(doc)}); err != nil {
 		t.Fatalf("PutBucketPolicy: %v", err)
