@@ -298,3 +298,50 @@ func TestLostGuideFallsBack(t *testing.T) {
 		}
 	}
 }
+
+// A root capped so small that even one entry per guide outgrows it is
+// thinned, guides and all (the last resort; at the default caps that takes
+// tens of millions of keys): every key is still listed once, in order, and
+// a seek walks from the guide left of a dropped one, a few dozen leaves
+// here, not the chain from the head (~2,000 leaves).
+func TestRootOfGuidesThinned(t *testing.T) {
+	s := newMemStore()
+	o := Options{Key: testIndexKey(), LeafBytes: 1, RootBytes: 6 << 10, GuideBytes: 1}
+	m, err := New(s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20000
+	seed(t, m, "ns", 0, n)
+	rt, _ := m.ix.loadRoot(t.Context(), "ns", m.c.indexNS("ns"), true)
+	guides := 0
+	for _, id := range rt.ids {
+		if isGuide(id) {
+			guides++
+		}
+	}
+	if guides < 2 || rt.size > 6<<10 {
+		t.Fatalf("root: %d entries, %d guides, %d bytes", len(rt.los), guides, rt.size)
+	}
+	if got := listKeys(t, m, "ns", 1000); len(got) != n || !slices.IsSorted(got) || len(slices.Compact(got)) != n {
+		t.Fatalf("listed %d keys (sorted %v), want %d distinct", len(got), slices.IsSorted(got), n)
+	}
+	// Seeks through a warm index (twice: the first pass repairs what it
+	// can; the thinning undoes some of it).
+	var reads int64
+	const seeks = 200
+	for pass := range 2 {
+		before := s.readBytes.Load()
+		for i := range seeks {
+			if ok, err := m.ix.contains(t.Context(), "ns", longKey(i*(n/seeks))); err != nil || !ok {
+				t.Fatalf("key %d: %v %v", i*(n/seeks), ok, err)
+			}
+		}
+		reads = s.readBytes.Load() - before
+		t.Logf("pass %d: %d bytes read per seek", pass, reads/seeks)
+	}
+	// ~2.3 KB per leaf walked: the whole chain is ~4.6 MB.
+	if reads/seeks > 64<<10 {
+		t.Fatalf("%d bytes read per warm seek, want ≤ 64 KiB", reads/seeks)
+	}
+}
