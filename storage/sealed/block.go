@@ -123,9 +123,13 @@ func decodeLeaf(b []byte) (*leaf, error) {
 	return l, nil
 }
 
-// root lists leaves by their lo, ascending; the head leaf (lo "") is
-// implicit. It may lag behind splits (a crash, a lost race): readers then
-// follow next links and repair it.
+// root lists blocks by their lo, ascending: the root block lists leaves
+// and guides, a guide block lists leaves (same encoding, other flags); in
+// the root the head leaf (lo "") is implicit unless a guide has lo "". A
+// root or guide is only a hint: any leaf whose lo ≤ k is a correct start
+// for a seek to k, so either may lag behind splits (a crash, a lost race)
+// or name a block that is gone; readers then follow next links and repair
+// it.
 type root struct {
 	los  []string
 	ids  []string
@@ -144,6 +148,26 @@ func (r *root) thinned() *root {
 	return n
 }
 
+// split returns r as is when it encodes within limit, else cut into
+// consecutive pieces of at most target bytes each (one entry at least).
+func (r *root) split(limit, target int) []*root {
+	if r.encodedLen() <= limit {
+		return []*root{r}
+	}
+	var out []*root
+	cur, size := &root{}, 1+binary.MaxVarintLen64
+	for i := range r.los {
+		e := lpLen(r.los[i]) + lpLen(r.ids[i])
+		if len(cur.los) > 0 && size+e > target {
+			out = append(out, cur)
+			cur, size = &root{}, 1+binary.MaxVarintLen64
+		}
+		cur.los, cur.ids = append(cur.los, r.los[i]), append(cur.ids, r.ids[i])
+		size += e
+	}
+	return append(out, cur)
+}
+
 // encodedLen bounds len(r.encode()) from above without building it.
 func (r *root) encodedLen() int {
 	n := 1 + binary.MaxVarintLen64
@@ -153,7 +177,8 @@ func (r *root) encodedLen() int {
 	return n
 }
 
-// lookup returns the id of the rightmost leaf whose lo ≤ k.
+// lookup returns the id of the rightmost block whose lo ≤ k (the head leaf
+// when there is none).
 func (r *root) lookup(k string) string {
 	i := sort.Search(len(r.los), func(i int) bool { return r.los[i] > k })
 	if i == 0 {

@@ -29,6 +29,7 @@ const (
 	flagOverflow = 0x02 // a head; the tail lives in an overflow record
 	flagLeaf     = 0x10 // an index leaf block
 	flagRoot     = 0x11 // an index root block
+	flagGuide    = 0x12 // an index guide block (between the root and leaves)
 )
 
 // cipherSet holds the subkeys derived from the metadata key: one for names,

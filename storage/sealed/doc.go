@@ -13,8 +13,11 @@
 //   - S3's byte-ordered listing is served by a sealed ordered index per
 //     namespace (index.go): a B-link tree of sealed leaf blocks holding the
 //     plaintext keys, updated with the backend's conditional writes, so
-//     several gateways on one backend stay consistent and a page costs
-//     O(page) reads.
+//     several gateways on one backend stay consistent, under a root block
+//     and, once the namespace outgrows one guide, guide blocks (root →
+//     guides → leaves) that are only hints: a cold page reads a small root,
+//     one guide of at most 64 KiB and O(page) leaves, however large the
+//     namespace.
 //
 // Versions and conditions (IfAbsent, IfVersion) pass straight through to the
 // wrapped store, so conditional writes stay atomic. The index may hold keys

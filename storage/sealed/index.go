@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,12 +16,21 @@ import (
 	"github.com/tasmaniancloud/rustfs/storage"
 )
 
-// Index block names inside a namespace's index namespace. Split leaves get
-// random ids, so two gateways splitting at once never collide.
+// Index block names inside a namespace's index namespace. Split leaves and
+// guides get random ids, so two gateways splitting at once never collide.
+// A guide is stored under its id + guideSuffix, not its id: a gateway of a
+// version without guides that finds a guide's id in the root then reads
+// "not found" and walks from the head leaf (slow, correct) instead of
+// failing on a block it cannot open as a leaf.
 const (
-	headID = "0" // the leftmost leaf, lo ""
-	rootID = "r"
+	headID      = "0" // the leftmost leaf, lo ""
+	rootID      = "r"
+	guidePrefix = "g"  // guide ids: "g" + hex; leaf ids: "0", "l" + hex
+	guideSuffix = ".g" // a guide's stored key: its id + ".g"
 )
+
+func isGuide(id string) bool    { return strings.HasPrefix(id, guidePrefix) }
+func guideKey(id string) string { return id + guideSuffix }
 
 // errNoIndex means the namespace has no head leaf yet: it was never written.
 var errNoIndex = errors.New("sealed: namespace has no index")
@@ -48,14 +58,16 @@ type batcher struct {
 // index is the sealed ordered key index of every namespace (see block.go
 // for the B-link structure).
 type index struct {
-	inner   storage.Meta
-	c       *cipherSet
-	maxLeaf int
-	maxRoot int // cap on the root's plaintext; a fuller root is thinned
+	inner    storage.Meta
+	c        *cipherSet
+	maxLeaf  int
+	maxRoot  int // cap on the root's plaintext; a fuller root is thinned
+	maxGuide int // cap on a guide's plaintext; a fuller guide splits
 
 	mu       sync.Mutex
 	leaves   map[string]cachedLeaf // ixns + "/" + id → last leaf seen
 	roots    map[string]*root      // ixns → cached root
+	guides   map[string]*root      // ixns + "/" + id → cached guide
 	batchers map[string]*batcher   // ixns → its batcher
 }
 
@@ -70,15 +82,20 @@ const maxCachedLeaves = 1024
 // maxCachedRoots bounds the root cache (roots are small; most are empty).
 const maxCachedRoots = 4096
 
+// maxCachedGuides bounds the decoded-guide cache (guides are ≤ maxGuide).
+const maxCachedGuides = 512
+
 // repairHops is how far a seek may walk past a root entry before it adds
 // the leaf it reached to a root that is at least half full. An emptier root
-// is repaired after any hop; a fuller one only after longer walks, so that
-// a thinned root (see addRoot) is not refilled by every seek into a gap.
+// (and any guide) is repaired after any hop; a fuller root only after
+// longer walks, so that a thinned root (see addRoot) is not refilled by
+// every seek into a gap.
 const repairHops = 8
 
-func newIndex(inner storage.Meta, c *cipherSet, maxLeaf, maxRoot int) *index {
-	return &index{inner: inner, c: c, maxLeaf: maxLeaf, maxRoot: maxRoot,
-		leaves: map[string]cachedLeaf{}, roots: map[string]*root{}, batchers: map[string]*batcher{}}
+func newIndex(inner storage.Meta, c *cipherSet, maxLeaf, maxRoot, maxGuide int) *index {
+	return &index{inner: inner, c: c, maxLeaf: maxLeaf, maxRoot: maxRoot, maxGuide: maxGuide,
+		leaves: map[string]cachedLeaf{}, roots: map[string]*root{}, guides: map[string]*root{},
+		batchers: map[string]*batcher{}}
 }
 
 // getLeaf reads and opens leaf id. Decoding is skipped when the stored
@@ -133,7 +150,8 @@ func (x *index) putLeaf(ctx context.Context, ns, ixns, id string, l *leaf, cond 
 }
 
 // loadRoot returns the root, from the cache unless fresh. A missing or
-// unreadable root reads as empty (walks then start at the head leaf).
+// unreadable root reads as empty (walks then start at the head leaf). Its
+// entries name leaves or guides (isGuide).
 func (x *index) loadRoot(ctx context.Context, ns, ixns string, fresh bool) (*root, storage.Version) {
 	if !fresh {
 		x.mu.Lock()
@@ -149,7 +167,8 @@ func (x *index) loadRoot(ctx context.Context, ns, ixns string, fresh bool) (*roo
 		v = ver
 		if flags, plain, err := x.c.open(raw, ad(0, ns, rootID, "root")); err == nil && flags == flagRoot {
 			if r, err := decodeRoot(plain); err == nil {
-				rt, rt.size = r, len(plain)
+				rt = r
+				rt.size = len(plain)
 			}
 		}
 	}
@@ -168,13 +187,155 @@ func (x *index) cacheRoot(ixns string, rt *root) {
 	x.roots[ixns] = rt
 }
 
-// addRoot records new leaves in the root (best effort: the B-link chain
-// already reaches them). A root that would outgrow maxRoot is thinned to
-// every other entry until it fits in half of it: the root stays a sample of
-// the leaves, spread over the whole key range, and a seek walks at most a
-// few links from the entry left of it, however many leaves there are.
-// (Refusing new entries instead would leave every leaf split after the
-// root filled to one ever longer walk from the root's last entry.)
+// getGuide reads and opens guide id, from the cache unless fresh (a cached
+// guide may lag behind the stored one: it is only a hint).
+func (x *index) getGuide(ctx context.Context, ns, ixns, id string, fresh bool) (*root, storage.Version, error) {
+	ck := ixns + "/" + id
+	if !fresh {
+		x.mu.Lock()
+		g, ok := x.guides[ck]
+		x.mu.Unlock()
+		if ok {
+			return g, 0, nil
+		}
+	}
+	raw, v, err := x.inner.Get(ctx, ixns, guideKey(id))
+	if err != nil {
+		return nil, 0, err
+	}
+	flags, plain, err := x.c.open(raw, ad(0, ns, id, "guide"))
+	if err != nil {
+		return nil, 0, fmt.Errorf("sealed: index guide: %w", err)
+	}
+	g, err := decodeRoot(plain)
+	if flags != flagGuide || err != nil {
+		return nil, 0, fmt.Errorf("sealed: index guide: %w", storage.ErrCorrupt)
+	}
+	g.size = len(plain)
+	x.cacheGuide(ck, g)
+	return g, v, nil
+}
+
+func (x *index) cacheGuide(ck string, g *root) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if len(x.guides) >= maxCachedGuides {
+		for k := range x.guides { // drop an arbitrary half
+			delete(x.guides, k)
+			if len(x.guides) < maxCachedGuides/2 {
+				break
+			}
+		}
+	}
+	x.guides[ck] = g
+}
+
+// putGuide seals and writes guide id under cond.
+func (x *index) putGuide(ctx context.Context, ns, ixns, id string, g *root, cond storage.Cond) error {
+	plain := g.encode()
+	if _, err := x.inner.Put(ctx, ixns, guideKey(id), x.c.seal(flagGuide, plain, ad(0, ns, id, "guide")), cond); err != nil {
+		return err
+	}
+	g.size = len(plain)
+	x.cacheGuide(ixns+"/"+id, g)
+	return nil
+}
+
+// dropGuides removes guides written for a change that lost its race.
+func (x *index) dropGuides(ctx context.Context, ixns string, ids []string) {
+	for _, id := range ids {
+		_ = x.inner.Delete(ctx, ixns, guideKey(id), storage.Cond{}) // unnamed: garbage at worst
+	}
+}
+
+// route returns the leaf a seek for k starts at, and the guide that named
+// it ("" when the root did, or nothing did). Any leaf whose lo ≤ k is a
+// correct start (findLeaf walks right from it), so a missing or unreadable
+// guide only costs a walk from the head leaf, which findLeaf then repairs.
+func (x *index) route(ctx context.Context, ns, ixns string, rt *root, k string) (leafID, via string) {
+	id := rt.lookup(k)
+	if !isGuide(id) {
+		return id, ""
+	}
+	g, _, err := x.getGuide(ctx, ns, ixns, id, false)
+	if err != nil {
+		return headID, id
+	}
+	return g.lookup(k), id
+}
+
+// addLeaves records new leaves (all within one leaf's former range) in the
+// guide the root routes them to, or in the root when it routes them to a
+// leaf (a small namespace, or a root written before guides existed). Best
+// effort: the B-link chain already reaches them. fresh rereads the root
+// first (a seek that had to walk suspects its cached root).
+func (x *index) addLeaves(ctx context.Context, ns, ixns string, los, ids []string, fresh bool) {
+	rt, _ := x.loadRoot(ctx, ns, ixns, fresh)
+	if gid := rt.lookup(los[0]); isGuide(gid) && x.addGuide(ctx, ns, ixns, gid, los, ids) {
+		return
+	}
+	x.addRoot(ctx, ns, ixns, los, ids)
+}
+
+// addGuide adds leaves to guide gid under its version. A guide that would
+// outgrow maxGuide splits: the new right guides are written first (named
+// by nothing yet), then gid is rewritten with the left part under its
+// version, then the root learns the new guides. It reports false only when
+// gid cannot be read (missing or corrupt), so the caller records the
+// leaves in the root instead.
+func (x *index) addGuide(ctx context.Context, ns, ixns, gid string, los, ids []string) bool {
+	for try := 0; try < 10; try++ {
+		g, v, err := x.getGuide(ctx, ns, ixns, gid, true)
+		if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrCorrupt) {
+			return false
+		}
+		if err != nil {
+			return true // a hint: give up
+		}
+		n := g
+		for i := range los {
+			if !n.has(los[i], ids[i]) {
+				n = n.with(los[i], ids[i])
+			}
+		}
+		if n == g {
+			return true
+		}
+		pieces := n.split(x.maxGuide, x.maxGuide/2)
+		gids := make([]string, len(pieces))
+		gids[0] = gid
+		for i := 1; i < len(pieces); i++ {
+			gids[i] = newBlockID(guidePrefix)
+			if err := x.putGuide(ctx, ns, ixns, gids[i], pieces[i], storage.Cond{IfAbsent: true}); err != nil {
+				x.dropGuides(ctx, ixns, gids[1:i])
+				return true
+			}
+		}
+		err = x.putGuide(ctx, ns, ixns, gid, pieces[0], storage.Cond{IfVersion: v})
+		if errors.Is(err, storage.ErrPrecondition) {
+			x.dropGuides(ctx, ixns, gids[1:])
+			continue
+		}
+		// After any other error gid may or may not have shrunk; the new
+		// guides are correct hints either way.
+		if len(pieces) > 1 {
+			glos := make([]string, 0, len(pieces)-1)
+			for _, p := range pieces[1:] {
+				glos = append(glos, p.los[0])
+			}
+			x.addRoot(ctx, ns, ixns, glos, gids[1:])
+		}
+		return true
+	}
+	return true
+}
+
+// addRoot records entries (leaves or guides) in the root under its
+// version. A root that would outgrow maxGuide moves its runs of leaf
+// entries down into new guides (pushDown), so it holds about one entry per
+// guide. Only a root that would still outgrow maxRoot is thinned, to every
+// other entry until it fits in half of it: it stays a sample spread over
+// the whole key range, and a seek walks from the entry left of its key.
 func (x *index) addRoot(ctx context.Context, ns, ixns string, los, ids []string) {
 	for try := 0; try < 10; try++ {
 		rt, v := x.loadRoot(ctx, ns, ixns, true)
@@ -187,6 +348,10 @@ func (x *index) addRoot(ctx context.Context, ns, ixns string, los, ids []string)
 		if n == rt {
 			return
 		}
+		var made []string
+		if n.encodedLen() > x.maxGuide {
+			n, made = x.pushDown(ctx, ns, ixns, n)
+		}
 		plain := n.encode()
 		for len(plain) > x.maxRoot && len(n.los) > 1 {
 			n = n.thinned()
@@ -196,6 +361,7 @@ func (x *index) addRoot(ctx context.Context, ns, ixns string, los, ids []string)
 			plain = n.encode()
 		}
 		if len(plain) > x.maxRoot {
+			x.dropGuides(ctx, ixns, made)
 			return // one entry longer than the cap: seeks walk from the head
 		}
 		n.size = len(plain)
@@ -205,19 +371,68 @@ func (x *index) addRoot(ctx context.Context, ns, ixns string, los, ids []string)
 			x.cacheRoot(ixns, n)
 			return
 		}
+		x.dropGuides(ctx, ixns, made)
 		if !errors.Is(err, storage.ErrPrecondition) {
 			return
 		}
 	}
 }
 
+// pushDown returns r with every run of two or more consecutive leaf
+// entries replaced by entries naming new guides that list those leaves
+// (written here, IfAbsent), and the new guides' ids, to drop if r is not
+// stored after all. A run at the start of r includes the implicit head
+// leaf, so its first guide has lo "". A guide that cannot be written
+// leaves its run in r.
+func (x *index) pushDown(ctx context.Context, ns, ixns string, r *root) (*root, []string) {
+	out := &root{}
+	var made []string
+	for i := 0; i < len(r.los); {
+		if isGuide(r.ids[i]) {
+			out.los, out.ids = append(out.los, r.los[i]), append(out.ids, r.ids[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(r.los) && !isGuide(r.ids[j]) {
+			j++
+		}
+		run := &root{los: r.los[i:j:j], ids: r.ids[i:j:j]}
+		if i == 0 && run.los[0] != "" {
+			run = run.with("", headID)
+		}
+		if len(run.los) < 2 {
+			out.los, out.ids = append(out.los, r.los[i:j]...), append(out.ids, r.ids[i:j]...)
+			i = j
+			continue
+		}
+		var los, ids []string
+		for _, p := range run.split(0, x.maxGuide/2) {
+			id := newBlockID(guidePrefix)
+			if err := x.putGuide(ctx, ns, ixns, id, p, storage.Cond{IfAbsent: true}); err != nil {
+				los, ids = nil, nil
+				break
+			}
+			made = append(made, id)
+			los, ids = append(los, p.los[0]), append(ids, id)
+		}
+		if los == nil {
+			los, ids = r.los[i:j], r.ids[i:j]
+		}
+		out.los, out.ids = append(out.los, los...), append(out.ids, ids...)
+		i = j
+	}
+	return out, made
+}
+
 // findLeaf returns the leaf covering k, with its id and version: it starts
-// at the cached root's guess and follows next links. Having to follow a
-// link means the cached root is stale (or the stored one lags), so the root
-// is reloaded and repaired.
+// at the leaf the cached root and guide name for k and follows next links.
+// Having to follow a link means the cached root or guide is stale (or the
+// stored one lags), so the block that should have named the leaf is
+// reloaded and repaired.
 func (x *index) findLeaf(ctx context.Context, ns, ixns, k string) (string, *leaf, storage.Version, error) {
 	rt, _ := x.loadRoot(ctx, ns, ixns, false)
-	id := rt.lookup(k)
+	id, via := x.route(ctx, ns, ixns, rt, k)
 	for hops := 0; ; hops++ {
 		if err := ctx.Err(); err != nil {
 			return "", nil, 0, err
@@ -227,7 +442,7 @@ func (x *index) findLeaf(ctx context.Context, ns, ixns, k string) (string, *leaf
 		case errors.Is(err, storage.ErrNotFound) && id == headID:
 			return "", nil, 0, errNoIndex
 		case errors.Is(err, storage.ErrNotFound) && hops == 0:
-			// A root entry naming no leaf: walk from the head instead.
+			// An entry naming no leaf: walk from the head instead.
 			id = headID
 			continue
 		case err != nil:
@@ -237,8 +452,11 @@ func (x *index) findLeaf(ctx context.Context, ns, ixns, k string) (string, *leaf
 			return "", nil, 0, fmt.Errorf("sealed: index leaf %s starts after %q: %w", id, k, storage.ErrCorrupt)
 		}
 		if l.covers(k) {
-			if hops > 0 && (rt.size < x.maxRoot/2 || hops > repairHops) {
-				x.addRoot(ctx, ns, ixns, []string{l.lo}, []string{id})
+			// A guide is repaired after any walk (it splits, never thins);
+			// a root past half its cap only after a long one, so that a
+			// thinned root is not refilled by every seek into a gap.
+			if hops > 0 && (via != "" || rt.size < x.maxRoot/2 || hops > repairHops) {
+				x.addLeaves(ctx, ns, ixns, []string{l.lo}, []string{id}, true)
 			}
 			return id, l, v, nil
 		}
@@ -408,14 +626,14 @@ func mergeKeys(have, keys []string, del []bool) ([]string, bool) {
 
 // write replaces leaf id (read at version v) by keys, splitting it when it
 // grows past maxLeaf: new right leaves are written first (invisible until
-// linked), then the conditional write of id links them, then the root
-// learns of them.
+// linked), then the conditional write of id links them, then their guide
+// (or the root) learns of them.
 func (x *index) write(ctx context.Context, ns, ixns, id string, l *leaf, v storage.Version, keys []string) error {
 	pieces := x.pack(keys)
 	ids := make([]string, len(pieces))
 	ids[0] = id
 	for i := 1; i < len(pieces); i++ {
-		ids[i] = newLeafID()
+		ids[i] = newBlockID("l")
 	}
 	made := 0
 	for i := len(pieces) - 1; i >= 1; i-- {
@@ -441,17 +659,12 @@ func (x *index) write(ctx context.Context, ns, ixns, id string, l *leaf, v stora
 		}
 		return err
 	}
-	// A root at least half full takes new leaves only from seeks that had to
-	// walk far (findLeaf): recording every split would refill it, thin it
-	// and refill it again, each time rewriting up to 1 MiB, and would keep
-	// the ranges written last dense and the older ones ever sparser. Left to
-	// the seeks, every range settles at a walk of at most repairHops links.
-	if rt, _ := x.loadRoot(ctx, ns, ixns, false); len(pieces) > 1 && rt.size < x.maxRoot/2 {
+	if len(pieces) > 1 {
 		los := make([]string, 0, len(pieces)-1)
 		for _, p := range pieces[1:] {
 			los = append(los, p[0])
 		}
-		x.addRoot(ctx, ns, ixns, los, ids[1:])
+		x.addLeaves(ctx, ns, ixns, los, ids[1:], false)
 	}
 	return nil
 }
@@ -486,8 +699,10 @@ func (x *index) dropLeaves(ctx context.Context, ixns string, ids []string) {
 	}
 }
 
-func newLeafID() string {
+// newBlockID returns prefix + 24 random hex digits: "l" for a leaf, "g"
+// for a guide.
+func newBlockID(prefix string) string {
 	var b [12]byte
 	_, _ = crand.Read(b[:]) // documented never to fail since Go 1.24
-	return "l" + hex.EncodeToString(b[:])
+	return prefix + hex.EncodeToString(b[:])
 }

@@ -25,6 +25,11 @@ type Options struct {
 	// per leaf it lists); a fuller root is thinned. Default and maximum: the
 	// largest value the wrapped store takes. Tests set it small.
 	RootBytes int
+	// GuideBytes caps the plaintext of an index guide block (one entry per
+	// leaf it lists, between the root and the leaves); a fuller guide
+	// splits. Default 64 KiB; at most half of RootBytes, at least room for
+	// two entries of the longest key. Tests set it small.
+	GuideBytes int
 	// Fetchers bounds the parallel record reads of one List page. Default 16.
 	Fetchers int
 	// Logger hears about records List skips as unreadable. Default: none.
@@ -61,6 +66,10 @@ func New(inner storage.Meta, o Options) (*Meta, error) {
 	if o.RootBytes <= 0 || o.RootBytes > storage.MaxValueLen-overhead {
 		o.RootBytes = storage.MaxValueLen - overhead
 	}
+	if o.GuideBytes <= 0 {
+		o.GuideBytes = 64 << 10
+	}
+	o.GuideBytes = max(min(o.GuideBytes, o.RootBytes/2), 2*storage.MaxKeyLen+256)
 	if o.Fetchers <= 0 {
 		o.Fetchers = 16
 	}
@@ -71,7 +80,7 @@ func New(inner storage.Meta, o Options) (*Meta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Meta{inner: inner, c: c, ix: newIndex(inner, c, min(o.LeafBytes, storage.MaxValueLen/2), o.RootBytes), fetchers: o.Fetchers, log: o.Logger}, nil
+	return &Meta{inner: inner, c: c, ix: newIndex(inner, c, min(o.LeafBytes, storage.MaxValueLen/2), o.RootBytes, o.GuideBytes), fetchers: o.Fetchers, log: o.Logger}, nil
 }
 
 // Inner returns the wrapped store (for format checks and tests).

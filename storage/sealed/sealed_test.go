@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tasmaniancloud/rustfs/storage"
@@ -105,6 +106,73 @@ func TestConcurrentGatewaysKeepEveryKey(t *testing.T) {
 		got := listAll(t, g.Meta(), "ns", "", 7)
 		if len(got) != 2*workers*per || !slices.IsSorted(got) {
 			t.Fatalf("listed %d keys (sorted %v), want %d", len(got), slices.IsSorted(got), 2*workers*per)
+		}
+	}
+}
+
+// guideCounter counts the index guide blocks written through it (stored
+// keys ending in ".g", docs/FORMAT.md).
+type guideCounter struct {
+	storage.Meta
+	guides atomic.Int64
+}
+
+func (g *guideCounter) Put(ctx context.Context, ns, key string, v []byte, c storage.Cond) (storage.Version, error) {
+	if strings.HasSuffix(key, ".g") {
+		g.guides.Add(1)
+	}
+	return g.Meta.Put(ctx, ns, key, v, c)
+}
+
+// The same with long keys and the smallest leaves and guides, so that
+// leaves split every few inserts, guides split under both gateways at once
+// and the root moves its leaves into guides meanwhile: every key is listed
+// exactly once, in order, by either gateway and by a third that has
+// cached nothing.
+func TestConcurrentGatewaysSplitGuides(t *testing.T) {
+	raw := openLocal(t, t.TempDir())
+	defer raw.Close()
+	gc := &guideCounter{Meta: raw.Meta()}
+	k, _, _ := testKey(1)(t.Context(), "")
+	o := sealed.Options{Key: k, LeafBytes: 1, GuideBytes: 1}
+	var gws []*sealed.Meta
+	for range 3 {
+		m, err := sealed.New(gc, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gws = append(gws, m)
+	}
+	const per, workers = 50, 4
+	pad := strings.Repeat("p", 300)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*workers)
+	for gi, g := range gws[:2] {
+		for w := range workers {
+			wg.Go(func() {
+				for i := range per {
+					k := fmt.Sprintf("%s/%03d/%d/%d", pad, i, gi, w)
+					if _, err := g.Put(context.Background(), "ns", k, []byte{1}, storage.Cond{IfAbsent: true}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if gc.guides.Load() < 4 {
+		t.Fatalf("%d guide writes: the test is not splitting guides", gc.guides.Load())
+	}
+	t.Logf("%d guide writes", gc.guides.Load())
+	for i, g := range gws {
+		got := listAll(t, g, "ns", "", 7)
+		if len(got) != 2*workers*per || !slices.IsSorted(got) || len(slices.Compact(got)) != len(got) {
+			t.Fatalf("gateway %d listed %d keys (sorted %v), want %d distinct", i, len(got), slices.IsSorted(got), 2*workers*per)
 		}
 	}
 }
