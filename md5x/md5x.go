@@ -38,7 +38,8 @@ const (
 	// shareFrom others are active is crypto/md5, since a stream with few
 	// others in the multi-buffer server costs more CPU than crypto/md5
 	// (one alone ~1.45x: it is copied into the server's buffers and
-	// handed over a channel per 32 KiB). Without AVX2, always crypto/md5.
+	// handed over a channel per 32 KiB), see shareFrom. Without AVX2,
+	// always crypto/md5.
 	Auto = "auto"
 	// SIMD requires the multi-buffer kernel and uses it for every stream;
 	// New fails without AVX2.
@@ -56,14 +57,14 @@ const (
 	defaultMaxDead = 32
 	// shareFrom is how many other hashers must be active for Auto to hand
 	// out a multi-buffer one. Measured here (BenchmarkMD5, MB per CPU-s,
-	// AVX-512): 1 stream 0.69x crypto/md5, 2 streams 0.85x, 4 streams
-	// 1.03x, 8 streams 2.15x, 16 streams 3.0x. md5-simd hashes fewer than
-	// 3 ready lanes with scalar code (after copying them to its buffers)
-	// and otherwise always runs the 16-lane kernel, whose cost per round
-	// does not depend on how many lanes are filled; so below 5 concurrent
-	// streams it saves nothing (a multipart upload's 4 parts in flight
-	// included) and only its overhead remains.
-	shareFrom = 4
+	// AVX-512, four runs on a loaded machine): 1 stream 0.69x crypto/md5,
+	// 2 streams 0.85x, 4 streams 1.03-1.3x, 8 streams 2.1-2.5x, 16 streams
+	// 3.0-3.4x. md5-simd hashes fewer than 3 ready lanes with scalar code
+	// (after copying them into its buffers) and otherwise always runs the
+	// 16-lane kernel, whose cost per round does not depend on how many
+	// lanes are filled; so it starts to pay at about 4 concurrent streams
+	// (a multipart upload's 4 parts in flight), and costs CPU below that.
+	shareFrom = 3
 )
 
 // Hasher is a hash.Hash that must be closed after use. Close is idempotent;

@@ -48,7 +48,7 @@ type Config struct {
 	ETag string
 	// MD5 picks the whole-object MD5 implementation: "auto" (default:
 	// multi-buffer md5-simd lanes shared by concurrent streams when the
-	// CPU has AVX2/AVX-512 and 5 or more streams hash at once, crypto/md5
+	// CPU has AVX2/AVX-512 and 4 or more streams hash at once, crypto/md5
 	// otherwise), "simd" (multi-buffer
 	// for every stream; fails without AVX2) or "scalar" (crypto/md5).
 	MD5 string
