@@ -25,6 +25,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	md5simd "github.com/minio/md5-simd"
 
@@ -34,9 +35,10 @@ import (
 // Modes of New.
 const (
 	// Auto uses the multi-buffer kernel when the CPU has AVX2 (or AVX-512)
-	// and the stream has company: a hasher requested while fewer than
-	// shareFrom others are active is crypto/md5, since a stream with few
-	// others in the multi-buffer server costs more CPU than crypto/md5
+	// and the stream has company: a hasher requested when no more than
+	// shareFrom hashers were active at once within the last one to two
+	// peakWindows is crypto/md5, since a stream with few others in the
+	// multi-buffer server costs more CPU than crypto/md5
 	// (one alone ~1.45x: it is copied into the server's buffers and
 	// handed over a channel per 32 KiB), see shareFrom. Without AVX2,
 	// always crypto/md5.
@@ -65,6 +67,11 @@ const (
 	// lanes are filled; so it starts to pay at about 4 concurrent streams
 	// (a multipart upload's 4 parts in flight), and costs CPU below that.
 	shareFrom = 3
+	// peakWindow is how long Auto remembers the peak concurrency: streams
+	// that run in batches (a multipart upload's parts in flight finish
+	// together, and the next batch starts from one) share lanes from the
+	// first stream of the batch on.
+	peakWindow = 2 * time.Second
 )
 
 // Hasher is a hash.Hash that must be closed after use. Close is idempotent;
@@ -85,6 +92,11 @@ type Provider struct {
 
 	mu  sync.Mutex
 	cur *lanes // nil when scalar or closed
+	// Auto's concurrency memory, under mu: the most hashers active at
+	// once in the window starting at winStart, and in the one before.
+	now               func() time.Time
+	winStart          time.Time
+	curPeak, prevPeak int64
 }
 
 // lanes is one md5-simd server and the hashers it has handed out.
@@ -105,7 +117,7 @@ func New(mode string) (*Provider, error) {
 // newProvider is New with the multi-buffer kernel name given ("" when the
 // CPU has none).
 func newProvider(mode, kernel string) (*Provider, error) {
-	p := &Provider{impl: ImplScalar, maxIdle: defaultMaxIdle, maxDead: defaultMaxDead}
+	p := &Provider{impl: ImplScalar, maxIdle: defaultMaxIdle, maxDead: defaultMaxDead, now: time.Now}
 	switch mode {
 	case "", Auto:
 		if kernel != "" {
@@ -136,10 +148,10 @@ func (p *Provider) Active() int { return int(p.active.Load()) }
 // New returns a fresh MD5 hasher. After Close it returns crypto/md5
 // hashers, so a request racing shutdown still completes.
 func (p *Provider) New() Hasher {
-	others := p.active.Add(1) - 1
+	n := p.active.Add(1)
 	p.mu.Lock()
 	l := p.cur
-	if l == nil || (!p.always && others < shareFrom) {
+	if l == nil || (!p.always && !p.crowded(n)) {
 		p.mu.Unlock()
 		return &hasher{Hash: md5.New(), p: p}
 	}
@@ -154,6 +166,22 @@ func (p *Provider) New() Hasher {
 		in = l.srv.NewHash()
 	}
 	return &hasher{Hash: in, p: p, l: l, in: in}
+}
+
+// crowded records that n hashers are active and reports whether more than
+// shareFrom were active at once in the current or the previous peakWindow.
+// The caller holds p.mu.
+func (p *Provider) crowded(n int64) bool {
+	now := p.now()
+	if d := now.Sub(p.winStart); d >= peakWindow {
+		p.prevPeak = p.curPeak
+		if d >= 2*peakWindow {
+			p.prevPeak = 0
+		}
+		p.curPeak, p.winStart = 0, now
+	}
+	p.curPeak = max(p.curPeak, n)
+	return max(p.curPeak, p.prevPeak) > shareFrom
 }
 
 // Close retires the multi-buffer server: it stops once every hasher handed

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tasmaniancloud/rustfs/cpu"
 )
@@ -291,7 +292,9 @@ func TestModes(t *testing.T) {
 
 // TestAutoSharesOnlyWithCompany checks Auto's rule: a stream that starts
 // with fewer than shareFrom others gets crypto/md5, later concurrent ones a
-// multi-buffer lane; digests are right either way.
+// multi-buffer lane, and so does the next batch of streams while the peak
+// is recent; a lone stream after the peak is forgotten is crypto/md5
+// again. Digests are right either way.
 func TestAutoSharesOnlyWithCompany(t *testing.T) {
 	if kernel == "" {
 		t.Skip("no AVX2: Auto is always crypto/md5")
@@ -301,6 +304,8 @@ func TestAutoSharesOnlyWithCompany(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
+	clock := time.Unix(1000, 0)
+	p.now = func() time.Time { return clock }
 	var hs []Hasher
 	for i := range shareFrom + 3 {
 		h := p.New()
@@ -318,8 +323,15 @@ func TestAutoSharesOnlyWithCompany(t *testing.T) {
 		}
 		h.Close()
 	}
+	clock = clock.Add(peakWindow + time.Millisecond)
+	if h := p.New(); h.(*hasher).l == nil {
+		t.Fatal("the first stream of the next batch, within the window, got crypto/md5")
+	} else {
+		h.Close()
+	}
+	clock = clock.Add(2 * peakWindow)
 	if h := p.New(); h.(*hasher).l != nil {
-		t.Fatal("a lone stream after the others closed got a multi-buffer hasher")
+		t.Fatal("a lone stream after the peak was forgotten got a multi-buffer hasher")
 	} else {
 		h.Close()
 	}
