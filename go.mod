@@ -15,6 +15,7 @@ require (
 	github.com/klauspost/reedsolomon v1.14.2
 	github.com/miekg/pkcs11 v1.1.2
 	github.com/minio/crc64nvme v1.1.1
+	github.com/minio/md5-simd v1.1.2
 	github.com/pkg/profile v1.7.0
 	github.com/prometheus/client_golang v1.23.2
 	github.com/valyala/fasthttp v1.78.0

@@ -68,3 +68,23 @@ func TestPaths(t *testing.T) {
 	t.Logf("features: %s", Detect())
 	t.Logf("paths: %s", p)
 }
+
+func TestMultiBufferMD5(t *testing.T) {
+	tests := []struct {
+		f    Features
+		arch string
+		want string
+	}{
+		{Features{AVX2: true, AVX512F: true, AVX512DQ: true}, "amd64", "avx512x16"},
+		{Features{AVX2: true, AVX512F: true}, "amd64", "avx2x8"},
+		{Features{AVX2: true}, "amd64", "avx2x8"},
+		{Features{AVX512F: true, AVX512DQ: true}, "amd64", ""},
+		{Features{}, "amd64", ""},
+		{Features{AVX2: true, AVX512F: true, AVX512DQ: true}, "arm64", ""},
+	}
+	for _, tc := range tests {
+		if got := MultiBufferMD5(tc.f, tc.arch); got != tc.want {
+			t.Errorf("MultiBufferMD5(%s, %s) = %q, want %q", tc.f, tc.arch, got, tc.want)
+		}
+	}
+}

@@ -114,3 +114,22 @@ func KernelsFor(f Features, arch string) Kernels {
 	}
 	return k
 }
+
+// MultiBufferMD5 names the multi-buffer MD5 kernel (github.com/minio/md5-simd)
+// usable on feature set f and architecture arch: "avx512x16" (16 streams
+// share one core's ZMM lanes), "avx2x8" (8 streams in YMM lanes), or "" when
+// neither is available and crypto/md5's scalar code is the only choice. It
+// mirrors md5-simd's own probes (AVX-512F with DQ for the 16-lane kernel,
+// AVX2 for the server at all), so the name logged is the kernel that runs.
+func MultiBufferMD5(f Features, arch string) string {
+	if arch != "amd64" {
+		return ""
+	}
+	switch {
+	case f.AVX2 && f.AVX512F && f.AVX512DQ:
+		return "avx512x16"
+	case f.AVX2:
+		return "avx2x8"
+	}
+	return ""
+}

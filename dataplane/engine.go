@@ -84,7 +84,7 @@ type PutRequest struct {
 	Body    io.Reader
 	Size    int64                // -1 unknown
 	MaxSize int64                // EntityTooLarge beyond it (0 = 5 GiB)
-	Hashes  map[string]hash.Hash // whole-object digests to compute (md5, sha256, crc32, ...)
+	Hashes  map[string]hash.Hash // whole-object digests to compute (md5, sha256, crc32, ...); unused once Put returns
 
 	// K and M choose this stream's redundancy (0 = the engine's K or M):
 	// K=1, M=2 is 3x replication, one copy per rack. See Engine.redundancy

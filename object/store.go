@@ -12,6 +12,7 @@ import (
 	"github.com/tasmaniancloud/rustfs/dataplane"
 	"github.com/tasmaniancloud/rustfs/kdf"
 	"github.com/tasmaniancloud/rustfs/manifest"
+	"github.com/tasmaniancloud/rustfs/md5x"
 	"github.com/tasmaniancloud/rustfs/storage"
 )
 
@@ -41,6 +42,10 @@ type Options struct {
 	Keys *kdf.Service
 	// ETag is ETagMD5 (default) or ETagFast.
 	ETag string
+	// MD5 hands out the whole-object MD5 hashers of PUT, UploadPart, POST
+	// and copy (nil: crypto/md5). The caller owns it and closes it after
+	// the Store is done.
+	MD5 *md5x.Provider
 	// MultipartExpiry is the age after which an unfinished multipart upload
 	// is aborted by ExpireUploads / RunUploadExpiry; 0 keeps uploads forever.
 	MultipartExpiry time.Duration
@@ -79,6 +84,7 @@ type Store struct {
 	engine  *dataplane.Engine
 	keys    keyService
 	fast    bool
+	md5     *md5x.Provider
 	expiry  time.Duration
 	log     *slog.Logger
 	now     func() time.Time
@@ -117,6 +123,14 @@ func newStore(o Options, keys keyService) (*Store, error) {
 		minPart: MinPartSize,
 		grace:   o.ReadGrace,
 		red:     o.Redundancy,
+		md5:     o.MD5,
+	}
+	if s.md5 == nil {
+		p, err := md5x.New(md5x.Scalar) // crypto/md5: nothing to close
+		if err != nil {
+			return nil, fmt.Errorf("object: %w", err)
+		}
+		s.md5 = p
 	}
 	if !o.Redundancy.IsZero() {
 		if _, err := ParseRedundancy(o.Redundancy.String()); err != nil {

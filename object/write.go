@@ -105,7 +105,11 @@ func (s *Store) writeData(ctx context.Context, spec dataSpec) (dataResult, error
 	}
 	hashes := make(map[string]hash.Hash, 3)
 	if spec.md5 || in.ContentMD5 != nil {
-		hashes["md5"] = md5.New()
+		// The engine is done with the hashes when Put returns, on every
+		// path: a multi-buffer hasher goes back to the provider then.
+		h := s.md5.New()
+		defer h.Close()
+		hashes["md5"] = h
 	}
 	if in.ContentSHA256 != nil || plan.algo == "sha256" {
 		hashes["sha256"] = sha256.New()

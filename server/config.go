@@ -46,6 +46,12 @@ type Config struct {
 	// ETag is "md5" (default) or "fast" (opaque single-PUT ETags; breaks
 	// clients that compare ETags with MD5, such as rclone and s3cmd).
 	ETag string
+	// MD5 picks the whole-object MD5 implementation: "auto" (default:
+	// multi-buffer md5-simd lanes shared by concurrent streams when the
+	// CPU has AVX2/AVX-512 and 4 or more streams hash at once, crypto/md5
+	// otherwise), "simd" (multi-buffer
+	// for every stream; fails without AVX2) or "scalar" (crypto/md5).
+	MD5 string
 	// TLSCert and TLSKey name a PEM certificate and key; when both are
 	// empty a self-signed pair is created under DataDir/tls.
 	TLSCert, TLSKey string
@@ -191,6 +197,7 @@ func DefaultConfig() Config {
 		EC:                  "4+2",
 		Fsync:               "always",
 		ETag:                "md5",
+		MD5:                 "auto",
 		ShardWrites:         "direct",
 		MaxSkew:             5 * time.Minute,
 		AuthFailBurst:       s3api.DefaultAuthFailBurst,
@@ -223,6 +230,7 @@ func (c Config) withDefaults() Config {
 	c.EC = cmp.Or(c.EC, d.EC)
 	c.Fsync = cmp.Or(c.Fsync, d.Fsync)
 	c.ETag = cmp.Or(c.ETag, d.ETag)
+	c.MD5 = cmp.Or(c.MD5, d.MD5)
 	if c.MaxSkew <= 0 {
 		c.MaxSkew = d.MaxSkew
 	}

@@ -272,6 +272,7 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		"unknown backend":         func(c *Config) { c.Backend = "s3fs" },
 		"unknown keyring":         func(c *Config) { c.Keyring = "vault" },
 		"bad etag":                func(c *Config) { c.ETag = "sha1" },
+		"bad md5":                 func(c *Config) { c.MD5 = "avx" },
 		"half tls":                func(c *Config) { c.TLSCert = "/nonexistent.pem" },
 		"bad log level":           func(c *Config) { c.Logger = nil; c.LogLevel = "loud" },
 		"busy address":            func(c *Config) { c.Address = "256.0.0.1:1" },

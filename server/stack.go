@@ -10,6 +10,7 @@ import (
 
 	"github.com/tasmaniancloud/rustfs/dataplane"
 	"github.com/tasmaniancloud/rustfs/kdf"
+	"github.com/tasmaniancloud/rustfs/md5x"
 	"github.com/tasmaniancloud/rustfs/metrics"
 	"github.com/tasmaniancloud/rustfs/object"
 	"github.com/tasmaniancloud/rustfs/storage"
@@ -26,6 +27,7 @@ type stack struct {
 	keys    *kdf.Service
 	engine  *dataplane.Engine
 	store   *object.Store
+	md5     *md5x.Provider   // whole-object MD5 hashers, closed after store
 	metrics *metrics.Metrics // instrumentation, see ops.go
 	stats   *dataplane.Stats
 }
@@ -197,8 +199,13 @@ func openStack(ctx context.Context, cfg Config, log *slog.Logger) (*stack, error
 			return nil, fmt.Errorf("server: --redundancy: %w", err)
 		}
 	}
+	if st.md5, err = md5x.New(cfg.MD5); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("server: --md5: %w", err)
+	}
+	log.Info("rustfs: whole-object MD5", "mode", cfg.MD5, "impl", st.md5.Impl())
 	st.store, err = object.New(object.Options{
-		Backend: st.backend, Engine: st.engine, Keys: st.keys,
+		Backend: st.backend, Engine: st.engine, Keys: st.keys, MD5: st.md5,
 		ETag: cfg.ETag, MultipartExpiry: cfg.MultipartExpiry, ReadGrace: cfg.ReadGrace, Logger: log,
 		Redundancy: red,
 	})
@@ -215,6 +222,9 @@ func (st *stack) Close() error {
 	var errs []error
 	if st.store != nil {
 		errs = append(errs, st.store.Close())
+	}
+	if st.md5 != nil {
+		errs = append(errs, st.md5.Close())
 	}
 	if st.keys != nil {
 		errs = append(errs, st.keys.Close())

@@ -161,6 +161,7 @@ func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.Var(sizeFlag{&c.ChunkSize}, "chunk-size", "chunk size, 64K..16M (default 1M)")
 	fs.StringVar(&c.EC, "ec", c.EC, "erasure layout k+m")
 	fs.StringVar(&c.ETag, "etag", c.ETag, "single-PUT ETag: md5 (S3 compatible) or fast (opaque; breaks rclone/s3cmd MD5 checks)")
+	fs.StringVar(&c.MD5, "md5", c.MD5, "whole-object MD5 (ETags, Content-MD5): auto (AVX2/AVX-512 lanes shared while 4+ streams hash at once, else crypto/md5), simd (lanes for every stream) or scalar (crypto/md5)")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate (default: self-signed under <data>/tls)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key")
 	fs.BoolVar(&c.InsecurePlaintext, "insecure-plaintext", c.InsecurePlaintext, "serve plain HTTP (testing only: secrets and data travel unencrypted)")
