@@ -196,6 +196,13 @@ func seed(tb testing.TB, s *Store, n int) {
 		workers = w
 	}
 	var next atomic.Int64
+	// An interrupted seed starts again from key 0, rewriting the same
+	// records; $RUSTFS_BENCH_SEED_FROM skips the keys below it, which the
+	// interrupted run's progress lines show done (every key below the
+	// count printed minus the writers is complete).
+	if from, err := strconv.Atoi(os.Getenv("RUSTFS_BENCH_SEED_FROM")); err == nil && from > 0 {
+		next.Store(int64(min(from, n)))
+	}
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
