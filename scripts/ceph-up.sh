@@ -20,9 +20,10 @@
 # capacity per OSD, 4 GiB; data lives in OSD RAM), CEPH_MON_V2_PORT (3300), CEPH_MON_V1_PORT (6789),
 # CEPH_UP_TIMEOUT (seconds for the whole start, 120).
 # Large data sets (the 1,000,000-key listing benchmark): CEPH_STORE (memstore|bluestore; memstore):
-# bluestore keeps each OSD's data in a sparse file DIR/osd.N/block of CEPH_BLOCK_BYTES (64 GiB, only
-# what is written takes disk) with a CEPH_BLUESTORE_CACHE (256 MiB) cache, so the data set is bounded by
-# the disk instead of RAM (~100-200 MB RSS per OSD); CEPH_META_SIZE (3) is the metadata pool's replica
+# bluestore keeps each OSD's data in a sparse file DIR/osd.N/block of CEPH_BLOCK_BYTES (64 GiB) with a
+# CEPH_BLUESTORE_CACHE (256 MiB) cache, so the data set is bounded by the disk instead of RAM (~100-700 MB
+# RSS per OSD); only what is written takes disk, but space bluefs frees stays allocated in the file (the
+# 1,000,000-key seed left 38 GB of files for 19 GB of live data), so size it to about twice an OSD's data; CEPH_META_SIZE (3) is the metadata pool's replica
 # count (1 or 2 saves disk and OSD CPU; reads go to the primary only, so a read costs the same).
 # A second cluster beside the default one needs its own DIR and mon ports (CEPH_MON_V2_PORT/V1_PORT);
 # OSD and mgr ports are picked automatically.
