@@ -73,7 +73,8 @@ bench:
 # ListObjectVersions) from seeded versioned buckets of each of LIST_SIZES keys, on the embedded backend and,
 # when a Ceph cluster is up (make ceph-up), on RADOS. Buckets are seeded once (metadata records only) and kept
 # under RUSTFS_BENCH_DIR (default /tmp) and in RADOS namespaces rustfs-list-v*; see docs/PERFORMANCE.md for
-# the space each size needs (1,000,000 keys: ~32 GB of disk, ~29 GB of memstore RAM). Not part of make test.
+# the space each size needs (1,000,000 keys: ~32 GB of disk embedded; on RADOS ~29 GB of memstore RAM, so use a
+# bluestore cluster: CEPH_STORE=bluestore CEPH_META_SIZE=1 scripts/ceph-up.sh DIR; ~40 GB of disk). Not part of make test.
 LIST_SIZES ?= 1000,10000,100000
 bench-list:
 	RUSTFS_BENCH_LIST=$(LIST_SIZES) $(GO) test -timeout 4h -run '^$$' -bench 'BenchmarkListSeededLocal' -benchtime 20x -v ./object/

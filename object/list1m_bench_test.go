@@ -54,7 +54,7 @@ func benchListPages(b *testing.B, s *Store, n int) {
 	}
 	b.Run(fmt.Sprintf("keys=%d/V2", n), func(b *testing.B) {
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer reportCPU(b, cpuNow())
 		for i := 0; b.Loop(); i++ {
 			res, err := s.ListObjects(ctx, ListInput{Bucket: seedBucket, Marker: middle(i), MaxKeys: listPage})
 			if err != nil || len(res.Objects) != listPage {
@@ -65,7 +65,7 @@ func benchListPages(b *testing.B, s *Store, n int) {
 	b.Run(fmt.Sprintf("keys=%d/V2prefix", n), func(b *testing.B) {
 		want := min(listPage, dirKeys)
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer reportCPU(b, cpuNow())
 		for i := 0; b.Loop(); i++ {
 			d := (i * 37) % 100
 			in := ListInput{Bucket: seedBucket, Prefix: fmt.Sprintf("dir%03d/", d), Delimiter: "/", MaxKeys: listPage}
@@ -81,7 +81,7 @@ func benchListPages(b *testing.B, s *Store, n int) {
 	})
 	b.Run(fmt.Sprintf("keys=%d/V2delim", n), func(b *testing.B) {
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer reportCPU(b, cpuNow())
 		for b.Loop() {
 			res, err := s.ListObjects(ctx, ListInput{Bucket: seedBucket, Delimiter: "/", MaxKeys: listPage})
 			if err != nil || len(res.CommonPrefixes) != 100 {
@@ -91,7 +91,7 @@ func benchListPages(b *testing.B, s *Store, n int) {
 	})
 	b.Run(fmt.Sprintf("keys=%d/Versions", n), func(b *testing.B) {
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer reportCPU(b, cpuNow())
 		for i := 0; b.Loop(); i++ {
 			res, err := s.ListObjectVersions(ctx, VersionListInput{Bucket: seedBucket, KeyMarker: middle(i), MaxKeys: listPage})
 			if err != nil || len(res.Versions) != listPage {
@@ -101,9 +101,16 @@ func benchListPages(b *testing.B, s *Store, n int) {
 	})
 }
 
-// reportCPU reports the process CPU time per op since start (see cpuTime).
-func reportCPU(b *testing.B, start int64) {
+// reportCPU reports the process CPU time per op since start (see cpuTime),
+// and the OSDs' (osdCPU) when $RUSTFS_BENCH_OSD_PIDS names them.
+func reportCPU(b *testing.B, start [2]int64) {
 	if end := cpuTime(); end > 0 && b.N > 0 {
-		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(end-start[0])/float64(b.N), "cpu-ns/op")
+	}
+	if end := osdCPU(); end >= 0 && start[1] >= 0 && b.N > 0 {
+		b.ReportMetric(float64(end-start[1])/float64(b.N), "osd-cpu-ns/op")
 	}
 }
+
+// cpuNow is the process's and the OSDs' CPU time so far, for reportCPU.
+func cpuNow() [2]int64 { return [2]int64{cpuTime(), osdCPU()} }

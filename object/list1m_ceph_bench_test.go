@@ -20,8 +20,11 @@ import (
 // key file is kept under $RUSTFS_BENCH_DIR; the namespace counts as
 // complete once its marker record is there, and a partial one is resumed
 // (the seeded records are deterministic). The namespaces stay in the
-// cluster's memory (memstore OSDs): remove them after use (docs/
-// PERFORMANCE.md gives the command).
+// cluster: in the OSDs' memory on the default memstore cluster, so remove
+// them after use (docs/PERFORMANCE.md gives the command), or start a
+// bluestore cluster (CEPH_STORE=bluestore scripts/ceph-up.sh) for 1,000,000
+// keys. With $RUSTFS_BENCH_OSD_PIDS naming the OSDs' process ids, each
+// page also reports the OSDs' CPU time (osd-cpu-ns/op).
 func BenchmarkListSeededRADOS(b *testing.B) {
 	sizes := benchListSizes(b)
 	conf := os.Getenv("RUSTFS_CEPH_CONF")

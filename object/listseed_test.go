@@ -189,12 +189,41 @@ func seed(tb testing.TB, s *Store, n int) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// 32 writers by default; $RUSTFS_BENCH_SEED_WORKERS sets another count
+	// (more writers share more of each index leaf write).
 	workers := 32
+	if w, err := strconv.Atoi(os.Getenv("RUSTFS_BENCH_SEED_WORKERS")); err == nil && w > 0 {
+		workers = w
+	}
 	var next atomic.Int64
+	// An interrupted seed starts again from key 0, rewriting the same
+	// records; $RUSTFS_BENCH_SEED_FROM skips the keys below it, which the
+	// interrupted run's progress lines show done (every key below the
+	// count printed minus the writers is complete).
+	if from, err := strconv.Atoi(os.Getenv("RUSTFS_BENCH_SEED_FROM")); err == nil && from > 0 {
+		next.Store(int64(min(from, n)))
+	}
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
 	const base = 1_800_000_000_000_000_000 // a fixed commit time (2027)
+	// A long seed (a million keys take the better part of an hour on
+	// RADOS) reports its progress on stderr every minute.
+	stop, reported := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(reported)
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				done, el := min(int(next.Load()), n), time.Since(start)
+				fmt.Fprintf(os.Stderr, "seed %d: %d keys in %v (%.0f keys/s)\n", n, done, el.Round(time.Second), float64(done)/el.Seconds())
+			}
+		}
+	}()
 	for range workers {
 		wg.Go(func() {
 			for {
@@ -211,6 +240,8 @@ func seed(tb testing.TB, s *Store, n int) {
 		})
 	}
 	wg.Wait()
+	close(stop)
+	<-reported
 	if firstErr != nil {
 		tb.Fatalf("seed %d keys: %v", n, firstErr)
 	}

@@ -19,6 +19,14 @@
 # Knobs (environment): CEPH_OSDS (6), CEPH_MGR (lean|full|none; lean), CEPH_OSD_BYTES (memstore
 # capacity per OSD, 4 GiB; data lives in OSD RAM), CEPH_MON_V2_PORT (3300), CEPH_MON_V1_PORT (6789),
 # CEPH_UP_TIMEOUT (seconds for the whole start, 120).
+# Large data sets (the 1,000,000-key listing benchmark): CEPH_STORE (memstore|bluestore; memstore):
+# bluestore keeps each OSD's data in a sparse file DIR/osd.N/block of CEPH_BLOCK_BYTES (64 GiB) with a
+# CEPH_BLUESTORE_CACHE (256 MiB) cache, so the data set is bounded by the disk instead of RAM (~100-700 MB
+# RSS per OSD); only what is written takes disk, but space bluefs frees stays allocated in the file (the
+# 1,000,000-key seed left 38 GB of files for 19 GB of live data), so size it to about twice an OSD's data; CEPH_META_SIZE (3) is the metadata pool's replica
+# count (1 or 2 saves disk and OSD CPU; reads go to the primary only, so a read costs the same).
+# A second cluster beside the default one needs its own DIR and mon ports (CEPH_MON_V2_PORT/V1_PORT);
+# OSD and mgr ports are picked automatically.
 set -euo pipefail
 
 DIR=${1:-${CEPH_DIR:-/tmp/rustfs-ceph}}
@@ -29,6 +37,12 @@ OSD_BYTES=${CEPH_OSD_BYTES:-4294967296}
 V2=${CEPH_MON_V2_PORT:-3300}
 V1=${CEPH_MON_V1_PORT:-6789}
 UP_TIMEOUT=${CEPH_UP_TIMEOUT:-120}
+STORE=${CEPH_STORE:-memstore}
+BLOCK_BYTES=${CEPH_BLOCK_BYTES:-68719476736}
+BS_CACHE=${CEPH_BLUESTORE_CACHE:-268435456}
+META_SIZE=${CEPH_META_SIZE:-3}
+case "$STORE" in memstore|bluestore) ;; *) echo "ceph-up: CEPH_STORE must be memstore or bluestore" >&2; exit 1 ;; esac
+case "$META_SIZE" in 1|2|3) ;; *) echo "ceph-up: CEPH_META_SIZE must be 1, 2 or 3" >&2; exit 1 ;; esac
 RACKS=3
 CONF="$DIR/ceph.conf"
 KEYRING="$DIR/keyring"
@@ -172,8 +186,16 @@ mon warn on osd down out interval zero = false
 paxos propose interval = 0.05
 
 [osd]
-osd objectstore = memstore
-memstore device bytes = $OSD_BYTES
+osd objectstore = $STORE
+$(if [ "$STORE" = bluestore ]; then
+  # A sparse file per OSD; a fixed cache (osd memory target cannot go below 896 MiB, so the cache is
+  # bounded directly); no fsck at mkfs.
+  printf '%s\n' "bluestore block create = true" "bluestore block size = $BLOCK_BYTES" \
+    "bluestore cache autotune = false" "bluestore cache size = $BS_CACHE" "bluestore fsck on mkfs = false" \
+    "osd memory target = 939524096"
+else
+  echo "memstore device bytes = $OSD_BYTES"
+fi)
 osd op num shards = 2
 osd op num threads per shard = 1
 # The failure-injection suite stops OSDs on purpose; without this an OSD marked
@@ -270,11 +292,13 @@ done
 log "$NOSD osds up"
 
 # ---- rules and pools ---------------------------------------------------------------------------
+SIZE_ONE=""
+if [ "$META_SIZE" = 1 ]; then SIZE_ONE=" --yes-i-really-mean-it"; fi
 cmds="health mute MGR_MODULE_ERROR --sticky
 osd crush rule create-replicated rustfs-meta default rack
 osd pool create rustfs.meta 16 16 replicated rustfs-meta
-osd pool set rustfs.meta size 3
-osd pool set rustfs.meta min_size 2
+osd pool set rustfs.meta size $META_SIZE$SIZE_ONE
+osd pool set rustfs.meta min_size $(( META_SIZE > 1 ? 2 : 1 ))
 osd pool application enable rustfs.meta rustfs
 "
 for ((r = 0; r < RACKS; r++)); do
