@@ -22,7 +22,7 @@ run() { echo "== $*"; "$@" || fail=1; }
 if [ "${1:-all}" != ceph ]; then
   run go vet ./...
   # The engine, crypto and parsers under the race detector.
-  run go test -race -timeout 15m ./cpu/... ./chunker/... ./aead/... ./erasure/... ./dataplane/... \
+  run go test -race -timeout 15m ./cpu/... ./md5x/... ./chunker/... ./aead/... ./erasure/... ./dataplane/... \
       ./storage/... ./manifest/... ./kdf/... ./sigv4/... ./iam/... ./s3err/...
   # The gateway, object layer and real-client integration tests on the local backend.
   run go test -timeout 20m ./object/... ./s3api/... ./server/... ./cmd/... ./test/ ./bench/... ./internal/... \
@@ -32,7 +32,7 @@ if [ "${1:-all}" != ceph ]; then
   # Every package must be in one of the lists above: a new top-level package
   # would otherwise go untested without anyone noticing.
   untested=$(go list ./... | sed 's#^github.com/tasmaniancloud/rustfs/##' | grep -v -E \
-    '^(cpu|chunker|aead|erasure|dataplane|storage|manifest|kdf|sigv4|iam|s3err|object|s3api|server|cmd|test|bench|internal|audit|maint|metrics|rados)(/|$)' || true)
+    '^(cpu|md5x|chunker|aead|erasure|dataplane|storage|manifest|kdf|sigv4|iam|s3err|object|s3api|server|cmd|test|bench|internal|audit|maint|metrics|rados)(/|$)' || true)
   if [ -n "$untested" ]; then
     echo "packages in no test list of scripts/run-tests.sh: $untested"
     fail=1
