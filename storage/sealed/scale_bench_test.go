@@ -2,7 +2,6 @@ package sealed_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -14,60 +13,6 @@ import (
 	"github.com/tasmaniancloud/rustfs/storage"
 	"github.com/tasmaniancloud/rustfs/storage/sealed"
 )
-
-// memMeta is an in-memory storage.Meta with versions and conditions, for
-// measuring the sealed index alone at sizes no disk here holds. Sealed
-// Meta never lists the store it wraps, so List is not implemented.
-type memMeta struct {
-	mu sync.Mutex
-	v  storage.Version
-	m  map[string]memRec
-}
-
-type memRec struct {
-	val []byte
-	v   storage.Version
-}
-
-func (m *memMeta) Get(_ context.Context, ns, key string) ([]byte, storage.Version, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.m[ns+"\x00"+key]
-	if !ok {
-		return nil, 0, storage.ErrNotFound
-	}
-	return r.val, r.v, nil
-}
-
-func (m *memMeta) Put(_ context.Context, ns, key string, val []byte, c storage.Cond) (storage.Version, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.m[ns+"\x00"+key]
-	if c.IfAbsent && ok || c.IfVersion != 0 && (!ok || r.v != c.IfVersion) {
-		return 0, storage.ErrPrecondition
-	}
-	m.v++
-	m.m[ns+"\x00"+key] = memRec{val: append([]byte(nil), val...), v: m.v}
-	return m.v, nil
-}
-
-func (m *memMeta) Delete(_ context.Context, ns, key string, c storage.Cond) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.m[ns+"\x00"+key]
-	if !ok {
-		return storage.ErrNotFound
-	}
-	if c.IfVersion != 0 && r.v != c.IfVersion {
-		return storage.ErrPrecondition
-	}
-	delete(m.m, ns+"\x00"+key)
-	return nil
-}
-
-func (m *memMeta) List(context.Context, string, string, string, int) ([]storage.Entry, error) {
-	return nil, errors.New("memMeta: List is not used under sealed")
-}
 
 // scaleKey is key i: pad bytes of path, then the number, in byte order.
 func scaleKey(i, pad int) string {
@@ -93,7 +38,7 @@ func BenchmarkIndexScale(b *testing.B) {
 		if err != nil || n < 2000 {
 			b.Fatalf("RUSTFS_BENCH_INDEX: %q is not a size of at least 2000", f)
 		}
-		mem := &memMeta{m: map[string]memRec{}}
+		mem := sealed.NewMemStore()
 		m, err := sealed.New(mem, sealed.Options{Key: testKeyBytes()})
 		if err != nil {
 			b.Fatal(err)
