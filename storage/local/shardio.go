@@ -3,6 +3,7 @@ package local
 import (
 	"fmt"
 	"os"
+	"sync"
 )
 
 // Shard write modes accepted by Options.ShardWrites.
@@ -41,21 +42,50 @@ const directBufSize = 1 << 20
 // It is a multiple of directAlign.
 const directStart = 1 << 20
 
+// directWriteBehind is how many full blocks a direct shard writer may have
+// queued or being written before a Write waits for the disk.
+const directWriteBehind = 4
+
 // shardIO is the write-path configuration the OSDs of one backend share.
 type shardIO struct {
 	direct bool
-	fsync  bool
-	bufs   chan *[]byte // free aligned blocks (a sync.Pool would be emptied by every GC)
-	groups map[uint64]*syncGroup
+	// writeBehind is the blocks a direct writer keeps in flight.
+	writeBehind int
+	fsync       bool
+	bufs        chan *[]byte // free aligned blocks (a sync.Pool would be emptied by every GC)
+	groups      map[uint64]*syncGroup
 	// enableDirect turns O_DIRECT on for a file (setDirect; tests replace
 	// it to take the refusal path on filesystems that accept O_DIRECT).
 	enableDirect func(*os.File) error
+
+	// proven holds the OSDs whose filesystem has taken an aligned direct
+	// write: their writers hand even their first block to the flusher,
+	// instead of writing it in line to learn whether O_DIRECT works.
+	mu     sync.Mutex
+	proven map[*OSD]bool
+}
+
+// directProven reports whether o has completed a direct write.
+func (s *shardIO) directProven(o *OSD) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proven[o]
+}
+
+// proveDirect records that o completed a direct write.
+func (s *shardIO) proveDirect(o *OSD) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proven == nil {
+		s.proven = make(map[*OSD]bool)
+	}
+	s.proven[o] = true
 }
 
 // newShardIO parses the modes; it returns nil when the plain path of
 // shardWriter applies (buffered writes, per-shard syncs).
 func newShardIO(writes, commit string, fsync bool) (*shardIO, error) {
-	s := &shardIO{fsync: fsync, enableDirect: setDirect}
+	s := &shardIO{fsync: fsync, enableDirect: setDirect, writeBehind: directWriteBehind}
 	switch writes {
 	case "", ShardWritesBuffered:
 	case ShardWritesDirect:
@@ -85,6 +115,9 @@ func newShardIO(writes, commit string, fsync bool) (*shardIO, error) {
 // directFreeBlocks is how many idle aligned blocks a backend keeps for
 // reuse; more writers than this allocate (and later drop) their own.
 const directFreeBlocks = 64
+
+// depth is the write-behind of one writer, in blocks (at least 1).
+func (s *shardIO) depth() int { return max(s.writeBehind, 1) }
 
 // getBuf returns a free aligned block or a new one.
 func (s *shardIO) getBuf() *[]byte {

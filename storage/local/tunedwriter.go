@@ -31,12 +31,12 @@ type tunedWriter struct {
 	direct bool     // writing with O_DIRECT now
 	// wantDirect: switch to O_DIRECT at directStart bytes.
 	wantDirect bool
-	buf        *[]byte // aligned block being filled while direct
-	spare      *[]byte // second block, possibly being written by the flusher
-	off        int64   // file offset of the next direct block
+	buf        *[]byte   // aligned block being filled while direct
+	free       []*[]byte // blocks back from the flusher, to fill next
+	off        int64     // file offset of the next direct block
 	jobs       chan flushJob
-	results    chan error
-	pending    bool  // a block is with the flusher
+	results    chan flushDone
+	inflight   int   // blocks with the flusher
 	asyncErr   error // a flusher write failed
 	n          int   // bytes gathered in buf
 	size       int64 // bytes accepted so far
@@ -103,31 +103,51 @@ func (w *tunedWriter) Write(p []byte) (int, error) {
 
 // flush writes the first k bytes of the block (k aligned, at w.off) and
 // keeps the rest of the gathered bytes at the front. Once a direct write
-// has succeeded, full blocks are handed to a flusher goroutine and the
-// writer goes on filling a second block, so the device write overlaps the
-// next MiB of the stream (two blocks per shard at most). If the filesystem
-// refuses the first aligned write, the file falls back to buffered writes.
+// has succeeded on this OSD (on any of its files: the filesystem, not the
+// file, decides), full blocks are handed to a flusher goroutine and the
+// writer goes on filling another block, so device writes overlap the
+// stream: up to writeBehind blocks per shard are queued or being written
+// (write-behind), so a slow or late write of one shard does not stall the
+// writer, and the pipeline behind it, at once. The flusher writes every
+// block queued when it gets to run in one vectored write. If the
+// filesystem refuses the first aligned write, the file falls back to
+// buffered writes.
 func (w *tunedWriter) flush(k int, async bool) error {
+	if !w.wrote && w.osd.io.directProven(w.osd) {
+		w.wrote = true // no fallback to learn: hand this block on too
+	}
+	if async && w.wrote && k == w.n {
+		depth := w.osd.io.depth()
+		if w.jobs == nil {
+			w.jobs = make(chan flushJob, depth)
+			w.results = make(chan flushDone, depth)
+			go flusher(w.osd, w.f, w.jobs, w.results, depth)
+		}
+		w.reap(false)
+		if w.inflight == depth {
+			w.reap(true)
+		}
+		if w.asyncErr != nil {
+			return w.asyncErr
+		}
+		w.jobs <- flushJob{b: w.buf, n: k, off: w.off}
+		w.inflight++
+		w.off += int64(k)
+		w.n = 0
+		if last := len(w.free) - 1; last >= 0 {
+			w.buf, w.free = w.free[last], w.free[:last]
+		} else {
+			w.buf = w.osd.io.getBuf()
+		}
+		return nil
+	}
 	if err := w.wait(); err != nil {
 		return err
 	}
-	b := *w.buf
-	if async && w.wrote && k == w.n {
-		if w.jobs == nil {
-			w.jobs = make(chan flushJob, 1)
-			w.results = make(chan error, 1)
-			go flusher(w.f, w.jobs, w.results)
-		}
-		if w.spare == nil {
-			w.spare = w.osd.io.getBuf()
-		}
-		w.jobs <- flushJob{b: b[:k], off: w.off}
-		w.pending = true
-		w.buf, w.spare = w.spare, w.buf
-		w.off += int64(k)
-		w.n = 0
-		return nil
+	if err := w.osd.inject("write"); err != nil {
+		return err
 	}
+	b := *w.buf
 	_, err := w.f.WriteAt(b[:k], w.off)
 	if err != nil && directRefused(err) && !w.wrote {
 		if cerr := clearDirect(w.f); cerr != nil {
@@ -145,38 +165,100 @@ func (w *tunedWriter) flush(k int, async bool) error {
 		return err
 	}
 	w.wrote = true
+	w.osd.io.proveDirect(w.osd)
 	w.off += int64(k)
 	w.n = copy(b, b[k:w.n])
 	return nil
 }
 
-// flushJob is one block for the flusher goroutine.
+// flushJob is one block for the flusher goroutine: b[:n] at off.
 type flushJob struct {
-	b   []byte
+	b   *[]byte
+	n   int
 	off int64
 }
 
-// flusher writes blocks in order until jobs is closed.
-func flusher(f *os.File, jobs <-chan flushJob, results chan<- error) {
+// flushDone gives a written block back, with the write's outcome.
+type flushDone struct {
+	b   *[]byte
+	err error
+}
+
+// flusher writes blocks in order until jobs is closed. Whatever is queued
+// when it takes a job goes out with it in one vectored write (the blocks
+// follow each other in the file), so a flusher that waited for a CPU
+// catches up in one system call instead of one per block.
+func flusher(o *OSD, f *os.File, jobs <-chan flushJob, results chan<- flushDone, depth int) {
+	batch := make([]flushJob, 0, depth)
+	bufs := make([][]byte, 0, depth)
 	for j := range jobs {
-		_, err := f.WriteAt(j.b, j.off)
-		results <- err
+		batch = append(batch[:0], j)
+	gather:
+		for len(batch) < depth {
+			select {
+			case nj, ok := <-jobs:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, nj)
+			default:
+				break gather
+			}
+		}
+		err := o.inject("write")
+		for i := 0; i < len(batch) && err == nil; {
+			// One run of blocks that follow each other in the file.
+			e := i + 1
+			for e < len(batch) && batch[e].off == batch[e-1].off+int64(batch[e-1].n) {
+				e++
+			}
+			bufs = bufs[:0]
+			for _, b := range batch[i:e] {
+				bufs = append(bufs, (*b.b)[:b.n])
+			}
+			err = writeBlocks(f, bufs, batch[i].off)
+			i = e
+		}
+		for _, b := range batch {
+			results <- flushDone{b: b.b, err: err}
+		}
 	}
 }
 
-// wait collects the block in flight, if any; a failed block fails every
-// later call.
-func (w *tunedWriter) wait() error {
-	if w.pending {
-		w.pending = false
-		if err := <-w.results; err != nil && w.asyncErr == nil {
-			w.asyncErr = err
+// reap collects blocks the flusher has written (waiting for one if block
+// and none is back yet) and keeps them for refilling; a failed write fails
+// every later call.
+func (w *tunedWriter) reap(block bool) {
+	for w.inflight > 0 {
+		var d flushDone
+		if block {
+			d = <-w.results
+			block = false
+		} else {
+			select {
+			case d = <-w.results:
+			default:
+				return
+			}
 		}
+		w.inflight--
+		w.free = append(w.free, d.b)
+		if d.err != nil && w.asyncErr == nil {
+			w.asyncErr = d.err
+		}
+	}
+}
+
+// wait collects every block in flight; a failed block fails every later
+// call.
+func (w *tunedWriter) wait() error {
+	for w.inflight > 0 {
+		w.reap(true)
 	}
 	return w.asyncErr
 }
 
-// stop waits for the block in flight and ends the flusher goroutine.
+// stop waits for the blocks in flight and ends the flusher goroutine.
 func (w *tunedWriter) stop() error {
 	err := w.wait()
 	if w.jobs != nil {
@@ -211,12 +293,15 @@ func (w *tunedWriter) finish() error {
 // release returns the aligned blocks to the free list; the flusher has
 // stopped (finish or Abort).
 func (w *tunedWriter) release() {
-	for _, b := range []**[]byte{&w.buf, &w.spare} {
-		if *b != nil {
-			w.osd.io.putBuf(*b)
-			*b = nil
-		}
+	if w.buf != nil {
+		w.osd.io.putBuf(w.buf)
+		w.buf = nil
 	}
+	for _, b := range w.free {
+		w.osd.io.putBuf(b)
+	}
+	clear(w.free)
+	w.free = w.free[:0]
 }
 
 // Commit makes the shard durable (per the fsync policy) and visible under

@@ -310,7 +310,7 @@ func TestDirectAbortInFlight(t *testing.T) {
 	if err := w.Abort(); err != nil {
 		t.Fatal(err)
 	}
-	if tw := w.(*tunedWriter); tw.jobs != nil || tw.pending || tw.buf != nil || tw.spare != nil {
+	if tw := w.(*tunedWriter); tw.jobs != nil || tw.inflight != 0 || tw.buf != nil || len(tw.free) != 0 {
 		t.Fatal("Abort left the flusher or its blocks behind")
 	}
 	if names, err := readDirNames(o.tmpDir()); err != nil || len(names) != 0 {
@@ -400,5 +400,153 @@ func TestDirectSizeHintFallback(t *testing.T) {
 	}
 	if got := readShard(t, osd, "00hintfallback"); !bytes.Equal(got, data) {
 		t.Fatal("round trip after fallback differs")
+	}
+}
+
+// TestDirectWriteBehind: once an OSD has taken a direct write, a new
+// writer on it hands even its first block to the flusher, keeps up to
+// the write-behind depth of blocks in flight, and the shard round-trips;
+// an OSD that has not is probed with an in-line first write.
+func TestDirectWriteBehind(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
+	o := b.LocalOSDs()[0]
+	if !canDirect(t, o.tmpDir()) {
+		t.Skip("filesystem refuses O_DIRECT")
+	}
+	size := int64(8*directBufSize + 100)
+	data := bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7}, int(size)/7+1)[:size]
+	create := func(name string) *tunedWriter {
+		w, err := o.Create(storage.WithShardSize(t.Context(), size), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w.(*tunedWriter)
+	}
+	first := create("00first")
+	if _, err := first.Write(data[:directBufSize]); err != nil {
+		t.Fatal(err)
+	}
+	if first.jobs != nil || !first.wrote {
+		t.Fatalf("first writer on a new OSD: flusher %v, wrote %v; want the block written in line", first.jobs != nil, first.wrote)
+	}
+	if _, err := first.Write(data[directBufSize:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	next := create("00next")
+	if _, err := next.Write(data[:directBufSize]); err != nil {
+		t.Fatal(err)
+	}
+	if next.jobs == nil {
+		t.Fatal("writer on a proven OSD wrote its first block in line")
+	}
+	if _, err := next.Write(data[directBufSize:]); err != nil {
+		t.Fatal(err)
+	}
+	if next.inflight > o.io.depth() {
+		t.Fatalf("%d blocks in flight, write-behind is %d", next.inflight, o.io.depth())
+	}
+	if err := next.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"00first", "00next"} {
+		if got := readShard(t, o, name); !bytes.Equal(got, data) {
+			t.Fatalf("%s: read back %d bytes, differ", name, len(got))
+		}
+	}
+}
+
+// TestDirectWriteBehindFailure: a block write that fails in the flusher
+// fails a later Write or the Commit, nothing stays under the name or in
+// tmp, and the writer keeps no block. 8 blocks and a tail take at least 3
+// write calls (the flusher writes at most directWriteBehind per call).
+func TestDirectWriteBehindFailure(t *testing.T) {
+	for _, failAt := range []int{1, 2, 3} { // calls: one per flusher batch, then the tail
+		b := openTest(t, Options{ShardWrites: ShardWritesDirect})
+		o := b.LocalOSDs()[1]
+		if !canDirect(t, o.tmpDir()) {
+			t.Skip("filesystem refuses O_DIRECT")
+		}
+		writeShard(t, o, "00proof", make([]byte, 2*directBufSize), directBufSize) // proves the OSD
+		boom := errors.New("device gone")
+		var mu sync.Mutex
+		calls := 0
+		o.fault = func(op string) error {
+			if op != "write" {
+				return nil
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if calls++; calls >= failAt {
+				return boom
+			}
+			return nil
+		}
+		size := 8*directBufSize + 10
+		w, err := o.Create(storage.WithShardSize(t.Context(), int64(size)), "00failing")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var werr error
+		for p := make([]byte, size); len(p) > 0 && werr == nil; p = p[min(262212, len(p)):] {
+			_, werr = w.Write(p[:min(262212, len(p))])
+		}
+		cerr := w.Commit()
+		if !errors.Is(werr, boom) && !errors.Is(cerr, boom) {
+			t.Fatalf("fail at block %d: Write %v, Commit %v; want %v", failAt, werr, cerr, boom)
+		}
+		if cerr == nil {
+			t.Fatalf("fail at block %d: Commit succeeded after a failed write", failAt)
+		}
+		w.Abort()
+		o.fault = nil
+		if _, err := o.Open(t.Context(), "00failing"); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("fail at block %d: failed shard visible: %v", failAt, err)
+		}
+		if names, err := readDirNames(o.tmpDir()); err != nil || len(names) != 0 {
+			t.Fatalf("fail at block %d: tmp dir: %v %v", failAt, names, err)
+		}
+		if tw := w.(*tunedWriter); tw.jobs != nil || tw.inflight != 0 || tw.buf != nil || len(tw.free) != 0 {
+			t.Fatalf("fail at block %d: writer kept its flusher or blocks", failAt)
+		}
+	}
+}
+
+// TestWriteBlocks: a vectored write of aligned blocks lands back to back
+// at its offset, with and without O_DIRECT.
+func TestWriteBlocks(t *testing.T) {
+	for _, direct := range []bool{false, true} {
+		f, err := os.CreateTemp(t.TempDir(), "blocks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if direct && setDirect(f) != nil {
+			f.Close()
+			continue
+		}
+		var bufs [][]byte
+		var want []byte
+		for i := range 11 { // more than the on-stack iovecs
+			b := *(&shardIO{bufs: make(chan *[]byte, 1)}).getBuf()
+			b = b[:directAlign*(i%3+1)]
+			for j := range b {
+				b[j] = byte(i*31 + j)
+			}
+			bufs = append(bufs, b)
+			want = append(want, b...)
+		}
+		if err := writeBlocks(f, bufs, directAlign); err != nil {
+			t.Fatalf("direct %v: %v", direct, err)
+		}
+		f.Close()
+		got, err := os.ReadFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != directAlign+len(want) || !bytes.Equal(got[directAlign:], want) {
+			t.Fatalf("direct %v: file of %d bytes differs", direct, len(got))
+		}
 	}
 }
