@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 )
 
 // Shard write modes accepted by Options.ShardWrites.
@@ -46,14 +47,26 @@ const directStart = 1 << 20
 // queued or being written before a Write waits for the disk.
 const directWriteBehind = 4
 
+// directBehindBudget caps, per backend, the blocks writers hold in flight
+// beyond their first one: a single stream's six writers get the full
+// write-behind (3 extra blocks each), while many concurrent streams (a
+// multipart upload's parts, which already keep the disk busy between
+// them) fall back to one block in flight each. So the aligned blocks in
+// use stay at most 2 per writer (the one filling and one in flight) plus
+// this many, whatever the concurrency.
+const directBehindBudget = 18
+
 // shardIO is the write-path configuration the OSDs of one backend share.
 type shardIO struct {
 	direct bool
-	// writeBehind is the blocks a direct writer keeps in flight.
-	writeBehind int
-	fsync       bool
-	bufs        chan *[]byte // free aligned blocks (a sync.Pool would be emptied by every GC)
-	groups      map[uint64]*syncGroup
+	// writeBehind is the blocks a direct writer keeps in flight; extra
+	// counts those beyond each writer's first, capped at behindBudget.
+	writeBehind  int
+	behindBudget int64
+	extra        atomic.Int64
+	fsync        bool
+	bufs         chan *[]byte // free aligned blocks (a sync.Pool would be emptied by every GC)
+	groups       map[uint64]*syncGroup
 	// enableDirect turns O_DIRECT on for a file (setDirect; tests replace
 	// it to take the refusal path on filesystems that accept O_DIRECT).
 	enableDirect func(*os.File) error
@@ -85,7 +98,7 @@ func (s *shardIO) proveDirect(o *OSD) {
 // newShardIO parses the modes; it returns nil when the plain path of
 // shardWriter applies (buffered writes, per-shard syncs).
 func newShardIO(writes, commit string, fsync bool) (*shardIO, error) {
-	s := &shardIO{fsync: fsync, enableDirect: setDirect, writeBehind: directWriteBehind}
+	s := &shardIO{fsync: fsync, enableDirect: setDirect, writeBehind: directWriteBehind, behindBudget: directBehindBudget}
 	switch writes {
 	case "", ShardWritesBuffered:
 	case ShardWritesDirect:
@@ -118,6 +131,19 @@ const directFreeBlocks = 64
 
 // depth is the write-behind of one writer, in blocks (at least 1).
 func (s *shardIO) depth() int { return max(s.writeBehind, 1) }
+
+// reserveExtra takes one block of the shared write-behind budget; false
+// when it is spent.
+func (s *shardIO) reserveExtra() bool {
+	if s.extra.Add(1) <= s.behindBudget {
+		return true
+	}
+	s.extra.Add(-1)
+	return false
+}
+
+// releaseExtra gives n blocks back to the budget.
+func (s *shardIO) releaseExtra(n int) { s.extra.Add(-int64(n)) }
 
 // getBuf returns a free aligned block or a new one.
 func (s *shardIO) getBuf() *[]byte {

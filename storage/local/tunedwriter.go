@@ -37,6 +37,7 @@ type tunedWriter struct {
 	jobs       chan flushJob
 	results    chan flushDone
 	inflight   int   // blocks with the flusher
+	extra      int   // of them, taken from the backend's write-behind budget
 	asyncErr   error // a flusher write failed
 	n          int   // bytes gathered in buf
 	size       int64 // bytes accepted so far
@@ -123,8 +124,14 @@ func (w *tunedWriter) flush(k int, async bool) error {
 			w.results = make(chan flushDone, depth)
 			go flusher(w.osd, w.f, w.jobs, w.results, depth)
 		}
+		// A block beyond the first in flight takes one from the backend's
+		// budget; without one (or at depth) wait for the disk instead.
 		w.reap(false)
-		if w.inflight == depth {
+		for w.inflight > 0 {
+			if w.inflight < depth && w.osd.io.reserveExtra() {
+				w.extra++
+				break
+			}
 			w.reap(true)
 		}
 		if w.asyncErr != nil {
@@ -242,6 +249,10 @@ func (w *tunedWriter) reap(block bool) {
 			}
 		}
 		w.inflight--
+		if w.extra > max(w.inflight-1, 0) {
+			w.extra--
+			w.osd.io.releaseExtra(1)
+		}
 		w.free = append(w.free, d.b)
 		if d.err != nil && w.asyncErr == nil {
 			w.asyncErr = d.err

@@ -451,7 +451,24 @@ func TestDirectWriteBehind(t *testing.T) {
 	if err := next.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"00first", "00next"} {
+	// With the backend's budget spent, a writer keeps one block in flight.
+	o.io.behindBudget = 0
+	last := create("00budget")
+	for p := data; len(p) > 0; p = p[min(262212, len(p)):] {
+		if _, err := last.Write(p[:min(262212, len(p))]); err != nil {
+			t.Fatal(err)
+		}
+		if last.inflight > 1 || last.extra != 0 {
+			t.Fatalf("budget 0: %d blocks in flight, %d extra", last.inflight, last.extra)
+		}
+	}
+	if err := last.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if n := o.io.extra.Load(); n != 0 {
+		t.Fatalf("%d write-behind blocks still counted after every writer committed", n)
+	}
+	for _, name := range []string{"00first", "00next", "00budget"} {
 		if got := readShard(t, o, name); !bytes.Equal(got, data) {
 			t.Fatalf("%s: read back %d bytes, differ", name, len(got))
 		}
@@ -508,8 +525,11 @@ func TestDirectWriteBehindFailure(t *testing.T) {
 		if names, err := readDirNames(o.tmpDir()); err != nil || len(names) != 0 {
 			t.Fatalf("fail at block %d: tmp dir: %v %v", failAt, names, err)
 		}
-		if tw := w.(*tunedWriter); tw.jobs != nil || tw.inflight != 0 || tw.buf != nil || len(tw.free) != 0 {
+		if tw := w.(*tunedWriter); tw.jobs != nil || tw.inflight != 0 || tw.extra != 0 || tw.buf != nil || len(tw.free) != 0 {
 			t.Fatalf("fail at block %d: writer kept its flusher or blocks", failAt)
+		}
+		if n := o.io.extra.Load(); n != 0 {
+			t.Fatalf("fail at block %d: %d write-behind blocks still counted", failAt, n)
 		}
 	}
 }
