@@ -122,6 +122,7 @@ func (w *tunedWriter) flush(k int, async bool) error {
 		if w.jobs == nil {
 			w.jobs = make(chan flushJob, depth)
 			w.results = make(chan flushDone, depth)
+			w.free = make([]*[]byte, 0, depth)
 			go flusher(w.osd, w.f, w.jobs, w.results, depth)
 		}
 		// A block beyond the first in flight takes one from the backend's
