@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/trace"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -154,7 +155,13 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 		go r.write(o)
 	}
 
+	// The phases show as regions in an execution trace (go tool trace):
+	// the body streaming in, the shard writers draining after its last
+	// byte, and the shard commits (with the last hashes).
+	region := trace.StartRegion(ctx, "dataplane.put.body")
 	total, crc := r.read(&limitReader{r: req.Body, max: limit}, digests)
+	region.End()
+	region = trace.StartRegion(ctx, "dataplane.put.drain")
 	close(r.jobs)
 	workers.Wait()
 	close(r.done)
@@ -163,6 +170,7 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 		<-o.done
 	}
 	stopWatch()
+	region.End()
 
 	if ctx.Err() != nil {
 		r.fail(fmt.Errorf("dataplane: put: %w", ctx.Err()))
@@ -183,8 +191,10 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	// is the slowest stage), so both finish side by side.
 	sumsc := make(chan map[string][]byte, 1)
 	go func() { sumsc <- digests.Close() }()
+	region = trace.StartRegion(ctx, "dataplane.put.commit")
 	osds, err := r.commit(ctx, dataID)
 	sums := <-sumsc
+	region.End()
 	if err != nil {
 		return PutResult{}, err
 	}
