@@ -27,6 +27,7 @@ func BenchmarkDiskPut(b *testing.B) {
 		for _, m := range []struct{ name, writes, commit string }{
 			{"buffered-each", local.ShardWritesBuffered, local.CommitEach},
 			{"buffered-group", local.ShardWritesBuffered, local.CommitGroup},
+			{"direct-each", local.ShardWritesDirect, local.CommitEach}, // the server's default
 			{"direct-group", local.ShardWritesDirect, local.CommitGroup},
 		} {
 			b.Run(c.name+"/"+m.name, func(b *testing.B) {

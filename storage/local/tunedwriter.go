@@ -31,9 +31,9 @@ type tunedWriter struct {
 	direct bool     // writing with O_DIRECT now
 	// wantDirect: switch to O_DIRECT at directStart bytes.
 	wantDirect bool
-	buf        *[]byte   // aligned block being filled while direct
-	free       []*[]byte // blocks back from the flusher, to fill next
-	off        int64     // file offset of the next direct block
+	buf        *[]byte // aligned block being filled while direct
+	spare      *[]byte // a block back from the flusher, to fill next
+	off        int64   // file offset of the next direct block
 	jobs       chan flushJob
 	results    chan flushDone
 	inflight   int   // blocks with the flusher
@@ -122,7 +122,6 @@ func (w *tunedWriter) flush(k int, async bool) error {
 		if w.jobs == nil {
 			w.jobs = make(chan flushJob, depth)
 			w.results = make(chan flushDone, depth)
-			w.free = make([]*[]byte, 0, depth)
 			go flusher(w.osd, w.f, w.jobs, w.results, depth)
 		}
 		// A block beyond the first in flight takes one from the backend's
@@ -142,8 +141,8 @@ func (w *tunedWriter) flush(k int, async bool) error {
 		w.inflight++
 		w.off += int64(k)
 		w.n = 0
-		if last := len(w.free) - 1; last >= 0 {
-			w.buf, w.free = w.free[last], w.free[:last]
+		if w.spare != nil {
+			w.buf, w.spare = w.spare, nil
 		} else {
 			w.buf = w.osd.io.getBuf()
 		}
@@ -234,8 +233,9 @@ func flusher(o *OSD, f *os.File, jobs <-chan flushJob, results chan<- flushDone,
 }
 
 // reap collects blocks the flusher has written (waiting for one if block
-// and none is back yet) and keeps them for refilling; a failed write fails
-// every later call.
+// and none is back yet): one is kept as the next block to fill, the others
+// go back to the backend's free list, so a writer holds at most two
+// blocks beyond those in flight. A failed write fails every later call.
 func (w *tunedWriter) reap(block bool) {
 	for w.inflight > 0 {
 		var d flushDone
@@ -254,7 +254,11 @@ func (w *tunedWriter) reap(block bool) {
 			w.extra--
 			w.osd.io.releaseExtra(1)
 		}
-		w.free = append(w.free, d.b)
+		if w.spare == nil {
+			w.spare = d.b // the next block to fill
+		} else {
+			w.osd.io.putBuf(d.b) // blocks beyond that serve other writers
+		}
 		if d.err != nil && w.asyncErr == nil {
 			w.asyncErr = d.err
 		}
@@ -305,15 +309,12 @@ func (w *tunedWriter) finish() error {
 // release returns the aligned blocks to the free list; the flusher has
 // stopped (finish or Abort).
 func (w *tunedWriter) release() {
-	if w.buf != nil {
-		w.osd.io.putBuf(w.buf)
-		w.buf = nil
+	for _, b := range []**[]byte{&w.buf, &w.spare} {
+		if *b != nil {
+			w.osd.io.putBuf(*b)
+			*b = nil
+		}
 	}
-	for _, b := range w.free {
-		w.osd.io.putBuf(b)
-	}
-	clear(w.free)
-	w.free = w.free[:0]
 }
 
 // Commit makes the shard durable (per the fsync policy) and visible under

@@ -310,7 +310,7 @@ func TestDirectAbortInFlight(t *testing.T) {
 	if err := w.Abort(); err != nil {
 		t.Fatal(err)
 	}
-	if tw := w.(*tunedWriter); tw.jobs != nil || tw.inflight != 0 || tw.buf != nil || len(tw.free) != 0 {
+	if tw := w.(*tunedWriter); tw.jobs != nil || tw.inflight != 0 || tw.buf != nil || tw.spare != nil {
 		t.Fatal("Abort left the flusher or its blocks behind")
 	}
 	if names, err := readDirNames(o.tmpDir()); err != nil || len(names) != 0 {
@@ -525,7 +525,7 @@ func TestDirectWriteBehindFailure(t *testing.T) {
 		if names, err := readDirNames(o.tmpDir()); err != nil || len(names) != 0 {
 			t.Fatalf("fail at block %d: tmp dir: %v %v", failAt, names, err)
 		}
-		if tw := w.(*tunedWriter); tw.jobs != nil || tw.inflight != 0 || tw.extra != 0 || tw.buf != nil || len(tw.free) != 0 {
+		if tw := w.(*tunedWriter); tw.jobs != nil || tw.inflight != 0 || tw.extra != 0 || tw.buf != nil || tw.spare != nil {
 			t.Fatalf("fail at block %d: writer kept its flusher or blocks", failAt)
 		}
 		if n := o.io.extra.Load(); n != 0 {
