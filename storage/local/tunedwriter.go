@@ -285,22 +285,26 @@ func (w *tunedWriter) stop() error {
 }
 
 // finish writes the gathered tail: padded to the alignment with zeros,
-// then cut back to the real size.
+// then cut back to the real size. Behind a flusher the tail joins the
+// blocks still queued (one vectored write, no extra round trip to the
+// disk before the commit's fsync).
 func (w *tunedWriter) finish() error {
+	n := w.n
+	padded := false // the file is longer than the data until truncated
+	if w.direct && n > 0 {
+		k := (n + directAlign - 1) &^ (directAlign - 1)
+		padded = k != n
+		clear((*w.buf)[n:k])
+		w.n = k
+		if err := w.flush(k, true); err != nil {
+			w.stop()
+			return err
+		}
+	}
 	if err := w.stop(); err != nil {
 		return err
 	}
-	if !w.direct || w.n == 0 {
-		return nil
-	}
-	n := w.n
-	k := (n + directAlign - 1) &^ (directAlign - 1)
-	clear((*w.buf)[n:k])
-	w.n = k
-	if err := w.flush(k, false); err != nil {
-		return err
-	}
-	if k != n {
+	if padded { // also after a fallback: the padded tail went out buffered
 		return w.f.Truncate(w.size)
 	}
 	return nil
