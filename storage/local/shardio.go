@@ -59,17 +59,18 @@ const directBehindBudget = 18
 // shardIO is the write-path configuration the OSDs of one backend share.
 type shardIO struct {
 	direct bool
+	fsync  bool
+	bufs   chan *[]byte // free aligned blocks (a sync.Pool would be emptied by every GC)
+	groups map[uint64]*syncGroup
+	// enableDirect turns O_DIRECT on for a file (setDirect; tests replace
+	// it to take the refusal path on filesystems that accept O_DIRECT).
+	enableDirect func(*os.File) error
+
 	// writeBehind is the blocks a direct writer keeps in flight; extra
 	// counts those beyond each writer's first, capped at behindBudget.
 	writeBehind  int
 	behindBudget int64
 	extra        atomic.Int64
-	fsync        bool
-	bufs         chan *[]byte // free aligned blocks (a sync.Pool would be emptied by every GC)
-	groups       map[uint64]*syncGroup
-	// enableDirect turns O_DIRECT on for a file (setDirect; tests replace
-	// it to take the refusal path on filesystems that accept O_DIRECT).
-	enableDirect func(*os.File) error
 
 	// proven holds the OSDs whose filesystem has taken an aligned direct
 	// write: their writers hand even their first block to the flusher,
