@@ -83,6 +83,11 @@ func (w *tunedWriter) Write(p []byte) (int, error) {
 	}
 	start := done
 	for done < len(p) {
+		if w.buf == nil {
+			if w.buf, w.spare = w.spare, nil; w.buf == nil {
+				w.buf = w.osd.io.getBuf()
+			}
+		}
 		c := copy((*w.buf)[w.n:], p[done:])
 		w.n += c
 		done += c
@@ -141,11 +146,7 @@ func (w *tunedWriter) flush(k int, async bool) error {
 		w.inflight++
 		w.off += int64(k)
 		w.n = 0
-		if w.spare != nil {
-			w.buf, w.spare = w.spare, nil
-		} else {
-			w.buf = w.osd.io.getBuf()
-		}
+		w.buf = nil // Write takes the next block when it has bytes for one
 		return nil
 	}
 	if err := w.wait(); err != nil {
