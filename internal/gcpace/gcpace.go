@@ -5,13 +5,13 @@
 // Why: with GOGC's default pacing the heap may grow to twice the live heap
 // before the next collection. A gateway's live heap is mostly its data
 // pipelines' pooled buffers (stripes, chunks, aligned shard blocks: some
-// 110 MB during one multipart upload with 4 parts in flight), so the
-// runtime let ~130 MB of small garbage (metadata records, requests,
-// hashes: ~10 MB per GiB uploaded) pile up, and collected only once, when
-// a 10 GiB upload completed; the process's RSS rose by that garbage (143
-// MiB at 1 GiB, 208 MiB at 10 GiB) and stayed there, since the scavenger
-// returns freed pages only above the heap goal (docs/PERFORMANCE.md, "RSS
-// during a 10 GiB upload, where it went").
+// 115 MB during one multipart upload with 4 parts in flight), so the
+// runtime let small garbage (metadata records, requests, hashes: ~10 MB
+// per GiB uploaded) pile up and collected once, when a 10 GiB upload
+// completed; the process's RSS rose with that garbage (156 MiB at 1 GiB,
+// 242 MiB at 10 GiB) and stayed there, since the scavenger returns freed
+// pages only above the heap goal (docs/PERFORMANCE.md, "RSS during a 10
+// GiB upload, where it went").
 //
 // The limit follows the live heap, so a server whose live heap grows (many
 // concurrent uploads) is not collected continuously as under a fixed
