@@ -59,7 +59,7 @@ func TestControllerFollowsLiveHeap(t *testing.T) {
 	}
 	c := Start(Options{Headroom: headroom})
 	defer c.Stop()
-	limit := waitLimit(t, c, live)
+	limit := waitLimit(t, c, live+headroom-1)
 	if limit < live+headroom || limit > live+headroom+64*mib {
 		t.Fatalf("limit %d MiB for a live heap of %d MiB and %d MiB headroom", limit/mib, live/mib, headroom/mib)
 	}
