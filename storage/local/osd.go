@@ -42,13 +42,18 @@ type OSD struct {
 	io    *shardIO   // tuned write path (tunedwriter.go); nil: plain
 	idx   *metaIndex // ordered key index of the metadata replica (index.go)
 	group *syncGroup // shared commit sync; nil: per-shard fsyncs
+	dirs  *dirSyncs  // directory fsyncs shared by concurrent callers
+	// readBufs holds firstRead-byte buffers for readValueFile.
+	readBufs sync.Pool
 }
 
 var _ storage.OSD = (*OSD)(nil)
 
 // newOSD returns the OSD of spec, not yet identified.
 func newOSD(spec OSDSpec, fsync bool) *OSD {
-	return &OSD{id: spec.ID, rack: spec.Rack, path: spec.Path, fsync: fsync}
+	o := &OSD{id: spec.ID, rack: spec.Rack, path: spec.Path, fsync: fsync, dirs: newDirSyncs(syncDir)}
+	o.readBufs.New = func() any { b := make([]byte, firstRead); return &b }
+	return o
 }
 
 // prepare creates the OSD's subdirectories.

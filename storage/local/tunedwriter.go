@@ -268,7 +268,7 @@ func (w *tunedWriter) commit(f *os.File) error {
 			return err
 		}
 		if o.fsync && group == nil {
-			if err := syncDir(o.shardsDir()); err != nil {
+			if err := o.dirs.Sync(o.shardsDir()); err != nil {
 				return err
 			}
 		}
@@ -283,7 +283,7 @@ func (w *tunedWriter) commit(f *os.File) error {
 	if group != nil {
 		err = group.Sync() // covers the data, the inode and both directories
 	} else {
-		err = syncDir(dir)
+		err = o.dirs.Sync(dir)
 	}
 	if err != nil {
 		// Not acknowledged: take the name back so the shard is not
