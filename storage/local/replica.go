@@ -59,7 +59,7 @@ func readRecordFile(o *OSD, file string) (record, error) {
 	if err := o.inject("read"); err != nil {
 		return record{}, o.check(err)
 	}
-	f, err := os.Open(file)
+	f, err := openFile(file, os.O_RDONLY, 0)
 	if err != nil {
 		if errors.Is(err, syscall.ENOTDIR) {
 			return record{}, fs.ErrNotExist
@@ -145,7 +145,7 @@ func writeCopy(o *OSD, nsName, name, key string, img []byte, fsync bool) error {
 	var f *os.File
 	for attempt := 0; ; attempt++ {
 		var err error
-		f, err = os.CreateTemp(dir, tmpPrefix+"*")
+		f, err = createTemp(dir, tmpPrefix)
 		if err == nil {
 			break
 		}
@@ -181,7 +181,7 @@ func writeCopy(o *OSD, nsName, name, key string, img []byte, fsync bool) error {
 	if err := f.Close(); err != nil {
 		return o.check(err)
 	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+	if err := renameFile(tmp, filepath.Join(dir, name)); err != nil {
 		return o.check(err)
 	}
 	ok = true

@@ -262,7 +262,7 @@ func (w *tunedWriter) commit(f *os.File) error {
 	}
 	final := o.ShardPath(w.name)
 	dir := filepath.Dir(final)
-	err := os.Rename(w.tmp, final)
+	err := renameFile(w.tmp, final)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return err
@@ -272,7 +272,7 @@ func (w *tunedWriter) commit(f *os.File) error {
 				return err
 			}
 		}
-		err = os.Rename(w.tmp, final)
+		err = renameFile(w.tmp, final)
 	}
 	if err != nil {
 		return err
