@@ -10,6 +10,7 @@ package metrics
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -74,7 +75,12 @@ func New() *Metrics {
 		Help: "Client connections closed at accept because a connection cap was reached, by cap (total, per_ip).",
 	}, []string{"reason"})
 	m.reg.MustRegister(
-		collectors.NewGoCollector(),
+		// Besides the MemStats series: the live heap and the heap goal
+		// (where the next collection is due; see internal/gcpace), GC
+		// cycles, and the CPU the collector and the scavenger take.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.GoRuntimeMetricsRule{
+			Matcher: regexp.MustCompile(`^/(gc/heap/(live|goal):bytes|gc/cycles/total:gc-cycles|cpu/classes/(gc|scavenge)/total:cpu-seconds)$`),
+		})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.bytesIn, m.bytesOut, m.latency, m.osdLatency, m.osdErrors, m.auditDrops,
 		m.connsRefused,

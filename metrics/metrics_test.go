@@ -65,6 +65,8 @@ func TestRequestsAndHooks(t *testing.T) {
 		`rustfs_maint_heal_queued 7`,
 		`rustfs_maint_scrub_pass_fraction 0.25`,
 		`go_goroutines`, `process_cpu_seconds_total`,
+		`go_gc_heap_live_bytes`, `go_gc_heap_goal_bytes`, `go_gc_cycles_total_gc_cycles_total`,
+		`go_cpu_classes_gc_total_cpu_seconds_total`, `go_cpu_classes_scavenge_total_cpu_seconds_total`,
 	)
 	var nilM *Metrics // instrumented code may hold a nil *Metrics
 	nilM.ObserveRequest("x", 200, 0, 1, 1)

@@ -69,7 +69,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		// A previous attempt committed and died before its cleanup:
 		// finish the cleanup and answer with the object.
 		if info, ok := s.completedObject(ctx, bucket, key, uploadID, parts); ok {
-			s.finishComplete(ctx, rec, ver, s.partsInUse(ctx, bucket, key, uploadID))
+			s.finishComplete(ctx, rec, ver, s.partsInUse(ctx, bucket, key, uploadID), nil)
 			return info, nil
 		}
 		// A retry with the same part list takes over at once: both
@@ -99,7 +99,12 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("object: complete upload %s: %w", uploadID, err)
 	}
-	m, keep, err := s.buildCompleted(ctx, &claim, parts)
+	// The key's index entry is written while the parts are read and
+	// checked, as a PUT's is beside its data (a key that exists already
+	// costs nothing; a failed completion leaves an entry List skips).
+	rsv := s.reserveIndex(ctx, nsObjects(bucket), key)
+	defer rsv.end()
+	m, keep, seen, err := s.buildCompleted(ctx, &claim, parts)
 	if errors.Is(err, ErrInvalidPart) {
 		// A racing attempt with the same list may have committed and
 		// dropped the part records under us.
@@ -118,6 +123,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			err = s.queueHeal(ctx, healObjectKey(m.Bucket, m.Key), "degraded part in completed object")
 		}
 		if err == nil {
+			rsv.wait()
 			err = s.commitCompleted(ctx, m, claim.Meta.Lock, opts)
 		}
 	}
@@ -132,16 +138,17 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		return ObjectInfo{}, err
 	}
 	s.applyWriteTags(ctx, m, claim.Meta.Tags)
-	s.finishComplete(ctx, &claim, claimVer, keep)
+	s.finishComplete(ctx, &claim, claimVer, keep, seen)
 	return manifestInfo(m), nil
 }
 
 // finishComplete drops the parts the completed object does not use (via
-// GC records) and the part records, then the upload record. A crash
-// anywhere leaves the record claimed; a retried Complete (or Abort) finds
-// the committed object and finishes the job.
-func (s *Store) finishComplete(ctx context.Context, rec *uploadRecord, ver storage.Version, keep map[[16]byte]bool) {
-	if err := s.dropParts(ctx, rec.UploadID, keep); err != nil {
+// GC records) and the part records (seen: those the completion listed),
+// then the upload record. A crash anywhere leaves the record claimed; a
+// retried Complete (or Abort) finds the committed object and finishes the
+// job.
+func (s *Store) finishComplete(ctx context.Context, rec *uploadRecord, ver storage.Version, keep map[[16]byte]bool, seen []storage.Entry) {
+	if err := s.dropParts(ctx, rec.UploadID, keep, seen); err != nil {
 		s.log.Warn("object: upload cleanup after complete", "upload", rec.UploadID, "err", err)
 		return
 	}
@@ -194,12 +201,18 @@ func (s *Store) releaseClaim(ctx context.Context, orig *uploadRecord, claimVer s
 
 // buildCompleted validates the requested parts against the stored part
 // records and builds (unsigned) the object manifest. keep holds the data ids
-// the object uses.
-func (s *Store) buildCompleted(ctx context.Context, rec *uploadRecord, parts []CompletePart) (*manifest.Manifest, map[[16]byte]bool, error) {
-	stored, err := s.allParts(ctx, rec.UploadID)
+// the object uses; seen, the part records as listed.
+func (s *Store) buildCompleted(ctx context.Context, rec *uploadRecord, parts []CompletePart) (m *manifest.Manifest, keep map[[16]byte]bool, seen []storage.Entry, err error) {
+	stored, seen, err := s.partEntries(ctx, rec.UploadID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	m, keep, err = s.manifestOf(rec, parts, stored)
+	return m, keep, seen, err
+}
+
+// manifestOf is buildCompleted over the stored part records.
+func (s *Store) manifestOf(rec *uploadRecord, parts []CompletePart, stored map[int]*partRecord) (*manifest.Manifest, map[[16]byte]bool, error) {
 	m := &manifest.Manifest{
 		Bucket: rec.Bucket, Key: rec.Key, Owner: rec.Owner, UploadID: rec.UploadID,
 		Modified: s.now().UnixNano(), Envelope: rec.Envelope,
@@ -266,22 +279,30 @@ func (s *Store) buildCompleted(ctx context.Context, rec *uploadRecord, parts []C
 
 // allParts loads every part record of an upload, keyed by part number.
 func (s *Store) allParts(ctx context.Context, uploadID string) (map[int]*partRecord, error) {
+	out, _, err := s.partEntries(ctx, uploadID)
+	return out, err
+}
+
+// partEntries is allParts, also returning the records as listed.
+func (s *Store) partEntries(ctx context.Context, uploadID string) (map[int]*partRecord, []storage.Entry, error) {
 	out := make(map[int]*partRecord)
+	var seen []storage.Entry
 	after := ""
 	for {
 		page, err := s.meta.List(ctx, nsParts(uploadID), "", after, listPage)
 		if err != nil {
-			return nil, fmt.Errorf("object: upload %s: list parts: %w", uploadID, err)
+			return nil, nil, fmt.Errorf("object: upload %s: list parts: %w", uploadID, err)
 		}
 		for _, e := range page {
 			var pr partRecord
 			if err := decodeRecord(e.Value, &pr, &pr.V); err != nil {
-				return nil, fmt.Errorf("object: upload %s part %s: %w", uploadID, e.Key, err)
+				return nil, nil, fmt.Errorf("object: upload %s part %s: %w", uploadID, e.Key, err)
 			}
 			out[pr.Number] = &pr
 		}
+		seen = append(seen, page...)
 		if len(page) < listPage {
-			return out, nil
+			return out, seen, nil
 		}
 		after = page[len(page)-1].Key
 	}

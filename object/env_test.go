@@ -39,6 +39,9 @@ type testEnv struct {
 	// storage/sealed as the server does; localIndex keeps the local
 	// backend's own key index under it (the server turns it off).
 	sealed, localIndex bool
+	// wrapInner, when set, wraps the local backend under the sealing
+	// (to watch what storage/sealed asks of it).
+	wrapInner func(storage.Backend) storage.Backend
 }
 
 // TestMain silences the process-wide default logger: kdf.OpenLocal warns
@@ -88,7 +91,11 @@ func (e *testEnv) open(mods ...func(*Options)) *Store {
 	}
 	t.Cleanup(func() { ks.Close() })
 	if e.sealed {
-		sb, err := sealed.Open(context.Background(), lb, ks.MetadataKey, sealed.Options{Logger: quietLogger()})
+		var inner storage.Backend = lb
+		if e.wrapInner != nil {
+			inner = e.wrapInner(lb)
+		}
+		sb, err := sealed.Open(context.Background(), inner, ks.MetadataKey, sealed.Options{Logger: quietLogger()})
 		if err != nil {
 			t.Fatal(err)
 		}

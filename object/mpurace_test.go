@@ -159,3 +159,65 @@ func TestPartReplaceRacesComplete(t *testing.T) {
 		e.wantShards(12 + 6) // the new part's shards went with the abort; the old one leaked
 	})
 }
+
+// TestPartReplacedDuringCompleteCleanup: a part record replaced after
+// Complete listed the parts (a resend that passed its own check before the
+// claim) is not dropped blindly with the record Complete read: the
+// guarded delete leaves it, and the last listing drops it and retires its
+// data at once, so no shard is left for orphan GC.
+func TestPartReplacedDuringCompleteCleanup(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	smallParts(e.s)
+	e.bucket("data")
+	up, err := e.s.CreateMultipartUpload(ctx, "data", "k", ObjectMeta{}, "", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d1, d2 := randBytes(1, 1500), randBytes(2, 1600)
+	p1 := uploadPart(t, e.s, "data", "k", up.UploadID, 1, d1)
+	p2 := uploadPart(t, e.s, "data", "k", up.UploadID, 2, d2)
+	// The resend's data: stored as a part of another upload, whose record
+	// the hook moves over.
+	up2, err := e.s.CreateMultipartUpload(ctx, "data", "k2", ObjectMeta{}, "", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploadPart(t, e.s, "data", "k2", up2.UploadID, 1, randBytes(3, 1700))
+	e.wantShards(18)
+	real := e.s.meta
+	defer func() { e.s.meta = real }()
+	// The commit reads the key's current object after the parts were
+	// listed: there part 2's record is replaced.
+	e.s.meta = &hookMeta{Meta: real, ns: nsObjects("data"), key: "k", hook: func() {
+		raw, _, err := real.Get(ctx, nsParts(up2.UploadID), partKey(1))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var pr partRecord
+		if err := json.Unmarshal(raw, &pr); err != nil {
+			t.Error(err)
+			return
+		}
+		pr.Number = 2
+		raw, _ = json.Marshal(&pr)
+		if _, err := real.Put(ctx, nsParts(up.UploadID), partKey(2), raw, storage.Cond{}); err != nil {
+			t.Error(err)
+		}
+		if err := real.Delete(ctx, nsParts(up2.UploadID), partKey(1), storage.Cond{}); err != nil {
+			t.Error(err)
+		}
+	}}
+	list := []CompletePart{{PartNumber: 1, ETag: p1.ETag}, {PartNumber: 2, ETag: p2.ETag}}
+	if _, err := e.s.CompleteMultipartUpload(ctx, "data", "k", up.UploadID, list, CompleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := real.List(ctx, nsParts(up.UploadID), "", "", 10); err != nil || len(left) != 0 {
+		t.Fatalf("%d part records left (%v)", len(left), err)
+	}
+	if got := mustRead(t, e.s, "data", "k"); !bytes.Equal(got, append(d1, d2...)) {
+		t.Fatal("completed object reads other bytes")
+	}
+	e.wantShards(12) // parts 1 and 2; the replacing record's data retired with it
+}

@@ -240,7 +240,7 @@ func (s *Store) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID 
 // finishAbort drops the parts of an upload marked aborting (or whose record
 // is damaged), then its record (guarded by ver when non-zero).
 func (s *Store) finishAbort(ctx context.Context, bucket, key, uploadID string, ver storage.Version) error {
-	if err := s.dropParts(ctx, uploadID, s.partsInUse(ctx, bucket, key, uploadID)); err != nil {
+	if err := s.dropParts(ctx, uploadID, s.partsInUse(ctx, bucket, key, uploadID), nil); err != nil {
 		return fmt.Errorf("object: abort upload %s: %w", uploadID, err)
 	}
 	err := s.meta.Delete(ctx, nsUploads(bucket), uploadKey(key, uploadID), storage.Cond{IfVersion: ver})
@@ -253,18 +253,27 @@ func (s *Store) finishAbort(ctx context.Context, bucket, key, uploadID string, v
 // dropParts removes every part record of an upload; the data of each part
 // whose data id is not in keep (the parts a completed object uses) first
 // gets a durable GC record, so a crash in between leaves nothing behind
-// that a retry or orphan GC would not find.
+// that a retry or orphan GC would not find. known holds records the caller
+// has just listed (Complete's): they are dropped without listing them
+// again, each guarded by the version read, so a record replaced meanwhile
+// is left to the listing that follows, which catches whatever else is
+// still there.
 //
 // The records of a page are dropped dropPartsParallel at a time: each
 // delete waits for its tombstones' fsyncs and an index update, so one at a
 // time a 1 GiB upload of 16 MiB parts spent about a second in Complete on
 // them; in parallel the waits overlap and the sealed index batches the
-// concurrent removals into fewer leaf writes. Order does not matter: the
-// upload record, deleted after this returns, is what a retry looks for.
-func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byte]bool) error {
+// concurrent removals into fewer leaf writes (64 parts: about 26 leaf and
+// record writes under the sealing 8 at a time, 11 at 32). Order does not
+// matter: the upload record, deleted after this returns, is what a retry
+// looks for.
+func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byte]bool, known []storage.Entry) error {
 	cctx, cancel := cleanupCtx(ctx)
 	defer cancel()
 	ns := nsParts(uploadID)
+	if err := s.dropPage(cctx, uploadID, ns, known, keep, true); err != nil {
+		return err
+	}
 	for {
 		page, err := s.meta.List(cctx, ns, "", "", listPage)
 		if err != nil {
@@ -273,36 +282,48 @@ func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byt
 		if len(page) == 0 {
 			return nil
 		}
-		errs := make([]error, len(page))
-		sem := make(chan struct{}, dropPartsParallel)
-		var wg sync.WaitGroup
-		for i, e := range page {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				errs[i] = s.dropPart(cctx, uploadID, ns, e, keep)
-			})
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+		if err := s.dropPage(cctx, uploadID, ns, page, keep, false); err != nil {
 			return err
 		}
 	}
 }
 
+// dropPage drops the part records of page, dropPartsParallel at a time;
+// guarded, each only at the version listed.
+func (s *Store) dropPage(ctx context.Context, uploadID, ns string, page []storage.Entry, keep map[[16]byte]bool, guarded bool) error {
+	errs := make([]error, len(page))
+	sem := make(chan struct{}, dropPartsParallel)
+	var wg sync.WaitGroup
+	for i, e := range page {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = s.dropPart(ctx, uploadID, ns, e, keep, guarded)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // dropPartsParallel bounds the part records dropParts deletes at once.
-const dropPartsParallel = 8
+const dropPartsParallel = 32
 
 // dropPart retires one part's data (unless keep holds it), then deletes
-// its record.
-func (s *Store) dropPart(ctx context.Context, uploadID, ns string, e storage.Entry, keep map[[16]byte]bool) error {
+// its record (guarded: only at the version e was read at; a record
+// replaced or gone meanwhile is left as it is).
+func (s *Store) dropPart(ctx context.Context, uploadID, ns string, e storage.Entry, keep map[[16]byte]bool, guarded bool) error {
 	var pr partRecord
 	if derr := decodeRecord(e.Value, &pr, &pr.V); derr == nil && !keep[pr.DataID] {
 		if err := s.retireDurably(ctx, "upload cleanup", pr.layout()); err != nil {
 			return fmt.Errorf("object: upload %s part %s: %w", uploadID, e.Key, err)
 		}
 	}
-	if derr := s.meta.Delete(ctx, ns, e.Key, storage.Cond{}); derr != nil && !errors.Is(derr, storage.ErrNotFound) {
+	var cond storage.Cond
+	if guarded {
+		cond.IfVersion = e.Version
+	}
+	derr := s.meta.Delete(ctx, ns, e.Key, cond)
+	if derr != nil && !errors.Is(derr, storage.ErrNotFound) && !(guarded && errors.Is(derr, storage.ErrPrecondition)) {
 		return fmt.Errorf("object: upload %s: delete part record %s: %w", uploadID, e.Key, derr)
 	}
 	return nil

@@ -31,6 +31,10 @@ func (s *Store) storePart(ctx context.Context, rec *uploadRecord, n int, in *Put
 		return PartInfo{}, mapEngineErr(fmt.Sprintf("upload %s: open key", rec.UploadID), err)
 	}
 	defer key.Destroy()
+	// The part key's index entry is written while the body streams in, as
+	// a PUT's is (a resend finds it there and writes nothing).
+	rsv := s.reserveIndex(ctx, nsParts(rec.UploadID), partKey(n))
+	defer rsv.end()
 	res, err := s.writeData(ctx, dataSpec{in: in, key: key, part: uint32(n), md5: true, uploadAlgo: rec.Algo, maxSize: MaxPartSize,
 		red: Redundancy{K: rec.K, M: rec.M}})
 	if err != nil {
@@ -53,6 +57,7 @@ func (s *Store) storePart(ctx context.Context, rec *uploadRecord, n int, in *Put
 		s.deleteData(ctx, "part record", l)
 		return PartInfo{}, fmt.Errorf("object: upload %s part %d: %w", rec.UploadID, n, err)
 	}
+	rsv.wait()
 	replaced, myVer, err := s.swapPart(ctx, rec.UploadID, n, raw, started)
 	if errors.Is(err, errSuperseded) {
 		// A resend of this part began after us and already committed: it
@@ -135,8 +140,19 @@ var errSuperseded = errors.New("object: part superseded by a later upload")
 // the layout(s) of the record it replaced, plus the version it wrote. A
 // record written by an upload that started after started is kept, and
 // errSuperseded returned.
+//
+// The first upload of a part number, by far the common case, reads
+// nothing: a write guarded by IfAbsent decides that no record exists.
+// Only when one does is it read, to be replaced by version.
 func (s *Store) swapPart(ctx context.Context, id string, n int, raw []byte, started int64) ([]dataplane.Layout, storage.Version, error) {
 	ns, k := nsParts(id), partKey(n)
+	v, err := s.meta.Put(ctx, ns, k, raw, storage.Cond{IfAbsent: true})
+	switch {
+	case err == nil:
+		return nil, v, nil
+	case !errors.Is(err, storage.ErrPrecondition):
+		return nil, 0, fmt.Errorf("object: upload %s part %d: %w: %w", id, n, errOutcomeUnknown, err)
+	}
 	for attempt := 0; attempt < maxCommitAttempts; attempt++ {
 		old, ver, err := s.meta.Get(ctx, ns, k)
 		cond := storage.Cond{IfVersion: ver}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tasmaniancloud/rustfs/internal/gcpace"
 	"github.com/tasmaniancloud/rustfs/kdf"
 	"github.com/tasmaniancloud/rustfs/s3api"
 	"github.com/tasmaniancloud/rustfs/storage"
@@ -186,6 +187,20 @@ type Config struct {
 	// AdminAddress, when set, serves /metrics and /debug/pprof/ over plain
 	// HTTP without authentication; a bare ":port" binds to 127.0.0.1.
 	AdminAddress string
+
+	// GCHeadroom is how far the Go heap may grow above its live size
+	// before the next collection (the larger of this and an eighth of the
+	// live heap), instead of GOGC's doubling, which let a bulk upload's
+	// garbage pile up beside the pipelines' pooled buffers and kept the
+	// RSS rising for ~12 GiB of one upload (docs/PERFORMANCE.md, "RSS
+	// during a 10 GiB upload, where it went"). DefaultConfig: 16 MiB
+	// (gcpace.DefaultHeadroom); negative turns it off. MemoryLimit is a
+	// fixed ceiling on the runtime's memory, as GOMEMLIMIT sets (0: none,
+	// or GOMEMLIMIT's). Both are process-wide: `rustfs server` applies them
+	// (package internal/gcpace); Run and RunWith leave the process's
+	// memory limit alone, so programs and tests that embed the server keep
+	// theirs.
+	GCHeadroom, MemoryLimit int64
 }
 
 // DefaultConfig returns the defaults of every setting.
@@ -217,6 +232,7 @@ func DefaultConfig() Config {
 		Maint:               DefaultMaintConfig(),
 		AuditLogMaxSize:     DefaultAuditLogMaxSize,
 		BlockPublicAccess:   "new-buckets",
+		GCHeadroom:          gcpace.DefaultHeadroom,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 
 	"github.com/tasmaniancloud/rustfs/cpu"
+	"github.com/tasmaniancloud/rustfs/internal/gcpace"
 	"github.com/tasmaniancloud/rustfs/server"
 )
 
@@ -29,6 +30,9 @@ func cmdServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return 2
 	}
 	cfg.Out = stdout
+	// The memory limit is the process's: set here, not in server.Run.
+	pace := gcpace.Start(gcpace.Options{Headroom: cfg.GCHeadroom, Limit: cfg.MemoryLimit})
+	defer pace.Stop()
 	if err := server.Run(ctx, cfg, nil); err != nil {
 		// Run's errors name their package ("server: ..."); a second
 		// "rustfs server:" in front would only repeat it.

@@ -80,9 +80,16 @@ func (s sizeFlag) Set(v string) error {
 
 // parseSize parses a byte count with an optional binary suffix.
 func parseSize(v string) (int, error) {
+	n, err := parseSizeMax(v, 1<<31-1)
+	return int(n), err
+}
+
+// parseSizeMax parses a byte count of at most limit bytes with an optional
+// binary suffix (K, M, G, T).
+func parseSizeMax(v string, limit int64) (int64, error) {
 	t := strings.ToUpper(strings.TrimSpace(v))
 	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")
-	mult := 1
+	mult := int64(1)
 	switch {
 	case strings.HasSuffix(t, "K"):
 		mult, t = 1<<10, t[:len(t)-1]
@@ -90,12 +97,43 @@ func parseSize(v string) (int, error) {
 		mult, t = 1<<20, t[:len(t)-1]
 	case strings.HasSuffix(t, "G"):
 		mult, t = 1<<30, t[:len(t)-1]
+	case strings.HasSuffix(t, "T"):
+		mult, t = 1<<40, t[:len(t)-1]
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(t))
-	if err != nil || n < 0 || n > (1<<31-1)/mult {
-		return 0, fmt.Errorf("invalid size %q (use bytes or a K/M/G suffix)", v)
+	n, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
+	if err != nil || n < 0 || n > limit/mult {
+		return 0, fmt.Errorf("invalid size %q (use bytes or a K/M/G/T suffix)", v)
 	}
 	return n * mult, nil
+}
+
+// memFlag is a 64-bit byte count (K/M/G/T suffixes) that also takes "off",
+// stored as -1.
+type memFlag struct{ v *int64 }
+
+// String implements flag.Value.
+func (m memFlag) String() string {
+	switch {
+	case m.v == nil || *m.v == 0:
+		return "0"
+	case *m.v < 0:
+		return "off"
+	}
+	return strconv.FormatInt(*m.v, 10)
+}
+
+// Set implements flag.Value.
+func (m memFlag) Set(v string) error {
+	if strings.EqualFold(strings.TrimSpace(v), "off") {
+		*m.v = -1
+		return nil
+	}
+	n, err := parseSizeMax(v, 1<<62)
+	if err != nil {
+		return err
+	}
+	*m.v = n
+	return nil
 }
 
 // uint32Flag binds a uint32.

@@ -210,3 +210,33 @@ func TestKeysKMSCreate(t *testing.T) {
 		t.Errorf("bad name: exit %d", code)
 	}
 }
+
+// TestParseMemoryFlags: heap pacing is on by default (16 MiB headroom, no
+// fixed limit); both take 64-bit sizes, "off" turns the headroom off, and
+// the environment works as for every flag.
+func TestParseMemoryFlags(t *testing.T) {
+	for _, c := range []struct {
+		args            []string
+		env             map[string]string
+		headroom, limit int64
+	}{
+		{nil, nil, 16 << 20, 0},
+		{[]string{"--gc-headroom", "32M", "--memory-limit", "6G"}, nil, 32 << 20, 6 << 30},
+		{[]string{"--gc-headroom", "off"}, map[string]string{"RUSTFS_MEMORY_LIMIT": "1T"}, -1, 1 << 40},
+		{nil, map[string]string{"RUSTFS_GC_HEADROOM": "OFF"}, -1, 0},
+	} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		cfg, err := parseServer(c.args, env(c.env), fs)
+		if err != nil || cfg.GCHeadroom != c.headroom || cfg.MemoryLimit != c.limit {
+			t.Errorf("%v %v: headroom %d, limit %d, %v; want %d, %d", c.args, c.env, cfg.GCHeadroom, cfg.MemoryLimit, err, c.headroom, c.limit)
+		}
+	}
+	for _, bad := range []string{"lots", "-5", "99999999T"} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		if _, err := parseServer([]string{"--memory-limit", bad}, env(nil), fs); err == nil {
+			t.Errorf("--memory-limit %q accepted", bad)
+		}
+	}
+}

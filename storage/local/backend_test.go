@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -414,5 +415,45 @@ func TestClosedBackendRefusesWrites(t *testing.T) {
 	}
 	if _, err := b.Meta().Put(t.Context(), "ns", "k", nil, storage.Cond{}); !errors.Is(err, os.ErrClosed) {
 		t.Fatalf("Put after Close: %v", err)
+	}
+}
+
+// TestReadValueFileSizes reads value files below, at and above the first
+// read's size without an error, and rejects a file cut short, one with
+// bytes after its image, an empty one and one over the size limit.
+func TestReadValueFileSizes(t *testing.T) {
+	b := openTest(t, Options{Fsync: FsyncNever})
+	o := b.LocalOSDs()[0]
+	dir := t.TempDir()
+	read := func(img []byte) (record, error) {
+		t.Helper()
+		file := filepath.Join(dir, "v")
+		if err := os.WriteFile(file, img, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return readRecordFile(o, file)
+	}
+	img := func(vlen int) []byte {
+		return encodeValue("k", bytes.Repeat([]byte{'x'}, vlen), 7)
+	}
+	overhead := len(img(0))
+	for _, vlen := range []int{0, 1000, firstRead - overhead - 1, firstRead - overhead, firstRead - overhead + 1, storage.MaxValueLen} {
+		rec, err := read(img(vlen))
+		if err != nil || rec.key != "k" || len(rec.val) != vlen || rec.v != 7 {
+			t.Fatalf("value of %d bytes: key %q, %d bytes, v%d, %v", vlen, rec.key, len(rec.val), rec.v, err)
+		}
+	}
+	for name, bad := range map[string][]byte{
+		"empty":          {},
+		"header only":    img(1000)[:valueHeader],
+		"cut short":      img(1000)[:500],
+		"cut short, big": img(firstRead)[:firstRead+10],
+		"trailing bytes": append(img(1000), 0),
+		"trailing, big":  append(img(firstRead), 0),
+		"over the limit": append(img(storage.MaxValueLen), make([]byte, storage.MaxKeyLen)...),
+	} {
+		if _, err := read(bad); !errors.Is(err, errCorrupt) {
+			t.Errorf("%s: %v, want corrupt", name, err)
+		}
 	}
 }

@@ -2,7 +2,9 @@ package local
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
+	"strconv"
 )
 
 // Fsync policies accepted by Options.Fsync.
@@ -27,15 +29,15 @@ func parseFsync(s string) (bool, error) {
 	return false, fmt.Errorf("local: fsync policy %q: want %q or %q", s, FsyncAlways, FsyncNever)
 }
 
-// syncDir makes the entries of dir (a rename or unlink in it) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
+// createTemp creates a new file named prefix + a random suffix in dir for
+// writing (O_EXCL, mode 0600), like os.CreateTemp through openFile.
+func createTemp(dir, prefix string) (*os.File, error) {
+	for try := 0; ; try++ {
+		name := dir + string(os.PathSeparator) + prefix + strconv.FormatUint(rand.Uint64(), 36)
+		f, err := openFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil && os.IsExist(err) && try < 100 {
+			continue
+		}
+		return f, err
 	}
-	if err := d.Sync(); err != nil {
-		d.Close()
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return d.Close()
 }

@@ -2,14 +2,16 @@ package local
 
 import "sync"
 
-// syncGroup is a group commit for one filesystem: concurrent shard commits
-// share a filesystem-wide sync instead of paying two fsyncs each. A caller
-// of Sync returns only after a sync that STARTED after it arrived has
-// finished, so everything it wrote before calling is durable when Sync
+// syncGroup is a group commit: concurrent callers that need the same thing
+// made durable (a filesystem with --commit group, one directory's entries
+// otherwise: see dirSyncs) share one sync instead of paying one each. A
+// caller of Sync returns only after a sync that STARTED after it arrived
+// has finished, so everything it wrote before calling is durable when Sync
 // returns nil. While one sync runs, the callers that arrive queue up and
-// the first of them starts the next sync for all of them.
+// the first of them starts the next sync for all of them; a failed sync's
+// error reaches every caller that waited for it.
 type syncGroup struct {
-	sync func() error // the filesystem-wide sync (syncFS of a directory)
+	sync func() error // syncFS of a directory, or fsync of one directory
 
 	mu      sync.Mutex
 	cond    sync.Cond
@@ -67,4 +69,56 @@ func (g *syncGroup) count() uint64 {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.syncs
+}
+
+// dirSyncs shares directory fsyncs among concurrent callers, one syncGroup
+// per directory (an OSD's namespace directories of the metadata replica,
+// its shard fan-out directories). An entry lives only while callers use
+// it: the last one out deletes it, so the map holds at most one entry per
+// caller in flight however many directories come and go. A caller that
+// finds no entry starts a fresh group whose first sync starts after the
+// caller arrived, so dropping an entry never weakens the rule of Sync.
+type dirSyncs struct {
+	sync func(dir string) error // syncDir; tests replace it
+
+	mu   sync.Mutex
+	dirs map[string]*dirGroup
+}
+
+// dirGroup is one directory's group and how many callers use it.
+type dirGroup struct {
+	g    *syncGroup
+	refs int
+}
+
+// newDirSyncs returns a dirSyncs that fsyncs a directory with sync.
+func newDirSyncs(sync func(dir string) error) *dirSyncs {
+	return &dirSyncs{sync: sync, dirs: make(map[string]*dirGroup)}
+}
+
+// Sync returns once an fsync of dir that began after this call has
+// completed, with its error.
+func (d *dirSyncs) Sync(dir string) error {
+	d.mu.Lock()
+	e := d.dirs[dir]
+	if e == nil {
+		e = &dirGroup{g: newSyncGroup(func() error { return d.sync(dir) })}
+		d.dirs[dir] = e
+	}
+	e.refs++
+	d.mu.Unlock()
+	err := e.g.Sync()
+	d.mu.Lock()
+	if e.refs--; e.refs == 0 {
+		delete(d.dirs, dir)
+	}
+	d.mu.Unlock()
+	return err
+}
+
+// live reports how many directories have callers now (tests).
+func (d *dirSyncs) live() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.dirs)
 }

@@ -87,10 +87,12 @@ func (o *OSD) syncFile(f *os.File) error {
 	return err
 }
 
-// syncDirOf fsyncs a directory of the OSD, marking it down on failure
-// (except for a directory that vanished, which callers handle).
+// syncDirOf makes the entries of a directory of the OSD durable, marking
+// the OSD down on failure (except for a directory that vanished, which
+// callers handle). Concurrent callers for one directory share an fsync
+// (dirSyncs): each returns after an fsync that started after its call.
 func (o *OSD) syncDirOf(dir string) error {
-	err := syncDir(dir)
+	err := o.dirs.Sync(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		o.markDown(err)
 	}

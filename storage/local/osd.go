@@ -42,13 +42,18 @@ type OSD struct {
 	io    *shardIO   // tuned write path (tunedwriter.go); nil: plain
 	idx   *metaIndex // ordered key index of the metadata replica (index.go)
 	group *syncGroup // shared commit sync; nil: per-shard fsyncs
+	dirs  *dirSyncs  // directory fsyncs shared by concurrent callers
+	// readBufs holds firstRead-byte buffers for readValueFile.
+	readBufs sync.Pool
 }
 
 var _ storage.OSD = (*OSD)(nil)
 
 // newOSD returns the OSD of spec, not yet identified.
 func newOSD(spec OSDSpec, fsync bool) *OSD {
-	return &OSD{id: spec.ID, rack: spec.Rack, path: spec.Path, fsync: fsync}
+	o := &OSD{id: spec.ID, rack: spec.Rack, path: spec.Path, fsync: fsync, dirs: newDirSyncs(syncDir)}
+	o.readBufs.New = func() any { b := make([]byte, firstRead); return &b }
+	return o
 }
 
 // prepare creates the OSD's subdirectories.
@@ -107,7 +112,7 @@ func (o *OSD) Create(ctx context.Context, name string) (storage.ShardWriter, err
 	err := o.inject("create")
 	var f *os.File
 	if err == nil {
-		f, err = os.CreateTemp(o.tmpDir(), name+".*")
+		f, err = createTemp(o.tmpDir(), name+".")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("local: OSD %s: create %s: %w", o.id, name, o.check(err))
@@ -129,7 +134,7 @@ func (o *OSD) Open(ctx context.Context, name string) (storage.ShardReader, error
 	err := o.inject("read")
 	var f *os.File
 	if err == nil {
-		f, err = os.Open(o.ShardPath(name))
+		f, err = openFile(o.ShardPath(name), os.O_RDONLY, 0)
 	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -223,7 +228,7 @@ func (w *shardWriter) commit(f *os.File) error {
 	}
 	final := o.ShardPath(w.name)
 	dir := filepath.Dir(final)
-	err := os.Rename(f.Name(), final)
+	err := renameFile(f.Name(), final)
 	if errors.Is(err, fs.ErrNotExist) {
 		// First shard in this fanout directory: create it, then retry.
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -234,7 +239,7 @@ func (w *shardWriter) commit(f *os.File) error {
 				return err
 			}
 		}
-		err = os.Rename(f.Name(), final)
+		err = renameFile(f.Name(), final)
 	}
 	if err != nil {
 		return err

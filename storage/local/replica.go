@@ -59,7 +59,7 @@ func readRecordFile(o *OSD, file string) (record, error) {
 	if err := o.inject("read"); err != nil {
 		return record{}, o.check(err)
 	}
-	f, err := os.Open(file)
+	f, err := openFile(file, os.O_RDONLY, 0)
 	if err != nil {
 		if errors.Is(err, syscall.ENOTDIR) {
 			return record{}, fs.ErrNotExist
@@ -67,21 +67,60 @@ func readRecordFile(o *OSD, file string) (record, error) {
 		return record{}, o.check(err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	b, err := o.readValueFile(f)
 	if err != nil {
 		return record{}, o.check(err)
 	}
+	return decodeRecord(b)
+}
+
+// firstRead is how much of a value file the first read(2) asks for: more
+// than a sealed index leaf, the largest value file written in bulk, so
+// nearly every copy is read without an fstat.
+const firstRead = 96 << 10
+
+// readValueFile returns the contents of value file f. A file shorter than
+// firstRead takes one read(2) and no fstat: value files are never written
+// in place (a copy is replaced by rename), and a read of a regular file
+// returns less than it asked only at the end of the file. Should a short
+// read ever stop early, the image's header names more bytes than were
+// read and the file is read again sized by fstat, as a longer one is.
+func (o *OSD) readValueFile(f *os.File) ([]byte, error) {
+	bp := o.readBufs.Get().(*[]byte)
+	defer o.readBufs.Put(bp)
+	buf := *bp
+	n, err := f.Read(buf)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, readErr(err)
+	}
+	if n < len(buf) {
+		_, klen, vlen, _, herr := decodeHeader(buf[:n])
+		if herr != nil || valueHeader+klen+vlen+valueTrailer <= n {
+			// The whole file (decodeRecord rejects a bad one).
+			return append([]byte(nil), buf[:n]...), nil
+		}
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
 	if st.Size() < valueHeader+valueTrailer || st.Size() > maxValueFile {
-		return record{}, fmt.Errorf("%w: size %d", errCorrupt, st.Size())
+		return nil, fmt.Errorf("%w: size %d", errCorrupt, st.Size())
 	}
 	b := make([]byte, st.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
-		if fatalErr(err) {
-			return record{}, o.check(err)
-		}
-		return record{}, fmt.Errorf("%w: %w", errCorrupt, err)
+	if _, err := f.ReadAt(b, 0); err != nil {
+		return nil, readErr(err)
 	}
-	return decodeRecord(b)
+	return b, nil
+}
+
+// readErr classifies a failed read of a value file: a disk error as it
+// is, anything else (a file cut short under us) as corruption.
+func readErr(err error) error {
+	if fatalErr(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errCorrupt, err)
 }
 
 // writeCopy replaces replica o's copy of (nsName, name), the record of
@@ -106,7 +145,7 @@ func writeCopy(o *OSD, nsName, name, key string, img []byte, fsync bool) error {
 	var f *os.File
 	for attempt := 0; ; attempt++ {
 		var err error
-		f, err = os.CreateTemp(dir, tmpPrefix+"*")
+		f, err = createTemp(dir, tmpPrefix)
 		if err == nil {
 			break
 		}
@@ -142,7 +181,7 @@ func writeCopy(o *OSD, nsName, name, key string, img []byte, fsync bool) error {
 	if err := f.Close(); err != nil {
 		return o.check(err)
 	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+	if err := renameFile(tmp, filepath.Join(dir, name)); err != nil {
 		return o.check(err)
 	}
 	ok = true

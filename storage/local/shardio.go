@@ -204,7 +204,7 @@ func (s *shardIO) create(o *OSD, name string, size int64) (*tunedWriter, error) 
 	err := o.inject("create")
 	for i := 0; err == nil || os.IsExist(err) && i < 10; i++ {
 		w.tmp = o.tmpDir() + string(os.PathSeparator) + name + "." + randSuffix()
-		w.f, err = os.OpenFile(w.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		w.f, err = openFile(w.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if !os.IsExist(err) {
 			break
 		}

@@ -365,17 +365,17 @@ func (w *tunedWriter) commit(f *os.File) error {
 	}
 	final := o.ShardPath(w.name)
 	dir := filepath.Dir(final)
-	err := os.Rename(w.tmp, final)
+	err := renameFile(w.tmp, final)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return err
 		}
 		if o.fsync && group == nil {
-			if err := syncDir(o.shardsDir()); err != nil {
+			if err := o.dirs.Sync(o.shardsDir()); err != nil {
 				return err
 			}
 		}
-		err = os.Rename(w.tmp, final)
+		err = renameFile(w.tmp, final)
 	}
 	if err != nil {
 		return err
@@ -386,7 +386,7 @@ func (w *tunedWriter) commit(f *os.File) error {
 	if group != nil {
 		err = group.Sync() // covers the data, the inode and both directories
 	} else {
-		err = syncDir(dir)
+		err = o.dirs.Sync(dir)
 	}
 	if err != nil {
 		// Not acknowledged: take the name back so the shard is not
