@@ -74,10 +74,20 @@ func (m countMeta) List(ctx context.Context, ns, prefix, after string, limit int
 	return m.Meta.List(ctx, ns, prefix, after, limit)
 }
 
-// countReserveMeta also passes index reservations (storage/sealed) on.
+// countReserveMeta also passes index reservations and index drops
+// (storage/sealed) on.
 type countReserveMeta struct {
 	countMeta
 	r indexReserver
+	d indexDropper // nil: the Meta has none
+}
+
+func (m countReserveMeta) DropEmptyIndex(ctx context.Context, ns string) (bool, error) {
+	m.c.add("DropIndex", ns)
+	if m.d == nil {
+		return false, nil
+	}
+	return m.d.DropEmptyIndex(ctx, ns)
 }
 
 func (m countReserveMeta) Reserve(ctx context.Context, ns, key string) (func(), error) {
@@ -93,7 +103,8 @@ type countBackend struct {
 func (b countBackend) Meta() storage.Meta {
 	cm := countMeta{Meta: b.Backend.Meta(), c: b.c}
 	if r, ok := b.Backend.Meta().(indexReserver); ok {
-		return countReserveMeta{countMeta: cm, r: r}
+		d, _ := b.Backend.Meta().(indexDropper)
+		return countReserveMeta{countMeta: cm, r: r, d: d}
 	}
 	return cm
 }
@@ -174,9 +185,11 @@ func TestMultipartMetaOps(t *testing.T) {
 	//   Get obj, Put obj:  the current object and the commit over it;
 	//   Delete part ×N:    the records listed, each at the version read;
 	//   List part:         a last page proving no other record is left;
+	//   DropIndex part:    the emptied part namespace's index (else its
+	//                      head leaf stays forever);
 	//   Delete mpu:        the upload record, last.
 	wantCounts(t, "complete", c.take(), map[string]int{
-		"Get mpu": 1, "Put mpu": 1, "Reserve obj": 1, "List part": 2, "Get buckets": 1,
+		"Get mpu": 1, "Put mpu": 1, "Reserve obj": 1, "List part": 2, "DropIndex part": 1, "Get buckets": 1,
 		"Get obj": 1, "Put obj": 1, "Delete part": parts, "Delete mpu": 1,
 	})
 	if got := mustRead(t, e.s, "data", "k"); !bytes.Equal(got, want) {

@@ -266,7 +266,8 @@ func (s *Store) finishAbort(ctx context.Context, bucket, key, uploadID string, v
 // concurrent removals into fewer leaf writes (64 parts: about 26 leaf and
 // record writes under the sealing 8 at a time, 11 at 32). Order does not
 // matter: the upload record, deleted after this returns, is what a retry
-// looks for.
+// looks for. Once no record is left, the part namespace's index is dropped
+// (dropEmptyIndex), so an ended upload leaves nothing in Meta.
 func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byte]bool, known []storage.Entry) error {
 	cctx, cancel := cleanupCtx(ctx)
 	defer cancel()
@@ -280,6 +281,13 @@ func (s *Store) dropParts(ctx context.Context, uploadID string, keep map[[16]byt
 			return fmt.Errorf("object: upload %s: list parts: %w", uploadID, err)
 		}
 		if len(page) == 0 {
+			// The namespace's index goes too (else the sealed index keeps
+			// its empty head leaf forever), before the upload record: a
+			// crash before it leaves the record, whose retry, abort or
+			// expiry comes back here.
+			if err := s.dropEmptyIndex(cctx, ns); err != nil {
+				return fmt.Errorf("object: upload %s: drop part index: %w", uploadID, err)
+			}
 			return nil
 		}
 		if err := s.dropPage(cctx, uploadID, ns, page, keep, false); err != nil {

@@ -92,6 +92,10 @@ func (s *Store) partAfterUploadGone(ctx context.Context, rec *uploadRecord, pr *
 	defer cancel()
 	if err := s.meta.Delete(cctx, nsParts(rec.UploadID), partKey(pr.Number), storage.Cond{IfVersion: myVer}); err != nil && !errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrPrecondition) {
 		s.log.Warn("object: orphan part record", "upload", rec.UploadID, "part", pr.Number, "err", err)
+	} else if err := s.dropEmptyIndex(cctx, nsParts(rec.UploadID)); err != nil {
+		// The upload's cleanup may have dropped the namespace's index
+		// before this record re-created it.
+		s.log.Warn("object: part index after upload ended", "upload", rec.UploadID, "err", err)
 	}
 	used, known := s.completedRefs(cctx, rec)
 	if known {

@@ -53,3 +53,22 @@ func (r *reservation) end() {
 		r.release()
 	}
 }
+
+// indexDropper is a Meta that keeps an index per namespace and can drop
+// an emptied namespace's index (storage/sealed keeps the head leaf of every
+// namespace ever written otherwise: one per multipart upload).
+type indexDropper interface {
+	DropEmptyIndex(ctx context.Context, ns string) (bool, error)
+}
+
+// dropEmptyIndex drops ns's index when the Meta has one and ns holds no
+// record; it does nothing (nil) when ns holds one, e.g. a part committed
+// late, whose own cleanup (partAfterUploadGone) drops the index after it.
+func (s *Store) dropEmptyIndex(ctx context.Context, ns string) error {
+	d, ok := s.meta.(indexDropper)
+	if !ok {
+		return nil
+	}
+	_, err := d.DropEmptyIndex(ctx, ns)
+	return err
+}

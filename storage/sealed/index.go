@@ -138,6 +138,14 @@ func (x *index) remember(ck string, v storage.Version, l *leaf) {
 	x.leaves[ck] = cachedLeaf{v: v, l: l}
 }
 
+// forget drops what the caches hold of ixns (after DropEmptyIndex).
+func (x *index) forget(ixns string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	delete(x.leaves, ixns+"/"+headID)
+	delete(x.roots, ixns)
+}
+
 // putLeaf seals and writes leaf id under cond.
 func (x *index) putLeaf(ctx context.Context, ns, ixns, id string, l *leaf, cond storage.Cond) error {
 	frame := x.c.seal(flagLeaf, l.encode(), ad(0, ns, id, "leaf"))

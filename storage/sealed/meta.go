@@ -399,3 +399,71 @@ func (m *Meta) putBig(ctx context.Context, ns, key, hns, hk string, val []byte, 
 	}
 	return v, nil
 }
+
+// StoredIndexName returns the namespace under which the index blocks of
+// ns are stored in the wrapped store, for tools and tests that count what
+// a namespace leaves behind.
+func (m *Meta) StoredIndexName(ns string) string { return m.c.indexNS(ns) }
+
+// DropEmptyIndex deletes the index of ns when ns holds no record, so a
+// namespace that is used once and emptied (a multipart upload's parts)
+// leaves nothing in the wrapped store: the index otherwise keeps a
+// namespace's head leaf forever. It reports whether it dropped it. Only an
+// index of one leaf (the head, never split) is dropped; a larger one, or one
+// listing a key whose record exists, is left as it is (false, nil).
+//
+// It is safe against concurrent writers, in this process or another: the
+// head is deleted only at the version read, so an insert that lands first
+// makes the delete fail harmlessly, and an insert that comes after finds no
+// head and writes a new one (as in a namespace never written). A Put of a
+// key the head already listed (a reservation, a stale entry) changes no
+// leaf, so after the delete every such key whose record now exists is
+// indexed again, as unindex does: that Put either wrote its record before
+// this check, or checks its own entry after its record write and finds it
+// gone. The on-disk format is unchanged: a missing head is what a gateway
+// of any version reads as a namespace never written.
+func (m *Meta) DropEmptyIndex(ctx context.Context, ns string) (bool, error) {
+	if ns == "" || len(ns) > storage.MaxKeyLen {
+		return false, fmt.Errorf("sealed: namespace of %d bytes: %w", len(ns), storage.ErrInvalid)
+	}
+	ixns, hns := m.c.indexNS(ns), m.c.recordNS(ns)
+	l, v, err := m.ix.getLeaf(ctx, ns, ixns, headID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sealed: drop index: %w", err)
+	}
+	if l.next != "" {
+		return false, nil
+	}
+	for _, k := range l.keys {
+		_, _, err := m.inner.Get(ctx, hns, m.c.recordKey(ns, k))
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("sealed: drop index: %w", err)
+		}
+		return false, nil
+	}
+	err = m.inner.Delete(ctx, ixns, headID, storage.Cond{IfVersion: v})
+	if errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrNotFound) {
+		return false, nil // written (or dropped) meanwhile
+	}
+	if err != nil {
+		return false, fmt.Errorf("sealed: drop index: %w", err)
+	}
+	m.ix.forget(ixns)
+	ctx = context.WithoutCancel(ctx)
+	back := false
+	for _, k := range l.keys {
+		if _, _, err := m.inner.Get(ctx, hns, m.c.recordKey(ns, k)); !errors.Is(err, storage.ErrNotFound) {
+			if err := m.ix.change(ctx, ns, k, false); err != nil {
+				return false, fmt.Errorf("sealed: drop index: re-index: %w", err)
+			}
+			back = true
+		}
+	}
+	return !back, nil
+}
