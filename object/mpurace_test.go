@@ -54,6 +54,20 @@ func TestPartUploadRacesAbort(t *testing.T) {
 	e := newEnv(t)
 	other := e.open()
 	e.bucket("data")
+	uploadID, err := uploadPartRacingAbort(t, e, other, 1)
+	wantErr(t, err, ErrNoSuchUpload)
+	e.wantShards(0)
+	if left, _ := e.s.meta.List(ctx, nsParts(uploadID), "", "", 10); len(left) != 0 {
+		t.Fatalf("%d part records left", len(left))
+	}
+}
+
+// uploadPartRacingAbort creates an upload of data/k holding part 1, then
+// uploads part n while other aborts the upload as soon as the gateway
+// starts reading the body; it returns the upload ID and UploadPart's error.
+func uploadPartRacingAbort(t *testing.T, e *testEnv, other *Store, n int) (string, error) {
+	t.Helper()
+	ctx := context.Background()
 	up, err := e.s.CreateMultipartUpload(ctx, "data", "k", ObjectMeta{}, "", "alice")
 	if err != nil {
 		t.Fatal(err)
@@ -65,12 +79,8 @@ func TestPartUploadRacesAbort(t *testing.T) {
 			t.Errorf("abort: %v", err)
 		}
 	}}
-	_, err = e.s.UploadPart(ctx, up.UploadID, 1, PutInput{Bucket: "data", Key: "k", Body: body, Size: int64(len(data))})
-	wantErr(t, err, ErrNoSuchUpload)
-	e.wantShards(0)
-	if left, _ := e.s.meta.List(ctx, nsParts(up.UploadID), "", "", 10); len(left) != 0 {
-		t.Fatalf("%d part records left", len(left))
-	}
+	_, err = e.s.UploadPart(ctx, up.UploadID, n, PutInput{Bucket: "data", Key: "k", Body: body, Size: int64(len(data))})
+	return up.UploadID, err
 }
 
 func TestPartReplaceRacesComplete(t *testing.T) {

@@ -1,7 +1,6 @@
 package object
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -55,11 +54,7 @@ func TestEndedUploadLeavesNoPartNamespace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var list []CompletePart
-			for n := 1; n <= 3; n++ {
-				p := uploadPart(t, e.s, "data", "k", up.UploadID, n, randBytes(uint64(n), 1000))
-				list = append(list, CompletePart{PartNumber: n, ETag: p.ETag})
-			}
+			list := uploadThreeParts(t, e.s, up.UploadID)
 			if left := innerLeft(t, e.s, up.UploadID); len(left) != 4 {
 				t.Fatalf("while open: %d stored keys, want 3 records and the head leaf: %q", len(left), left)
 			}
@@ -89,32 +84,32 @@ func TestEndedUploadLeavesNoPartNamespace(t *testing.T) {
 // gateway, after its cleanup dropped the part index) re-creates the
 // namespace's index; its own cleanup drops it again.
 func TestLatePartLeavesNoPartNamespace(t *testing.T) {
-	ctx := context.Background()
 	for _, n := range []int{1, 2} { // the key the abort deleted, a new one
 		t.Run(fmt.Sprint("part ", n), func(t *testing.T) {
 			e := &testEnv{t: t, dir: t.TempDir(), keyPath: filepath.Join(t.TempDir(), "root.key"), sealed: true}
 			e.s = e.open()
 			other := e.open()
 			e.bucket("data")
-			up, err := e.s.CreateMultipartUpload(ctx, "data", "k", ObjectMeta{}, "", "alice")
-			if err != nil {
-				t.Fatal(err)
-			}
-			uploadPart(t, e.s, "data", "k", up.UploadID, 1, []byte("old part"))
-			data := randBytes(1, testChunk+1)
-			body := &onFirstRead{r: bytes.NewReader(data), fn: func() {
-				if err := other.AbortMultipartUpload(ctx, "data", "k", up.UploadID); err != nil {
-					t.Errorf("abort: %v", err)
-				}
-			}}
-			_, err = e.s.UploadPart(ctx, up.UploadID, n, PutInput{Bucket: "data", Key: "k", Body: body, Size: int64(len(data))})
+			uploadID, err := uploadPartRacingAbort(t, e, other, n)
 			wantErr(t, err, ErrNoSuchUpload)
 			e.wantShards(0)
-			if left := innerLeft(t, e.s, up.UploadID); len(left) != 0 {
+			if left := innerLeft(t, e.s, uploadID); len(left) != 0 {
 				t.Fatalf("%d stored keys left: %q", len(left), left)
 			}
 		})
 	}
+}
+
+// uploadThreeParts uploads parts 1–3 (1000 bytes each) of data/k's upload
+// uploadID and returns the list that completes it.
+func uploadThreeParts(t *testing.T, s *Store, uploadID string) []CompletePart {
+	t.Helper()
+	var list []CompletePart
+	for n := 1; n <= 3; n++ {
+		p := uploadPart(t, s, "data", "k", uploadID, n, randBytes(uint64(n), 1000))
+		list = append(list, CompletePart{PartNumber: n, ETag: p.ETag})
+	}
+	return list
 }
 
 // metaEntries counts the files and namespace directories under the local
@@ -160,11 +155,7 @@ func TestCompletedUploadsLeaveNoMetaFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var list []CompletePart
-			for n := 1; n <= 3; n++ {
-				p := uploadPart(t, e.s, "data", "k", up.UploadID, n, randBytes(uint64(n), 1000))
-				list = append(list, CompletePart{PartNumber: n, ETag: p.ETag})
-			}
+			list := uploadThreeParts(t, e.s, up.UploadID)
 			if _, err := e.s.CompleteMultipartUpload(ctx, "data", "k", up.UploadID, list, CompleteOptions{}); err != nil {
 				t.Fatal(err)
 			}
