@@ -201,6 +201,12 @@ type Config struct {
 	// memory limit alone, so programs and tests that embed the server keep
 	// theirs.
 	GCHeadroom, MemoryLimit int64
+
+	// Procs is the process's GOMAXPROCS (0: the CPU count, raised to at
+	// least 8 so that goroutines blocked in file system calls do not hold
+	// the Ps that CPU work needs). Like GCHeadroom it is process-wide:
+	// `rustfs server` applies it; Run and RunWith do not.
+	Procs int
 }
 
 // DefaultConfig returns the defaults of every setting.

@@ -33,6 +33,11 @@ func cmdServer(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	// The memory limit is the process's: set here, not in server.Run.
 	pace := gcpace.Start(gcpace.Options{Headroom: cfg.GCHeadroom, Limit: cfg.MemoryLimit})
 	defer pace.Stop()
+	cpus := setProcs(cfg.Procs, getenv)
+	defer runtime.GOMAXPROCS(cpus) // a test that runs the command keeps its own
+	if cfg.Workers == 0 {
+		cfg.Workers = cpus
+	}
 	if err := server.Run(ctx, cfg, nil); err != nil {
 		// Run's errors name their package ("server: ..."); a second
 		// "rustfs server:" in front would only repeat it.
