@@ -39,8 +39,12 @@ func collect(t *testing.T, c *Chunker, size int) []byte {
 		if ch.N > size || (!ch.Final && ch.N != size) {
 			t.Fatalf("chunk %d has %d bytes (final=%v, size %d)", i, ch.N, ch.Final, size)
 		}
-		if got := CRC32C(ch.Bytes()); got != ch.CRC32C {
-			t.Fatalf("chunk %d CRC %08x, want %08x", i, ch.CRC32C, got)
+		want := CRC32C(ch.Bytes())
+		if c.noCRC {
+			want = 0 // NewNoCRC: never computed
+		}
+		if ch.CRC32C != want {
+			t.Fatalf("chunk %d CRC %08x, want %08x", i, ch.CRC32C, want)
 		}
 		if ch.Final && ch.N == 0 && i != 0 {
 			t.Fatalf("empty Final chunk %d after data", i)
@@ -67,17 +71,22 @@ func TestChunkBoundaries(t *testing.T) {
 	}
 	for _, n := range []int{0, 1, size - 1, size, size + 1, 2 * size, 3*size + 7, 12345} {
 		for rname, wrap := range readers {
-			t.Run(fmt.Sprintf("len=%d/%s", n, rname), func(t *testing.T) {
-				want := randBytes(uint64(n), n)
-				c := New(wrap(bytes.NewReader(want)), NewPool(size))
-				got := collect(t, c, size)
-				if !bytes.Equal(got, want) {
-					t.Fatalf("reassembled %d bytes differ from the %d written", len(got), len(want))
-				}
-				if c.Total() != int64(n) {
-					t.Fatalf("Total = %d, want %d", c.Total(), n)
-				}
-			})
+			for _, noCRC := range []bool{false, true} {
+				t.Run(fmt.Sprintf("len=%d/%s/nocrc=%v", n, rname, noCRC), func(t *testing.T) {
+					want := randBytes(uint64(n), n)
+					c := New(wrap(bytes.NewReader(want)), NewPool(size))
+					if noCRC {
+						c = NewNoCRC(wrap(bytes.NewReader(want)), NewPool(size))
+					}
+					got := collect(t, c, size)
+					if !bytes.Equal(got, want) {
+						t.Fatalf("reassembled %d bytes differ from the %d written", len(got), len(want))
+					}
+					if c.Total() != int64(n) {
+						t.Fatalf("Total = %d, want %d", c.Total(), n)
+					}
+				})
+			}
 		}
 	}
 }

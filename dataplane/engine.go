@@ -85,6 +85,11 @@ type PutRequest struct {
 	Size    int64                // -1 unknown
 	MaxSize int64                // EntityTooLarge beyond it (0 = 5 GiB)
 	Hashes  map[string]hash.Hash // whole-object digests to compute (md5, sha256, crc32, ...); unused once Put returns
+	// CRC32C asks for PutResult.CRC32C. It is folded in while the body
+	// is read (cache-hot, no goroutine of its own), so a caller that needs
+	// the stream's CRC-32C should ask for it here rather than in Hashes;
+	// without it no pass over the body is made for a CRC nobody reads.
+	CRC32C bool
 
 	// K and M choose this stream's redundancy (0 = the engine's K or M):
 	// K=1, M=2 is 3x replication, one copy per rack. See Engine.redundancy
@@ -96,7 +101,7 @@ type PutRequest struct {
 type PutResult struct {
 	Layout Layout
 	Sums   map[string][]byte // Sum(nil) per PutRequest.Hashes name
-	CRC32C uint32            // CRC-32C of the whole stream
+	CRC32C uint32            // CRC-32C of the whole stream, when PutRequest.CRC32C asked for it (else 0)
 }
 
 // redundancy resolves a stream's k+m (0 = engine default) and its write

@@ -159,7 +159,7 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	// the body streaming in, the shard writers draining after its last
 	// byte, and the shard commits (with the last hashes).
 	region := trace.StartRegion(ctx, "dataplane.put.body")
-	total, crc := r.read(&limitReader{r: req.Body, max: limit}, digests)
+	total, crc := r.read(&limitReader{r: req.Body, max: limit}, digests, req.CRC32C)
 	region.End()
 	region = trace.StartRegion(ctx, "dataplane.put.drain")
 	close(r.jobs)
@@ -295,9 +295,13 @@ func (r *putRun) giveUp(o *shardOut) {
 
 // read is the reader stage, run on the caller's goroutine: it takes an
 // in-flight token, cuts the next chunk, queues it for the digests and the
-// workers, and returns the byte count and whole-stream CRC32C.
-func (r *putRun) read(body io.Reader, digests *chunker.Digester) (total int64, crc uint32) {
-	c := chunker.New(body, r.e.plain)
+// workers, and returns the byte count and, when withCRC, the whole-stream
+// CRC32C.
+func (r *putRun) read(body io.Reader, digests *chunker.Digester, withCRC bool) (total int64, crc uint32) {
+	c := chunker.NewNoCRC(body, r.e.plain)
+	if withCRC {
+		c = chunker.New(body, r.e.plain)
+	}
 	for {
 		select {
 		case r.sem <- struct{}{}:
@@ -314,7 +318,9 @@ func (r *putRun) read(body io.Reader, digests *chunker.Digester) (total int64, c
 			return c.Total(), crc
 		}
 		digests.Feed(ch.Data, ch.N)
-		crc = chunker.CombineCRC32C(crc, ch.CRC32C, int64(ch.N))
+		if withCRC {
+			crc = chunker.CombineCRC32C(crc, ch.CRC32C, int64(ch.N))
+		}
 		s := r.pool.get()
 		r.e.o.Stats.queued(1)
 		s.idx, s.n, s.final, s.plain, s.run = ch.Index, ch.N, ch.Final, ch.Data, r
