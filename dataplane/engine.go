@@ -56,8 +56,8 @@ func New(b storage.Backend, o Options) (*Engine, error) {
 	}
 	return &Engine{
 		b: b, o: o, coder: c, byID: byID, ids: rand.Reader,
-		plain:  chunker.NewPool(o.ChunkSize),
-		pool:   newStripePool(g),
+		plain:  chunker.NewPoolKeep(o.ChunkSize, o.keep()),
+		pool:   newStripePool(g, o.keep()),
 		coders: map[[2]int]*erasure.Coder{{o.K, o.M}: c},
 		pools:  map[[3]int]*stripePool{},
 	}, nil
@@ -153,7 +153,7 @@ func (e *Engine) poolFor(g geometry) *stripePool {
 	defer e.mu.Unlock()
 	sp, ok := e.pools[key]
 	if !ok {
-		sp = newStripePool(g)
+		sp = newStripePool(g, e.o.InFlight)
 		e.pools[key] = sp
 	}
 	return sp

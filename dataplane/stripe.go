@@ -29,15 +29,18 @@ type stripe struct {
 	run   *putRun      // PUT: where to return the in-flight token
 }
 
-// stripePool recycles stripes of one geometry (piece size and k+m).
+// stripePool recycles stripes of one geometry (piece size and k+m): up to
+// its keep count of idle stripes in a free list that garbage collection
+// never empties (see chunker.Pool for why), the rest in a sync.Pool.
 type stripePool struct {
 	k, m, pFull int
+	keep        chan *stripe
 	p           sync.Pool
 	made        atomic.Int64 // stripes ever allocated
 }
 
-func newStripePool(g geometry) *stripePool {
-	sp := &stripePool{k: g.k, m: g.m, pFull: g.pFull}
+func newStripePool(g geometry, keep int) *stripePool {
+	sp := &stripePool{k: g.k, m: g.m, pFull: g.pFull, keep: make(chan *stripe, max(keep, 0))}
 	size := g.stripeBytes()
 	sp.p.New = func() any {
 		sp.made.Add(1)
@@ -56,11 +59,22 @@ func (sp *stripePool) matches(g geometry) bool {
 	return sp.k == g.k && sp.m == g.m && sp.pFull == g.pFull
 }
 
-func (sp *stripePool) get() *stripe { return sp.p.Get().(*stripe) }
+func (sp *stripePool) get() *stripe {
+	select {
+	case s := <-sp.keep:
+		return s
+	default:
+		return sp.p.Get().(*stripe)
+	}
+}
 
 func (sp *stripePool) put(s *stripe) {
 	s.plain, s.run, s.err, s.skip = nil, nil, nil, false
-	sp.p.Put(s)
+	select {
+	case sp.keep <- s:
+	default:
+		sp.p.Put(s)
+	}
 }
 
 // layout points s.shards at piece size p inside s.buf.
