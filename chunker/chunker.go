@@ -28,6 +28,7 @@ type Chunker struct {
 	r       io.Reader
 	pool    *Pool
 	noCRC   bool
+	expect  int64 // declared stream length, -1 unknown
 	next    uint64
 	total   int64
 	peek    [1]byte
@@ -38,13 +39,29 @@ type Chunker struct {
 
 // New returns a chunker reading r into buffers from p. Every chunk carries
 // its CRC32C.
-func New(r io.Reader, p *Pool) *Chunker { return &Chunker{r: r, pool: p} }
+func New(r io.Reader, p *Pool) *Chunker { return &Chunker{r: r, pool: p, expect: -1} }
 
 // NewNoCRC is New for a caller that has no use for the chunk CRC32Cs:
 // Chunk.CRC32C stays zero and no pass over the bytes is made for it (the
 // PUT pipeline's default: the whole-stream CRC32C nobody asked for would
 // cost a pass over every body byte).
-func NewNoCRC(r io.Reader, p *Pool) *Chunker { return &Chunker{r: r, pool: p, noCRC: true} }
+func NewNoCRC(r io.Reader, p *Pool) *Chunker {
+	return &Chunker{r: r, pool: p, noCRC: true, expect: -1}
+}
+
+// Expect tells the chunker, before the first Next, that the stream should
+// hold n ≥ 0 bytes. A full chunk that ends short of n is then known not to
+// be the last and comes back without the one-byte look-ahead, which on a
+// socket costs a read (and a refill of the reader's buffer) per chunk. The
+// chunk that reaches n still looks ahead, so a longer stream is still
+// noticed by its reader (the PUT pipeline's limit turns that byte into
+// ErrTooLarge); a stream that ends early yields a Final chunk, possibly
+// empty, and Total shows it was short.
+func (c *Chunker) Expect(n int64) {
+	if n >= 0 {
+		c.expect = n
+	}
+}
 
 // Total is the number of bytes delivered in chunks so far.
 func (c *Chunker) Total() int64 { return c.total }
@@ -54,8 +71,9 @@ func (c *Chunker) Total() int64 { return c.total }
 // stream yields one empty Final chunk.
 //
 // To know whether a full chunk is the last one, Next reads one byte ahead and
-// carries it into the following chunk; that costs one small Read per chunk and
-// keeps only one buffer in the chunker.
+// carries it into the following chunk; that costs one small Read per chunk
+// (none before the expected end, see Expect) and keeps only one buffer in
+// the chunker.
 func (c *Chunker) Next() (Chunk, error) {
 	if c.err != nil {
 		return Chunk{}, c.err
@@ -78,6 +96,8 @@ func (c *Chunker) Next() (Chunk, error) {
 	n += m
 	final := false
 	switch {
+	case err == nil && c.expect >= 0 && c.total+int64(n) < c.expect:
+		// Full buffer, more bytes due: not the last chunk.
 	case err == nil:
 		// Full buffer: peek one byte to learn whether this is the end.
 		k, _, perr := fillCRC(c.r, c.peek[:], 0, false)

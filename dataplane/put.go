@@ -24,6 +24,7 @@ type putRun struct {
 	stream *aead.Stream
 	ident  erasure.Identity // frame tags of this stream
 	quorum int32
+	size   int64          // declared body length, -1 unknown
 	k      int            // data pieces per stripe
 	coder  *erasure.Coder // for this stream's k+m
 	pool   *stripePool    // stripes of this stream's geometry
@@ -123,7 +124,7 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	}
 
 	r := &putRun{
-		e: e, stream: stream, ident: erasure.NewIdentity(dataID), quorum: int32(quorum),
+		e: e, stream: stream, ident: erasure.NewIdentity(dataID), quorum: int32(quorum), size: req.Size,
 		k: k, coder: coder, pool: e.poolFor(newGeometry(0, e.o.ChunkSize, k, m)),
 		sem:  make(chan struct{}, e.o.InFlight),
 		jobs: make(chan *stripe, e.o.InFlight),
@@ -302,6 +303,7 @@ func (r *putRun) read(body io.Reader, digests *chunker.Digester, withCRC bool) (
 	if withCRC {
 		c = chunker.New(body, r.e.plain)
 	}
+	c.Expect(r.size)
 	for {
 		select {
 		case r.sem <- struct{}{}:
