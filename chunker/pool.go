@@ -21,7 +21,8 @@ import (
 // CPU goes").
 type Pool struct {
 	size int
-	keep chan *Buf // idle buffers kept out of the GC's reach
+	mu   sync.Mutex
+	keep []*Buf // idle buffers kept out of the GC's reach, used last-in first-out
 	p    sync.Pool
 	made atomic.Int64
 }
@@ -36,7 +37,7 @@ func NewPoolKeep(size, keep int) *Pool {
 	if size < 1 {
 		size = 1
 	}
-	p := &Pool{size: size, keep: make(chan *Buf, max(keep, 0))}
+	p := &Pool{size: size, keep: make([]*Buf, 0, max(keep, 0))}
 	p.p.New = func() any {
 		p.made.Add(1)
 		return &Buf{B: make([]byte, size), pool: p}
@@ -55,10 +56,15 @@ func (p *Pool) Size() int { return p.size }
 // Get returns a buffer of Size bytes with a reference count of one. Its
 // contents are whatever the previous user left there.
 func (p *Pool) Get() *Buf {
+	p.mu.Lock()
 	var b *Buf
-	select {
-	case b = <-p.keep:
-	default:
+	if n := len(p.keep); n > 0 {
+		// The most recently returned buffer: the likeliest to be in cache.
+		b, p.keep[n-1] = p.keep[n-1], nil
+		p.keep = p.keep[:n-1]
+	}
+	p.mu.Unlock()
+	if b == nil {
 		b = p.p.Get().(*Buf)
 	}
 	b.B = b.B[:p.size]
@@ -68,9 +74,13 @@ func (p *Pool) Get() *Buf {
 
 // put returns an idle buffer: to the free list while it has room.
 func (p *Pool) put(b *Buf) {
-	select {
-	case p.keep <- b:
-	default:
+	p.mu.Lock()
+	kept := len(p.keep) < cap(p.keep)
+	if kept {
+		p.keep = append(p.keep, b)
+	}
+	p.mu.Unlock()
+	if !kept {
 		p.p.Put(b)
 	}
 }

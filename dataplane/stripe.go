@@ -34,13 +34,14 @@ type stripe struct {
 // never empties (see chunker.Pool for why), the rest in a sync.Pool.
 type stripePool struct {
 	k, m, pFull int
-	keep        chan *stripe
+	mu          sync.Mutex
+	keep        []*stripe // last-in first-out: the most recent is the warmest
 	p           sync.Pool
 	made        atomic.Int64 // stripes ever allocated
 }
 
 func newStripePool(g geometry, keep int) *stripePool {
-	sp := &stripePool{k: g.k, m: g.m, pFull: g.pFull, keep: make(chan *stripe, max(keep, 0))}
+	sp := &stripePool{k: g.k, m: g.m, pFull: g.pFull, keep: make([]*stripe, 0, max(keep, 0))}
 	size := g.stripeBytes()
 	sp.p.New = func() any {
 		sp.made.Add(1)
@@ -60,19 +61,27 @@ func (sp *stripePool) matches(g geometry) bool {
 }
 
 func (sp *stripePool) get() *stripe {
-	select {
-	case s := <-sp.keep:
+	sp.mu.Lock()
+	if n := len(sp.keep); n > 0 {
+		s := sp.keep[n-1]
+		sp.keep[n-1] = nil
+		sp.keep = sp.keep[:n-1]
+		sp.mu.Unlock()
 		return s
-	default:
-		return sp.p.Get().(*stripe)
 	}
+	sp.mu.Unlock()
+	return sp.p.Get().(*stripe)
 }
 
 func (sp *stripePool) put(s *stripe) {
 	s.plain, s.run, s.err, s.skip = nil, nil, nil, false
-	select {
-	case sp.keep <- s:
-	default:
+	sp.mu.Lock()
+	kept := len(sp.keep) < cap(sp.keep)
+	if kept {
+		sp.keep = append(sp.keep, s)
+	}
+	sp.mu.Unlock()
+	if !kept {
 		sp.p.Put(s)
 	}
 }
