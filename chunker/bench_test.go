@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
+	"fmt"
 	"hash"
 	"io"
 	"strconv"
@@ -35,18 +36,24 @@ func (r repeatReader) Read(b []byte) (int, error) { return copy(b, r.p), nil }
 
 func BenchmarkChunkerNext(b *testing.B) {
 	for _, size := range []int{256 << 10, 1 << 20, 4 << 20} {
-		b.Run(sizeName(size), func(b *testing.B) {
-			c := New(repeatReader{randBytes(2, 64<<10)}, NewPool(size))
-			b.SetBytes(int64(size))
-			b.ReportAllocs()
-			for b.Loop() {
-				ch, err := c.Next()
-				if err != nil {
-					b.Fatal(err)
+		for _, noCRC := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/nocrc=%v", sizeName(size), noCRC), func(b *testing.B) {
+				src := repeatReader{randBytes(2, 256<<10)}
+				c := New(src, NewPool(size))
+				if noCRC {
+					c = NewNoCRC(src, NewPool(size))
 				}
-				ch.Data.Release()
-			}
-		})
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				for b.Loop() {
+					ch, err := c.Next()
+					if err != nil {
+						b.Fatal(err)
+					}
+					ch.Data.Release()
+				}
+			})
+		}
 	}
 }
 

@@ -39,8 +39,12 @@ func collect(t *testing.T, c *Chunker, size int) []byte {
 		if ch.N > size || (!ch.Final && ch.N != size) {
 			t.Fatalf("chunk %d has %d bytes (final=%v, size %d)", i, ch.N, ch.Final, size)
 		}
-		if got := CRC32C(ch.Bytes()); got != ch.CRC32C {
-			t.Fatalf("chunk %d CRC %08x, want %08x", i, ch.CRC32C, got)
+		want := CRC32C(ch.Bytes())
+		if c.noCRC {
+			want = 0 // NewNoCRC: never computed
+		}
+		if ch.CRC32C != want {
+			t.Fatalf("chunk %d CRC %08x, want %08x", i, ch.CRC32C, want)
 		}
 		if ch.Final && ch.N == 0 && i != 0 {
 			t.Fatalf("empty Final chunk %d after data", i)
@@ -67,17 +71,22 @@ func TestChunkBoundaries(t *testing.T) {
 	}
 	for _, n := range []int{0, 1, size - 1, size, size + 1, 2 * size, 3*size + 7, 12345} {
 		for rname, wrap := range readers {
-			t.Run(fmt.Sprintf("len=%d/%s", n, rname), func(t *testing.T) {
-				want := randBytes(uint64(n), n)
-				c := New(wrap(bytes.NewReader(want)), NewPool(size))
-				got := collect(t, c, size)
-				if !bytes.Equal(got, want) {
-					t.Fatalf("reassembled %d bytes differ from the %d written", len(got), len(want))
-				}
-				if c.Total() != int64(n) {
-					t.Fatalf("Total = %d, want %d", c.Total(), n)
-				}
-			})
+			for _, noCRC := range []bool{false, true} {
+				t.Run(fmt.Sprintf("len=%d/%s/nocrc=%v", n, rname, noCRC), func(t *testing.T) {
+					want := randBytes(uint64(n), n)
+					c := New(wrap(bytes.NewReader(want)), NewPool(size))
+					if noCRC {
+						c = NewNoCRC(wrap(bytes.NewReader(want)), NewPool(size))
+					}
+					got := collect(t, c, size)
+					if !bytes.Equal(got, want) {
+						t.Fatalf("reassembled %d bytes differ from the %d written", len(got), len(want))
+					}
+					if c.Total() != int64(n) {
+						t.Fatalf("Total = %d, want %d", c.Total(), n)
+					}
+				})
+			}
 		}
 	}
 }
@@ -193,4 +202,73 @@ func TestNoProgress(t *testing.T) {
 	if _, err := New(zeroReader{}, NewPool(8)).Next(); !errors.Is(err, io.ErrNoProgress) {
 		t.Fatalf("err = %v, want io.ErrNoProgress", err)
 	}
+}
+
+// countingReader records the length of every Read asked of it.
+type countingReader struct {
+	r    io.Reader
+	asks []int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.asks = append(c.asks, len(p))
+	return c.r.Read(p)
+}
+
+// TestExpect: with the stream length declared, full chunks before the end
+// come without the one-byte look-ahead, the chunks and the stream are the
+// same, a longer stream is still seen at the declared end, and a shorter
+// one ends in a Final chunk with Total short.
+func TestExpect(t *testing.T) {
+	const size = 1000
+	for _, n := range []int{0, 1, size - 1, size, size + 1, 2 * size, 3*size + 7, 12345} {
+		t.Run(fmt.Sprintf("len=%d", n), func(t *testing.T) {
+			want := randBytes(uint64(n), n)
+			src := &countingReader{r: bytes.NewReader(want)}
+			c := NewNoCRC(src, NewPool(size))
+			c.Expect(int64(n))
+			if got := collect(t, c, size); !bytes.Equal(got, want) {
+				t.Fatalf("reassembled %d bytes differ from the %d written", len(got), len(want))
+			}
+			peeks := 0
+			for _, a := range src.asks {
+				if a == 1 {
+					peeks++
+				}
+			}
+			// Only the chunk that reaches the declared end looks ahead
+			// (a 1-byte stream's only read is 1 byte long as well).
+			if limit := 1 + min(n, 1); peeks > limit {
+				t.Fatalf("%d one-byte reads for %d bytes in %d-byte chunks (asked %v)", peeks, n, size, src.asks)
+			}
+		})
+	}
+	t.Run("longer", func(t *testing.T) {
+		c := NewNoCRC(bytes.NewReader(make([]byte, 2*size+5)), NewPool(size))
+		c.Expect(2 * size)
+		for i := range 2 {
+			ch, err := c.Next()
+			if err != nil || ch.Final {
+				t.Fatalf("chunk %d: final %v, err %v; the look-ahead at the declared end should see more", i, ch.Final, err)
+			}
+			ch.Data.Release()
+		}
+	})
+	t.Run("shorter", func(t *testing.T) {
+		c := NewNoCRC(bytes.NewReader(make([]byte, 2*size)), NewPool(size))
+		c.Expect(3 * size)
+		for i := 0; ; i++ {
+			ch, err := c.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch.Data.Release()
+			if ch.Final {
+				if i != 2 || ch.N != 0 || c.Total() != 2*size {
+					t.Fatalf("final chunk %d of %d bytes, total %d; want an empty chunk 2 after 2000 bytes", i, ch.N, c.Total())
+				}
+				break
+			}
+		}
+	})
 }

@@ -1,6 +1,9 @@
 package chunker
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
 func TestPoolRefcount(t *testing.T) {
 	p := NewPool(32)
@@ -44,5 +47,23 @@ func TestPoolReuseDoesNotAllocate(t *testing.T) {
 	// sync.Pool may drop items on GC; allow a stray allocation, not one per run.
 	if allocs > 0.1 {
 		t.Fatalf("Get/Release allocates %.2f times per run", allocs)
+	}
+}
+
+// TestPoolKeepSurvivesGC: buffers returned to a pool with a free list are
+// handed out again after garbage collection instead of being re-made.
+func TestPoolKeepSurvivesGC(t *testing.T) {
+	p := NewPoolKeep(64, 3)
+	bufs := []*Buf{p.Get(), p.Get(), p.Get()}
+	for _, b := range bufs {
+		b.Release()
+	}
+	runtime.GC()
+	runtime.GC()
+	for i := range bufs {
+		bufs[i] = p.Get()
+	}
+	if n := p.Allocated(); n != 3 {
+		t.Fatalf("%d buffers made, want the 3 kept across GC", n)
 	}
 }

@@ -56,8 +56,8 @@ func New(b storage.Backend, o Options) (*Engine, error) {
 	}
 	return &Engine{
 		b: b, o: o, coder: c, byID: byID, ids: rand.Reader,
-		plain:  chunker.NewPool(o.ChunkSize),
-		pool:   newStripePool(g),
+		plain:  chunker.NewPoolKeep(o.ChunkSize, o.keep()),
+		pool:   newStripePool(g, o.keep()),
 		coders: map[[2]int]*erasure.Coder{{o.K, o.M}: c},
 		pools:  map[[3]int]*stripePool{},
 	}, nil
@@ -85,6 +85,11 @@ type PutRequest struct {
 	Size    int64                // -1 unknown
 	MaxSize int64                // EntityTooLarge beyond it (0 = 5 GiB)
 	Hashes  map[string]hash.Hash // whole-object digests to compute (md5, sha256, crc32, ...); unused once Put returns
+	// CRC32C asks for PutResult.CRC32C. It is folded in while the body
+	// is read (cache-hot, no goroutine of its own), so a caller that needs
+	// the stream's CRC-32C should ask for it here rather than in Hashes;
+	// without it no pass over the body is made for a CRC nobody reads.
+	CRC32C bool
 
 	// K and M choose this stream's redundancy (0 = the engine's K or M):
 	// K=1, M=2 is 3x replication, one copy per rack. See Engine.redundancy
@@ -96,7 +101,7 @@ type PutRequest struct {
 type PutResult struct {
 	Layout Layout
 	Sums   map[string][]byte // Sum(nil) per PutRequest.Hashes name
-	CRC32C uint32            // CRC-32C of the whole stream
+	CRC32C uint32            // CRC-32C of the whole stream, when PutRequest.CRC32C asked for it (else 0)
 }
 
 // redundancy resolves a stream's k+m (0 = engine default) and its write
@@ -148,7 +153,7 @@ func (e *Engine) poolFor(g geometry) *stripePool {
 	defer e.mu.Unlock()
 	sp, ok := e.pools[key]
 	if !ok {
-		sp = newStripePool(g)
+		sp = newStripePool(g, e.o.InFlight)
 		e.pools[key] = sp
 	}
 	return sp

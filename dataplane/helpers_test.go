@@ -58,7 +58,7 @@ func mustEngine(t testing.TB, b storage.Backend, o Options) *Engine {
 func put(t testing.TB, e *Engine, k *aead.Key, data []byte) PutResult {
 	t.Helper()
 	res, err := e.Put(context.Background(), PutRequest{Key: k, Body: bytes.NewReader(data), Size: int64(len(data)),
-		Hashes: map[string]hash.Hash{"md5": md5.New()}})
+		Hashes: map[string]hash.Hash{"md5": md5.New()}, CRC32C: true})
 	if err != nil {
 		t.Fatalf("Put(%d bytes): %v", len(data), err)
 	}

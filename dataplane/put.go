@@ -24,6 +24,7 @@ type putRun struct {
 	stream *aead.Stream
 	ident  erasure.Identity // frame tags of this stream
 	quorum int32
+	size   int64          // declared body length, -1 unknown
 	k      int            // data pieces per stripe
 	coder  *erasure.Coder // for this stream's k+m
 	pool   *stripePool    // stripes of this stream's geometry
@@ -123,7 +124,7 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	}
 
 	r := &putRun{
-		e: e, stream: stream, ident: erasure.NewIdentity(dataID), quorum: int32(quorum),
+		e: e, stream: stream, ident: erasure.NewIdentity(dataID), quorum: int32(quorum), size: req.Size,
 		k: k, coder: coder, pool: e.poolFor(newGeometry(0, e.o.ChunkSize, k, m)),
 		sem:  make(chan struct{}, e.o.InFlight),
 		jobs: make(chan *stripe, e.o.InFlight),
@@ -159,7 +160,7 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 	// the body streaming in, the shard writers draining after its last
 	// byte, and the shard commits (with the last hashes).
 	region := trace.StartRegion(ctx, "dataplane.put.body")
-	total, crc := r.read(&limitReader{r: req.Body, max: limit}, digests)
+	total, crc := r.read(&limitReader{r: req.Body, max: limit}, digests, req.CRC32C)
 	region.End()
 	region = trace.StartRegion(ctx, "dataplane.put.drain")
 	close(r.jobs)
@@ -295,9 +296,14 @@ func (r *putRun) giveUp(o *shardOut) {
 
 // read is the reader stage, run on the caller's goroutine: it takes an
 // in-flight token, cuts the next chunk, queues it for the digests and the
-// workers, and returns the byte count and whole-stream CRC32C.
-func (r *putRun) read(body io.Reader, digests *chunker.Digester) (total int64, crc uint32) {
-	c := chunker.New(body, r.e.plain)
+// workers, and returns the byte count and, when withCRC, the whole-stream
+// CRC32C.
+func (r *putRun) read(body io.Reader, digests *chunker.Digester, withCRC bool) (total int64, crc uint32) {
+	c := chunker.NewNoCRC(body, r.e.plain)
+	if withCRC {
+		c = chunker.New(body, r.e.plain)
+	}
+	c.Expect(r.size)
 	for {
 		select {
 		case r.sem <- struct{}{}:
@@ -314,7 +320,9 @@ func (r *putRun) read(body io.Reader, digests *chunker.Digester) (total int64, c
 			return c.Total(), crc
 		}
 		digests.Feed(ch.Data, ch.N)
-		crc = chunker.CombineCRC32C(crc, ch.CRC32C, int64(ch.N))
+		if withCRC {
+			crc = chunker.CombineCRC32C(crc, ch.CRC32C, int64(ch.N))
+		}
 		s := r.pool.get()
 		r.e.o.Stats.queued(1)
 		s.idx, s.n, s.final, s.plain, s.run = ch.Index, ch.N, ch.Final, ch.Data, r

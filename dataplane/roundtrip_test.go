@@ -61,6 +61,9 @@ func TestUnknownSizeAndRackSpread(t *testing.T) {
 	if res.Layout.Size != int64(len(data)) {
 		t.Fatalf("size %d, want %d", res.Layout.Size, len(data))
 	}
+	if res.CRC32C != 0 { // not asked for: no pass over the body for it
+		t.Fatalf("CRC32C %08x computed without PutRequest.CRC32C", res.CRC32C)
+	}
 	racks := map[string]int{}
 	for _, id := range res.Layout.OSDs {
 		racks[b.osd(id).rack]++

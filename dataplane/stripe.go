@@ -29,15 +29,19 @@ type stripe struct {
 	run   *putRun      // PUT: where to return the in-flight token
 }
 
-// stripePool recycles stripes of one geometry (piece size and k+m).
+// stripePool recycles stripes of one geometry (piece size and k+m): up to
+// its keep count of idle stripes in a free list that garbage collection
+// never empties (see chunker.Pool for why), the rest in a sync.Pool.
 type stripePool struct {
 	k, m, pFull int
+	mu          sync.Mutex
+	keep        []*stripe // last-in first-out: the most recent is the warmest
 	p           sync.Pool
 	made        atomic.Int64 // stripes ever allocated
 }
 
-func newStripePool(g geometry) *stripePool {
-	sp := &stripePool{k: g.k, m: g.m, pFull: g.pFull}
+func newStripePool(g geometry, keep int) *stripePool {
+	sp := &stripePool{k: g.k, m: g.m, pFull: g.pFull, keep: make([]*stripe, 0, max(keep, 0))}
 	size := g.stripeBytes()
 	sp.p.New = func() any {
 		sp.made.Add(1)
@@ -56,11 +60,30 @@ func (sp *stripePool) matches(g geometry) bool {
 	return sp.k == g.k && sp.m == g.m && sp.pFull == g.pFull
 }
 
-func (sp *stripePool) get() *stripe { return sp.p.Get().(*stripe) }
+func (sp *stripePool) get() *stripe {
+	sp.mu.Lock()
+	if n := len(sp.keep); n > 0 {
+		s := sp.keep[n-1]
+		sp.keep[n-1] = nil
+		sp.keep = sp.keep[:n-1]
+		sp.mu.Unlock()
+		return s
+	}
+	sp.mu.Unlock()
+	return sp.p.Get().(*stripe)
+}
 
 func (sp *stripePool) put(s *stripe) {
 	s.plain, s.run, s.err, s.skip = nil, nil, nil, false
-	sp.p.Put(s)
+	sp.mu.Lock()
+	kept := len(sp.keep) < cap(sp.keep)
+	if kept {
+		sp.keep = append(sp.keep, s)
+	}
+	sp.mu.Unlock()
+	if !kept {
+		sp.p.Put(s)
+	}
 }
 
 // layout points s.shards at piece size p inside s.buf.

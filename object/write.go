@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
@@ -114,7 +115,10 @@ func (s *Store) writeData(ctx context.Context, spec dataSpec) (dataResult, error
 	if in.ContentSHA256 != nil || plan.algo == "sha256" {
 		hashes["sha256"] = sha256.New()
 	}
-	if plan.algo != "" && hashes[plan.algo] == nil {
+	// A CRC-32C checksum is the engine's own stream CRC, folded in while
+	// the body is read, not another pass over it on a digest goroutine.
+	streamCRC := plan.algo == "crc32c"
+	if plan.algo != "" && !streamCRC && hashes[plan.algo] == nil {
 		hashes[plan.algo] = newChecksumHash(plan.algo)
 	}
 	var body io.Reader = strictBody{in.Body}
@@ -123,10 +127,13 @@ func (s *Store) writeData(ctx context.Context, spec dataSpec) (dataResult, error
 	}
 	res, err := s.engine.Put(ctx, dataplane.PutRequest{
 		Key: spec.key, Part: spec.part, Body: body, Size: in.Size,
-		MaxSize: spec.maxSize, Hashes: hashes, K: spec.red.K, M: spec.red.M,
+		MaxSize: spec.maxSize, Hashes: hashes, CRC32C: streamCRC, K: spec.red.K, M: spec.red.M,
 	})
 	if err != nil {
 		return dataResult{}, mapEngineErr("write", err)
+	}
+	if streamCRC {
+		res.Sums["crc32c"] = binary.BigEndian.AppendUint32(nil, res.CRC32C) // hash/crc32's Sum form
 	}
 	out := dataResult{layout: res.Layout, md5: res.Sums["md5"]}
 	if err := verifyDigests(in, plan, res.Sums); err != nil {
