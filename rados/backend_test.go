@@ -149,13 +149,22 @@ func largeShard(t *testing.T, b *Backend) {
 	}
 }
 
-// TestAbortAsync: Abort with asynchronous writes still in flight over three
-// pieces waits for them before it removes the pieces, so none is left (a
-// late write would recreate a removed piece), and the shard is not visible.
-func TestAbortAsync(t *testing.T) {
+// TestAbortInFlight: Abort with writes still in flight over three pieces
+// (a write-behind, or asynchronous writes) waits for them before it removes
+// the pieces, so none is left (a late write would recreate a removed
+// piece), and the shard is not visible.
+func TestAbortInFlight(t *testing.T) {
 	opts := testOptions(t)
-	opts.PieceSize, opts.WriteSize, opts.AsyncWrites = 128<<10, 64<<10, 8
-	b := openTest(t, opts)
+	for _, depth := range []int{0, 8} {
+		t.Run(fmt.Sprint(depth), func(t *testing.T) {
+			o := opts
+			o.PieceSize, o.WriteSize, o.AsyncWrites = 128<<10, 64<<10, depth
+			abortInFlight(t, openTest(t, o))
+		})
+	}
+}
+
+func abortInFlight(t *testing.T, b *Backend) {
 	o := b.OSDs()[2].(*OSD)
 	name := uniq("abort") + ".1"
 	w, err := o.Create(t.Context(), name)

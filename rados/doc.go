@@ -26,11 +26,15 @@
 // size limit (osd_max_object_size) and the 90 MiB single-op limit
 // (osd_max_write_size), large enough that a 1 GiB shard is only 32 objects,
 // and small enough to spread a large shard over the rack's OSDs and PGs.
-// Writes are buffered and sent in WriteSize (default 4 MiB) operations, which
-// keeps a writer's memory small and the OSD ops near their sweet spot. They
-// are synchronous by default; Options.AsyncWrites keeps several in flight per
-// shard through librados' asynchronous API (aio.go), and Commit waits for all
-// of them before the commit record makes the shard visible.
+// Writes are buffered and sent in WriteSize (default 2 MiB) operations, which
+// keeps a writer's memory small and the OSD ops near their sweet spot. By
+// default each full buffer goes out as a synchronous write on a goroutine of
+// its own while the writer fills a second buffer (write-behind: one write in
+// flight per shard, so the OSDs write while the engine seals and encodes,
+// instead of the engine's stripes waiting a round trip per buffer);
+// Options.AsyncWrites instead keeps several in flight per shard through
+// librados' asynchronous API (aio.go). Commit waits for every write before
+// the commit record makes the shard visible.
 //
 // Metadata: namespace ns is split into Options.MetaShards (default 16) omap
 // objects "ns.<escaped ns>.<i>" in the replicated metadata pool; a key lives

@@ -191,3 +191,120 @@ func TestStoppedOSD(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// stopOSD freezes (SIGSTOP) the ceph-osd daemon osd of the cluster started
+// by scripts/ceph-up.sh and returns a func that resumes it (also run at
+// cleanup). The test is skipped when the cluster has no pid files.
+func stopOSD(t *testing.T, osd int) (resume func()) {
+	t.Helper()
+	pidFile := filepath.Join(clusterDir(t), "pids", fmt.Sprintf("osd.%d.pid", osd))
+	raw, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Skipf("no pid file for osd.%d (cluster not started by scripts/ceph-up.sh?): %v", osd, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil {
+		t.Fatalf("pid file %s: %v", pidFile, err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop osd.%d (pid %d): %v", osd, pid, err)
+	}
+	resumed := false
+	resume = func() {
+		if !resumed {
+			resumed = true
+			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+				t.Errorf("resume osd.%d (pid %d): %v", osd, pid, err)
+			}
+		}
+	}
+	t.Cleanup(resume)
+	return resume
+}
+
+// TestWriteBehind: a full buffer is sent on a goroutine of its own, so the
+// Write that fills it returns while the OSD has not answered yet (here: is
+// frozen) instead of waiting a round trip. Once the OSD is back the write
+// lands, and Commit makes a shard with every byte in order. With a short
+// op timeout the failed write-behind surfaces in Commit instead, and no
+// shard becomes visible. (A synchronous flush would make the first Write
+// itself fail after the op timeout.)
+func TestWriteBehind(t *testing.T) {
+	o := testOptions(t)
+	o.PieceSize, o.WriteSize = 256<<10, 64<<10
+	o.OpTimeout = 20 * time.Second
+	b := openTest(t, o)
+	slot := b.OSDs()[1].(*OSD)
+	osd := osdOf(t, b, slot.pool, "probe")
+	const limit = 60 * time.Second
+	data := fill(5, 3*(64<<10)+100) // three buffers and a tail, one piece
+
+	name := nameOn(t, b, slot, osd)
+	w, err := slot.Create(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resume := stopOSD(t, osd)
+	err = watchdog(t, limit, "Write with the OSD stopped", func() error {
+		// Frame-sized writes, as the engine issues them: the fifth fills
+		// buffer 1, the sixth sends it behind and goes on into buffer 2.
+		for off := 0; off < 64<<10+1; off += 16 << 10 {
+			if _, err := w.Write(data[off:min(off+16<<10, 64<<10+1)]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Write of one buffer and a byte with the OSD stopped: %v, want nil (write-behind)", err)
+	}
+	resume()
+	if _, err := w.Write(data[64<<10+1:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := slot.Open(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(data))
+	if n, err := r.ReadAt(got, 0); n != len(data) || (err != nil && !errors.Is(err, io.EOF)) || !bytes.Equal(got, data) {
+		t.Fatalf("shard read back: %d bytes, %v, equal %v", n, err, bytes.Equal(got, data))
+	}
+	r.Close()
+
+	// The write-behind times out: Commit reports it and nothing is visible.
+	o.OpTimeout = 2 * time.Second
+	short := openTest(t, o)
+	slot = short.OSDs()[1].(*OSD)
+	failed := nameOn(t, short, slot, osd)
+	w, err = slot.Create(t.Context(), failed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resume = stopOSD(t, osd)
+	err = watchdog(t, limit, "Write and Commit with the OSD stopped", func() error {
+		if _, err := w.Write(data); err != nil {
+			w.Abort()
+			return err
+		}
+		return w.Commit()
+	})
+	resume()
+	if !errors.Is(err, storage.ErrUnavailable) {
+		t.Fatalf("Write+Commit after a timed-out write-behind: %v, want ErrUnavailable", err)
+	}
+	// The OSD catches up within seconds; the shard never became visible.
+	deadline := time.Now().Add(limit)
+	for {
+		_, err := slot.Open(t.Context(), failed)
+		if errors.Is(err, storage.ErrNotFound) {
+			break
+		}
+		if !errors.Is(err, storage.ErrUnavailable) || time.Now().After(deadline) {
+			t.Fatalf("Open of the failed shard: %v, want ErrNotFound", err)
+		}
+	}
+}

@@ -14,7 +14,8 @@ const (
 	DefaultMetaPool       = "rustfs.meta"
 	DefaultOSDsPerRack    = 2
 	DefaultPieceSize      = 32 << 20
-	DefaultWriteSize      = 4 << 20
+	DefaultWriteSize      = 2 << 20
+	DefaultAsyncWrites    = 0
 	DefaultMetaShards     = 16
 	DefaultConnectTimeout = 15 * time.Second
 	DefaultOpTimeout      = 30 * time.Second
@@ -53,15 +54,17 @@ type Options struct {
 	// so changing it affects new shards only.
 	PieceSize int64
 	// WriteSize is the buffer a shard writer fills before it sends one
-	// write op (default 4 MiB); it must divide PieceSize.
+	// write op (default 2 MiB); it must divide PieceSize. A shard writer
+	// holds two: one being sent, one being filled.
 	WriteSize int
-	// AsyncWrites is the number of asynchronous WriteSize writes each shard
-	// writer keeps in flight before it waits for the oldest; 0 (the
-	// default) writes synchronously, one round trip per buffer. Each costs
-	// WriteSize of librados memory per shard. On the CPU-bound micro-cluster
-	// asynchronous writes were no faster and cost 11–32 % more gateway CPU
-	// per GB (docs/PERFORMANCE.md); they pay where the OSDs are a network
-	// round trip away.
+	// AsyncWrites is the number of asynchronous (librados aio) WriteSize
+	// writes each shard writer keeps in flight before it waits for the
+	// oldest. 0 (the default) sends each full buffer with a synchronous
+	// write on a goroutine of its own while the next buffer fills
+	// (write-behind, one write in flight per shard). On the CPU-bound
+	// micro-cluster asynchronous writes cost 11–32 % more gateway CPU per GB
+	// than synchronous ones (docs/PERFORMANCE.md); they may pay where the
+	// OSDs are a network round trip away.
 	AsyncWrites int
 	// MetaShards is the number of omap objects per namespace (default 16).
 	// It is part of the on-cluster format: Open records it in the metadata

@@ -15,12 +15,18 @@ import (
 var errWriterDone = errors.New("rados: shard writer already committed or aborted")
 
 // shardWriter buffers WriteSize bytes and sends each full buffer as one
-// RADOS write into the current piece object: synchronously, or, with
-// Options.AsyncWrites, asynchronously with up to that many outstanding, so
-// the OSDs write while the pipeline seals and encodes the next chunks. WriteSize divides PieceSize, so a flush
-// never straddles two pieces. Commit waits for every write before it sets
-// the commit record, so a visible shard is on its OSD. A mutex lets Abort
-// run from a cancelling goroutine while Write is busy.
+// RADOS write into the current piece object. By default the write runs
+// synchronously on a goroutine of its own while Write goes on filling a
+// second buffer (write-behind, one write in flight per shard): the OSD
+// writes one buffer while the pipeline seals, encodes and copies the next,
+// instead of the whole pipeline stalling for each buffer's round trip. With
+// Options.AsyncWrites the writes go through librados' asynchronous API with
+// up to that many outstanding. WriteSize divides PieceSize, so a flush
+// never straddles two pieces. Writes to a shard are issued one after the
+// other in offset order (each waits for the one before), so a piece's
+// write_full is never overtaken. Commit waits for every write before it
+// sets the commit record, so a visible shard is on its OSD. A mutex lets
+// Abort run from a cancelling goroutine while Write is busy.
 type shardWriter struct {
 	osd  *OSD
 	ctx  context.Context
@@ -34,6 +40,12 @@ type shardWriter struct {
 	// pending are the asynchronous writes in flight, oldest first (cap
 	// AsyncWrites; 0 = synchronous writes).
 	pending []aioWrite
+	// behind is the synchronous write of a full buffer running on its own
+	// goroutine (write-behind, AsyncWrites == 0): its result arrives on
+	// behind, and behindBuf goes back to the pool once it has.
+	behind    chan error
+	behindBuf *[]byte
+	running   bool // a write-behind is in flight
 }
 
 // Write appends p. A full buffer is sent only when more data follows, so a
@@ -56,6 +68,10 @@ func (w *shardWriter) Write(p []byte) (int, error) {
 	for n < len(p) {
 		buf := *w.buf
 		switch {
+		case len(buf) == size && cap(w.pending) == 0:
+			if err := w.flushBehind(); err != nil {
+				return n, err
+			}
 		case len(buf) == size:
 			if err := w.flush(buf); err != nil {
 				return n, err
@@ -84,6 +100,9 @@ func (w *shardWriter) flush(data []byte) error {
 		w.err = err
 		return err
 	}
+	if err := w.waitBehind(); err != nil {
+		return err
+	}
 	if cap(w.pending) > 0 && len(w.pending) == cap(w.pending) {
 		if err := w.waitOldest(); err != nil {
 			return err
@@ -101,10 +120,8 @@ func (w *shardWriter) flush(data []byte) error {
 		if a, err = submitWrite(w.osd.io, oid, data, at, at == 0, n); err == nil {
 			w.pending = append(w.pending, a)
 		}
-	case at == 0:
-		err = w.osd.io.WriteFull(oid, data)
 	default:
-		err = w.osd.io.Write(oid, data, at)
+		err = w.osd.write(oid, data, at)
 	}
 	if err != nil {
 		w.err = fmt.Errorf("rados: OSD %s: write %s: %w", w.osd.id, oid, classify(err))
@@ -112,6 +129,65 @@ func (w *shardWriter) flush(data []byte) error {
 	}
 	w.off += int64(len(data))
 	return nil
+}
+
+// write sends data to oid at offset at in one synchronous RADOS op:
+// write_full at the start of a piece (it also truncates a leftover object
+// of the same name), write inside it.
+func (o *OSD) write(oid string, data []byte, at uint64) error {
+	if at == 0 {
+		return o.io.WriteFull(oid, data)
+	}
+	return o.io.Write(oid, data, at)
+}
+
+// flushBehind sends the full buffer with a synchronous write on a
+// goroutine of its own and gives Write an empty buffer, after waiting for
+// the write-behind before it: one write in flight per shard, in offset
+// order. The librados call blocks that goroutine's thread only; an error
+// surfaces in the next Write, Commit or Abort.
+func (w *shardWriter) flushBehind() error {
+	if err := w.ctx.Err(); err != nil {
+		w.err = err
+		return err
+	}
+	if err := w.waitBehind(); err != nil {
+		return err
+	}
+	piece := w.osd.b.opts.PieceSize
+	n := int(w.off / piece)
+	at := uint64(w.off % piece)
+	oid := pieceOID(w.osd.id, w.name, n)
+	w.pieces = max(w.pieces, n+1)
+	if w.behind == nil {
+		w.behind = make(chan error, 1)
+	}
+	full, data, o, done := w.buf, *w.buf, w.osd, w.behind
+	w.buf, w.behindBuf, w.running = w.osd.b.getBuf(), full, true
+	w.off += int64(len(data))
+	go func() {
+		err := o.write(oid, data, at)
+		if err != nil {
+			err = fmt.Errorf("rados: OSD %s: write %s: %w", o.id, oid, classify(err))
+		}
+		done <- err
+	}()
+	return nil
+}
+
+// waitBehind waits for the write-behind in flight, if any, returns its
+// buffer to the pool and returns the writer's first error.
+func (w *shardWriter) waitBehind() error {
+	if w.running {
+		err := <-w.behind
+		w.running = false
+		w.osd.b.putBuf(w.behindBuf)
+		w.behindBuf = nil
+		if err != nil && w.err == nil {
+			w.err = err
+		}
+	}
+	return w.err
 }
 
 // waitOldest waits for the oldest write in flight; a failure becomes the
@@ -130,6 +206,7 @@ func (w *shardWriter) waitOldest() error {
 // error. Each completion is waited for even after a failure, so none leaks
 // and none can land after the pieces are removed.
 func (w *shardWriter) drain() error {
+	w.waitBehind()
 	for len(w.pending) > 0 {
 		w.waitOldest()
 	}

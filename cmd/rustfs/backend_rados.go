@@ -21,7 +21,8 @@ import (
 type radosFlags struct {
 	conf, keyring, user, namespace, metaPool string
 	dataPools                                []rados.DataPool
-	osdsPerRack                              int
+	osdsPerRack, writeSize, asyncWrites      int
+	pieceSize                                int
 	connectTimeout, opTimeout                time.Duration
 }
 
@@ -40,6 +41,11 @@ func (rf *radosFlags) register(fs *flag.FlagSet) {
 	rf.dataPools = rados.DefaultDataPools()
 	fs.Var(dataPoolsFlag{&rf.dataPools}, "ceph-data-pools", "rados backend: rack-pinned data pools as rack=pool,...")
 	fs.IntVar(&rf.osdsPerRack, "ceph-osds-per-rack", rados.DefaultOSDsPerRack, "rados backend: shard slots per data pool")
+	rf.pieceSize = rados.DefaultPieceSize
+	fs.Var(sizeFlag{&rf.pieceSize}, "ceph-piece-size", "rados backend: largest RADOS object a shard is cut into (K/M suffixes; at most 64M)")
+	rf.writeSize = rados.DefaultWriteSize
+	fs.Var(sizeFlag{&rf.writeSize}, "ceph-write-size", "rados backend: bytes per shard write op (K/M suffixes; a divisor of the 32 MiB piece)")
+	fs.IntVar(&rf.asyncWrites, "ceph-async-writes", rados.DefaultAsyncWrites, "rados backend: asynchronous writes in flight per shard (0 = synchronous)")
 	fs.DurationVar(&rf.connectTimeout, "ceph-connect-timeout", rados.DefaultConnectTimeout, "rados backend: give up connecting after this long")
 	fs.DurationVar(&rf.opTimeout, "ceph-op-timeout", rados.DefaultOpTimeout, "rados backend: fail an OSD or monitor operation after this long")
 }
@@ -57,6 +63,9 @@ func (rf *radosFlags) open(ctx context.Context, _ server.Config) (storage.Backen
 		MetaPool:       rf.metaPool,
 		DataPools:      rf.dataPools,
 		OSDsPerRack:    rf.osdsPerRack,
+		PieceSize:      int64(rf.pieceSize),
+		WriteSize:      rf.writeSize,
+		AsyncWrites:    rf.asyncWrites,
 		ConnectTimeout: rf.connectTimeout,
 		OpTimeout:      rf.opTimeout,
 	})

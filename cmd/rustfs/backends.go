@@ -32,7 +32,7 @@ var backends = map[string]backendSpec{
 // them; a test of the ceph build checks the list).
 var cephFlagNames = []string{
 	"ceph-conf", "ceph-keyring", "ceph-user", "ceph-namespace", "ceph-meta-pool",
-	"ceph-data-pools", "ceph-osds-per-rack", "ceph-connect-timeout", "ceph-op-timeout",
+	"ceph-data-pools", "ceph-osds-per-rack", "ceph-piece-size", "ceph-write-size", "ceph-async-writes", "ceph-connect-timeout", "ceph-op-timeout",
 }
 
 // backendFlagHooks register flags of backends this build lacks, so help
