@@ -83,6 +83,7 @@ type memOSD struct {
 	unhealthy   bool             // reported through storage.Checker
 	hangCommit  chan struct{}    // when non-nil, Commit and Create wait for it (no ctx)
 	hints       map[string]int64 // storage.ShardSize seen by Create, per shard name
+	fresh       map[string]bool  // storage.FreshShard seen by the last Create, per shard name
 }
 
 // Healthy implements storage.Checker.
@@ -108,6 +109,10 @@ func (o *memOSD) Create(ctx context.Context, name string) (storage.ShardWriter, 
 		}
 		o.hints[name] = n
 	}
+	if o.fresh == nil {
+		o.fresh = map[string]bool{}
+	}
+	o.fresh[name] = storage.FreshShard(ctx)
 	return &memWriter{o: o, ctx: ctx, name: name}, nil
 }
 

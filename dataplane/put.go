@@ -215,8 +215,16 @@ func (e *Engine) Put(ctx context.Context, req PutRequest) (PutResult, error) {
 // to the backends as a hint (storage.WithShardSize): the local backend then
 // writes large shards with O_DIRECT from the first byte instead of copying
 // their first MiB through the page cache.
+//
+// The shard names are fresh (storage.WithFreshShard): dataID was drawn at
+// random for this stream, and no manifest or part record names it before
+// Put has returned, which is after every Commit below has returned. So a
+// backend may publish a shard's name before the shard is durable (the local
+// backend renames first and then fsyncs the file and its directory at
+// once): a crash in between leaves an unreferenced shard, which orphan
+// collection removes, and a failed commit removes the name itself.
 func (r *putRun) createWriters(placed []storage.OSD, dataID [16]byte, size int64) {
-	cctx := r.ctx
+	cctx := storage.WithFreshShard(r.ctx)
 	if size >= 0 {
 		cctx = storage.WithShardSize(cctx, newGeometry(size, r.e.o.ChunkSize, r.k, len(placed)-r.k).shardSize())
 	}

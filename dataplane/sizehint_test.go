@@ -42,3 +42,31 @@ func TestPutShardSizeHint(t *testing.T) {
 		}
 	}
 }
+
+// TestFreshShardHint checks which shard writes may publish their name
+// before the shard is durable (storage.FreshShard, the local backend's
+// rename-first commit): every shard a Put creates (a fresh random data ID
+// that no metadata names before Put returns), and none that Repair
+// rewrites (the manifest already names them; the old file must survive a
+// crash in the middle of its replacement).
+func TestFreshShardHint(t *testing.T) {
+	f := newFixture(t, 3*testChunk+5)
+	for j, id := range f.l.OSDs {
+		o := f.b.osd(id)
+		o.mu.Lock()
+		fresh, seen := o.fresh[ShardName(f.l.DataID, j)]
+		o.mu.Unlock()
+		if !seen || !fresh {
+			t.Fatalf("Put shard %d: fresh = %v (created %v), want true", j, fresh, seen)
+		}
+	}
+	f.flipPiece(1, 2)
+	nl := repairAndCheck(t, f.e, f.l, f.k, f.data)
+	o := f.b.osd(nl.OSDs[1])
+	o.mu.Lock()
+	fresh := o.fresh[ShardName(nl.DataID, 1)]
+	o.mu.Unlock()
+	if fresh {
+		t.Fatal("Repair rewrote shard 1 under a fresh-name hint: a crash could replace the referenced file with a torn one")
+	}
+}

@@ -105,9 +105,10 @@ func (o *OSD) Create(ctx context.Context, name string) (storage.ShardWriter, err
 		// disk that reported ENOSPC or EIO a moment ago.
 		return nil, o.unavailable()
 	}
+	fresh := storage.FreshShard(ctx)
 	if o.io != nil {
 		hint, _ := storage.ShardSize(ctx)
-		return o.io.create(o, name, hint)
+		return o.io.create(o, name, hint, fresh)
 	}
 	err := o.inject("create")
 	var f *os.File
@@ -117,7 +118,7 @@ func (o *OSD) Create(ctx context.Context, name string) (storage.ShardWriter, err
 	if err != nil {
 		return nil, fmt.Errorf("local: OSD %s: create %s: %w", o.id, name, o.check(err))
 	}
-	return &shardWriter{osd: o, name: name, f: f}, nil
+	return &shardWriter{osd: o, name: name, f: f, fresh: fresh}, nil
 }
 
 // Open opens committed shard name for reading.
@@ -172,10 +173,11 @@ func (o *OSD) Remove(ctx context.Context, name string) error {
 // shardWriter writes a temporary file and renames it into place on Commit.
 // A mutex lets Abort run from a cancelling goroutine while Write is busy.
 type shardWriter struct {
-	osd  *OSD
-	name string
-	mu   sync.Mutex
-	f    *os.File // nil once committed or aborted
+	osd   *OSD
+	name  string
+	fresh bool // storage.FreshShard: commit with commitFresh
+	mu    sync.Mutex
+	f     *os.File // nil once committed or aborted
 }
 
 // errWriterDone reports use of a writer after Commit or Abort.
@@ -198,8 +200,10 @@ func (w *shardWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// Commit syncs (per policy) and renames the shard into place. On failure
-// the temporary file is removed and the writer is finished.
+// Commit syncs (per policy) and renames the shard into place (a fresh
+// name, storage.FreshShard: renames first and then syncs, commitFresh). On
+// failure the temporary file is removed (a fresh name too) and the writer
+// is finished.
 func (w *shardWriter) Commit() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -218,6 +222,9 @@ func (w *shardWriter) Commit() error {
 
 func (w *shardWriter) commit(f *os.File) error {
 	o := w.osd
+	if w.fresh && o.fsync {
+		return o.commitFresh(f, f.Name(), w.name)
+	}
 	if o.fsync {
 		if err := o.syncFile(f); err != nil {
 			return err

@@ -199,8 +199,8 @@ func (s *shardIO) attach(o *OSD) {
 // expected shard length, storage.WithShardSize; 0 when unknown) says the
 // shard will reach it: then not even its first MiB is copied through the
 // page cache.
-func (s *shardIO) create(o *OSD, name string, size int64) (*tunedWriter, error) {
-	w := &tunedWriter{osd: o, name: name, wantDirect: s.direct}
+func (s *shardIO) create(o *OSD, name string, size int64, fresh bool) (*tunedWriter, error) {
+	w := &tunedWriter{osd: o, name: name, wantDirect: s.direct, fresh: fresh}
 	err := o.inject("create")
 	for i := 0; err == nil || os.IsExist(err) && i < 10; i++ {
 		w.tmp = o.tmpDir() + string(os.PathSeparator) + name + "." + randSuffix()

@@ -3,13 +3,17 @@
 package local
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tasmaniancloud/rustfs/storage"
 )
 
 // Write-path benchmarks on a real filesystem with fsync on. The directory
@@ -125,4 +129,126 @@ func BenchmarkTunedPut(b *testing.B) {
 			})
 		}
 	}
+}
+
+// putPhased writes one object like putObject, but commits only once every
+// shard is written (as the engine does: the commit phase starts after the
+// drain) and returns the commit phase's wall time: from the first Commit
+// call to the last Commit's return.
+func putPhased(b *testing.B, be *Backend, ctx context.Context, id uint64, pieces int, piece []byte) time.Duration {
+	osds := be.OSDs()
+	ws := make([]storage.ShardWriter, len(osds))
+	trailer := []byte{1, 2, 3, 4}
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for j, o := range osds {
+		wg.Go(func() {
+			w, err := o.Create(ctx, fmt.Sprintf("%032x.%d", id, j))
+			if err != nil {
+				failed.Store(err)
+				return
+			}
+			ws[j] = w
+			for range pieces {
+				if _, err := w.Write(piece); err != nil {
+					failed.Store(err)
+					return
+				}
+				if _, err := w.Write(trailer); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	for _, w := range ws {
+		wg.Go(func() {
+			if err := w.Commit(); err != nil {
+				failed.Store(err)
+			}
+		})
+	}
+	wg.Wait()
+	d := time.Since(t0)
+	if err := failed.Load(); err != nil {
+		b.Fatal(err)
+	}
+	for j, o := range osds {
+		o.Remove(ctx, fmt.Sprintf("%032x.%d", id, j))
+	}
+	return d
+}
+
+// BenchmarkCommitOrder compares the shard commit orders of the default
+// write path (direct writes, per-shard fsyncs): "usual" is fsync(file),
+// rename, fsync(dir) one after the other (what a repair in place gets);
+// "fresh" is what a PUT's fresh names get (storage.FreshShard: rename,
+// then fsync(file) and fsync(dir) at once). The variants take turns
+// object round by object round on one backend, so a busy machine's drift
+// falls on all of them. commit-ms is the median commit phase of one object
+// (its six shards committed in parallel once all are written), the figure
+// the change is about; ms/obj the median whole object.
+func BenchmarkCommitOrder(b *testing.B) {
+	piece := make([]byte, 262208)
+	for i := range piece {
+		piece[i] = byte(i * 7)
+	}
+	variants := []struct {
+		name  string
+		fresh bool
+	}{{"usual", false}, {"fresh", true}}
+	for _, c := range []struct {
+		name           string
+		pieces, stream int
+	}{{"1MiB/c8", 1, 8}, {"16MiB/c4", 16, 4}, {"64MiB/c1", 64, 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			be := benchBackend(b, ShardWritesDirect, CommitEach)
+			obj := int64(c.pieces) * 4 * 262144
+			b.SetBytes(obj * int64(c.stream))
+			commits := make([][]time.Duration, len(variants))
+			walls := make([][]time.Duration, len(variants))
+			var next atomic.Uint64
+			round := 0
+			for b.Loop() {
+				v := round % len(variants)
+				round++
+				m := variants[v]
+				ctx := storage.WithShardSize(b.Context(), int64(c.pieces)*(262208+4))
+				if m.fresh {
+					ctx = storage.WithFreshShard(ctx)
+				}
+				var mu sync.Mutex
+				var wg sync.WaitGroup
+				for range c.stream {
+					wg.Go(func() {
+						t0 := time.Now()
+						d := putPhased(b, be, ctx, next.Add(1), c.pieces, piece)
+						w := time.Since(t0)
+						mu.Lock()
+						commits[v] = append(commits[v], d)
+						walls[v] = append(walls[v], w)
+						mu.Unlock()
+					})
+				}
+				wg.Wait()
+			}
+			for v, m := range variants {
+				if len(commits[v]) > 0 {
+					b.ReportMetric(float64(median(commits[v]))/1e6, m.name+"-commit-ms")
+					b.ReportMetric(float64(median(walls[v]))/1e6, m.name+"-ms/obj")
+				}
+			}
+		})
+	}
+}
+
+// median returns the middle of ds (sorted in place).
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
 }

@@ -22,10 +22,14 @@ import (
 // shards are found through manifests written after Commit returns, and
 // the same window every committed shard has until its manifest lands); if
 // the sync fails, Commit removes the name again and reports the error.
+// Without group commit, a shard created under storage.WithFreshShard (every
+// PUT's and part's) is committed the same way with per-file fsyncs:
+// rename, then the file's and the directory's fsync at once (commitFresh).
 type tunedWriter struct {
 	osd    *OSD
 	name   string
 	tmp    string
+	fresh  bool // storage.FreshShard: commit with commitFresh
 	mu     sync.Mutex
 	f      *os.File // nil once committed or aborted
 	direct bool     // writing with O_DIRECT now
@@ -350,6 +354,9 @@ func (w *tunedWriter) commit(f *os.File) error {
 		return err
 	}
 	group := o.group
+	if w.fresh && o.fsync && group == nil {
+		return o.commitFresh(f, w.tmp, w.name)
+	}
 	switch {
 	case o.fsync && group == nil:
 		if err := f.Sync(); err != nil {
