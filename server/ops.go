@@ -90,8 +90,9 @@ type adminServer struct {
 }
 
 // startAdmin serves /metrics and pprof on cfg.AdminAddress; nil when the
-// address is empty (the default: off).
-func startAdmin(cfg Config, m *metrics.Metrics, log *slog.Logger) (*adminServer, error) {
+// address is empty (the default: off). A non-nil traceErr (traceCheck)
+// answers /debug/pprof/trace with 409 Conflict instead of a trace.
+func startAdmin(cfg Config, m *metrics.Metrics, traceErr error, log *slog.Logger) (*adminServer, error) {
 	if cfg.AdminAddress == "" {
 		return nil, nil
 	}
@@ -108,7 +109,13 @@ func startAdmin(cfg Config, m *metrics.Metrics, log *slog.Logger) (*adminServer,
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/trace", func(w http.ResponseWriter, r *http.Request) {
+		if traceErr != nil {
+			http.Error(w, traceErr.Error(), http.StatusConflict)
+			return
+		}
+		pprof.Trace(w, r)
+	})
 	a := &adminServer{
 		srv:  &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
 		addr: ln.Addr().String(),
@@ -147,11 +154,15 @@ func startOps(cfg Config, st *stack, log *slog.Logger, info *Started) (stop func
 	if err := st.registerMetrics(); err != nil {
 		return nil, err
 	}
+	traceErr := traceCheck(st.md5.Impl(), os.Getenv("GODEBUG"))
+	if cfg.Profile == "trace" && traceErr != nil {
+		return nil, traceErr
+	}
 	stopProfile, err := startProfile(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	admin, err := startAdmin(cfg, st.metrics, log)
+	admin, err := startAdmin(cfg, st.metrics, traceErr, log)
 	if err != nil {
 		stopProfile()
 		return nil, err
