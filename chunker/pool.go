@@ -2,29 +2,21 @@ package chunker
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
+
+	"github.com/tasmaniancloud/rustfs/internal/freelist"
 )
 
 // Pool hands out reference-counted buffers of one fixed size. Up to its
 // keep count of idle buffers wait in a free list the garbage collector
 // never empties; the rest go to a sync.Pool, so a burst's extra buffers are
 // reclaimed once idle while a busy pipeline reuses the same few buffers
-// without allocating.
-//
-// The free list matters because a sync.Pool drops whatever sat in it
-// through two collections, and a server that paces its heap tightly
-// (internal/gcpace) collects every few tens of MB: backed only by sync.Pool,
-// the PUT pipeline re-made ≈ 0.1 GB of chunk and stripe buffers per GB
-// written, each a fresh zeroed allocation whose pages the scavenger had
-// returned to the OS (docs/PERFORMANCE.md, "Issue 13: where a large PUT's
-// CPU goes").
+// without allocating (internal/freelist says why both: backed only by a
+// sync.Pool, the PUT pipeline re-made ≈ 0.1 GB of chunk and stripe buffers
+// per GB written under tight heap pacing).
 type Pool struct {
 	size int
-	mu   sync.Mutex
-	keep []*Buf // idle buffers kept out of the GC's reach, used last-in first-out
-	p    sync.Pool
-	made atomic.Int64
+	free *freelist.List[*Buf]
 }
 
 // NewPool returns a pool of buffers of size bytes (at least 1) backed only
@@ -37,18 +29,15 @@ func NewPoolKeep(size, keep int) *Pool {
 	if size < 1 {
 		size = 1
 	}
-	p := &Pool{size: size, keep: make([]*Buf, 0, max(keep, 0))}
-	p.p.New = func() any {
-		p.made.Add(1)
-		return &Buf{B: make([]byte, size), pool: p}
-	}
+	p := &Pool{size: size}
+	p.free = freelist.New(keep, func() *Buf { return &Buf{B: make([]byte, size), pool: p} })
 	return p
 }
 
 // Allocated reports how many buffers the pool has ever created: a steady
 // pipeline stops creating them, which tests and metrics use to show that
 // memory does not grow with the stream length.
-func (p *Pool) Allocated() int64 { return p.made.Load() }
+func (p *Pool) Allocated() int64 { return p.free.Made() }
 
 // Size is the length of every buffer the pool returns.
 func (p *Pool) Size() int { return p.size }
@@ -56,34 +45,14 @@ func (p *Pool) Size() int { return p.size }
 // Get returns a buffer of Size bytes with a reference count of one. Its
 // contents are whatever the previous user left there.
 func (p *Pool) Get() *Buf {
-	p.mu.Lock()
-	var b *Buf
-	if n := len(p.keep); n > 0 {
-		// The most recently returned buffer: the likeliest to be in cache.
-		b, p.keep[n-1] = p.keep[n-1], nil
-		p.keep = p.keep[:n-1]
-	}
-	p.mu.Unlock()
-	if b == nil {
-		b = p.p.Get().(*Buf)
-	}
+	b := p.free.Get()
 	b.B = b.B[:p.size]
 	b.refs.Store(1)
 	return b
 }
 
 // put returns an idle buffer: to the free list while it has room.
-func (p *Pool) put(b *Buf) {
-	p.mu.Lock()
-	kept := len(p.keep) < cap(p.keep)
-	if kept {
-		p.keep = append(p.keep, b)
-	}
-	p.mu.Unlock()
-	if !kept {
-		p.p.Put(b)
-	}
-}
+func (p *Pool) put(b *Buf) { p.free.Put(b) }
 
 // Buf is a pooled buffer shared by several pipeline stages (the sealing worker
 // and the digest goroutines read the same plaintext). Each holder releases its

@@ -37,7 +37,7 @@ func TestPutMemoryBounded(t *testing.T) {
 	// a buffer freed on one P may be re-made on another: at most GOMAXPROCS
 	// extra, still independent of the stream length.
 	procs := int64(runtime.GOMAXPROCS(0))
-	if n, bound := e.pool.made.Load(), inflight+procs; n > bound {
+	if n, bound := e.pool.free.Made(), inflight+procs; n > bound {
 		t.Fatalf("%d stripes allocated, bound is InFlight+GOMAXPROCS = %d", n, bound)
 	}
 	// Plaintext: up to InFlight chunks between reader and workers, plus the

@@ -26,7 +26,7 @@ func TestPoolsSurviveGC(t *testing.T) {
 		runtime.GC()
 	}
 	keep := int64(e.o.keep())
-	if n := e.pool.made.Load(); n > keep {
+	if n := e.pool.free.Made(); n > keep {
 		t.Fatalf("%d stripes made over 8 streams with GCs between them, keep is %d", n, keep)
 	}
 	if n := e.plain.Allocated(); n > keep {

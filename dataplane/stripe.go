@@ -1,11 +1,11 @@
 package dataplane
 
 import (
-	"sync"
 	"sync/atomic"
 
 	"github.com/tasmaniancloud/rustfs/chunker"
 	"github.com/tasmaniancloud/rustfs/erasure"
+	"github.com/tasmaniancloud/rustfs/internal/freelist"
 )
 
 // stripe is one chunk in flight: its sealed pieces, parity pieces and frame
@@ -34,24 +34,20 @@ type stripe struct {
 // never empties (see chunker.Pool for why), the rest in a sync.Pool.
 type stripePool struct {
 	k, m, pFull int
-	mu          sync.Mutex
-	keep        []*stripe // last-in first-out: the most recent is the warmest
-	p           sync.Pool
-	made        atomic.Int64 // stripes ever allocated
+	free        *freelist.List[*stripe]
 }
 
 func newStripePool(g geometry, keep int) *stripePool {
-	sp := &stripePool{k: g.k, m: g.m, pFull: g.pFull, keep: make([]*stripe, 0, max(keep, 0))}
 	size := g.stripeBytes()
-	sp.p.New = func() any {
-		sp.made.Add(1)
+	sp := &stripePool{k: g.k, m: g.m, pFull: g.pFull}
+	sp.free = freelist.New(keep, func() *stripe {
 		return &stripe{
 			buf:    make([]byte, size),
 			shards: make([][]byte, g.k+g.m),
 			crc:    make([]byte, erasure.FrameOverhead*(g.k+g.m)),
 			slot:   newReadSlot(),
 		}
-	}
+	})
 	return sp
 }
 
@@ -60,30 +56,11 @@ func (sp *stripePool) matches(g geometry) bool {
 	return sp.k == g.k && sp.m == g.m && sp.pFull == g.pFull
 }
 
-func (sp *stripePool) get() *stripe {
-	sp.mu.Lock()
-	if n := len(sp.keep); n > 0 {
-		s := sp.keep[n-1]
-		sp.keep[n-1] = nil
-		sp.keep = sp.keep[:n-1]
-		sp.mu.Unlock()
-		return s
-	}
-	sp.mu.Unlock()
-	return sp.p.Get().(*stripe)
-}
+func (sp *stripePool) get() *stripe { return sp.free.Get() }
 
 func (sp *stripePool) put(s *stripe) {
 	s.plain, s.run, s.err, s.skip = nil, nil, nil, false
-	sp.mu.Lock()
-	kept := len(sp.keep) < cap(sp.keep)
-	if kept {
-		sp.keep = append(sp.keep, s)
-	}
-	sp.mu.Unlock()
-	if !kept {
-		sp.p.Put(s)
-	}
+	sp.free.Put(s)
 }
 
 // layout points s.shards at piece size p inside s.buf.

@@ -108,11 +108,7 @@ func (w *shardWriter) flush(data []byte) error {
 			return err
 		}
 	}
-	piece := w.osd.b.opts.PieceSize
-	n := int(w.off / piece)
-	at := uint64(w.off % piece)
-	oid := pieceOID(w.osd.id, w.name, n)
-	w.pieces = max(w.pieces, n+1)
+	oid, at, n := w.nextPiece()
 	var err error
 	switch {
 	case cap(w.pending) > 0:
@@ -129,6 +125,15 @@ func (w *shardWriter) flush(data []byte) error {
 	}
 	w.off += int64(len(data))
 	return nil
+}
+
+// nextPiece is where the bytes at w.off go: the piece object, the offset
+// inside it and the piece's number; it counts the piece as written.
+func (w *shardWriter) nextPiece() (oid string, at uint64, n int) {
+	piece := w.osd.b.opts.PieceSize
+	n = int(w.off / piece)
+	w.pieces = max(w.pieces, n+1)
+	return pieceOID(w.osd.id, w.name, n), uint64(w.off % piece), n
 }
 
 // write sends data to oid at offset at in one synchronous RADOS op:
@@ -154,11 +159,7 @@ func (w *shardWriter) flushBehind() error {
 	if err := w.waitBehind(); err != nil {
 		return err
 	}
-	piece := w.osd.b.opts.PieceSize
-	n := int(w.off / piece)
-	at := uint64(w.off % piece)
-	oid := pieceOID(w.osd.id, w.name, n)
-	w.pieces = max(w.pieces, n+1)
+	oid, at, _ := w.nextPiece()
 	if w.behind == nil {
 		w.behind = make(chan error, 1)
 	}
