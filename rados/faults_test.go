@@ -89,6 +89,22 @@ func nameOn(t *testing.T, b *Backend, o *OSD, osd int) string {
 	return ""
 }
 
+// osdPID is the pid of the ceph-osd daemon osd, from the pid files of
+// scripts/ceph-up.sh; the test is skipped when there are none.
+func osdPID(t *testing.T, osd int) int {
+	t.Helper()
+	pidFile := filepath.Join(clusterDir(t), "pids", fmt.Sprintf("osd.%d.pid", osd))
+	raw, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Skipf("no pid file for osd.%d (cluster not started by scripts/ceph-up.sh?): %v", osd, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil {
+		t.Fatalf("pid file %s: %v", pidFile, err)
+	}
+	return pid
+}
+
 // TestStoppedOSD freezes (SIGSTOP) the ceph-osd daemon behind a slot, as a
 // hung disk or a partitioned host would, and checks that reads and writes
 // of shards on it fail with storage.ErrUnavailable in bounded time instead
@@ -102,15 +118,7 @@ func TestStoppedOSD(t *testing.T) {
 	b := openTest(t, o)
 	slot := b.OSDs()[0].(*OSD)
 	osd := osdOf(t, b, slot.pool, "probe")
-	pidFile := filepath.Join(clusterDir(t), "pids", fmt.Sprintf("osd.%d.pid", osd))
-	raw, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Skipf("no pid file for osd.%d (cluster not started by scripts/ceph-up.sh?): %v", osd, err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil {
-		t.Fatalf("pid file %s: %v", pidFile, err)
-	}
+	pid := osdPID(t, osd)
 
 	committed := nameOn(t, b, slot, osd)
 	data := fill(3, 100<<10)
@@ -197,15 +205,7 @@ func TestStoppedOSD(t *testing.T) {
 // cleanup). The test is skipped when the cluster has no pid files.
 func stopOSD(t *testing.T, osd int) (resume func()) {
 	t.Helper()
-	pidFile := filepath.Join(clusterDir(t), "pids", fmt.Sprintf("osd.%d.pid", osd))
-	raw, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Skipf("no pid file for osd.%d (cluster not started by scripts/ceph-up.sh?): %v", osd, err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil {
-		t.Fatalf("pid file %s: %v", pidFile, err)
-	}
+	pid := osdPID(t, osd)
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatalf("stop osd.%d (pid %d): %v", osd, pid, err)
 	}

@@ -63,6 +63,19 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// writeFrames writes pieces frames (piece, then trailer) to w.
+func writeFrames(w storage.ShardWriter, pieces int, piece, trailer []byte) error {
+	for range pieces {
+		if _, err := w.Write(piece); err != nil {
+			return err
+		}
+		if _, err := w.Write(trailer); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // putObject writes one object of pieces frames per shard and commits it.
 func putObject(b *testing.B, be *Backend, id uint64, pieces int, piece []byte) {
 	var wg sync.WaitGroup
@@ -76,15 +89,9 @@ func putObject(b *testing.B, be *Backend, id uint64, pieces int, piece []byte) {
 				failed.Store(err)
 				return
 			}
-			for range pieces {
-				if _, err := w.Write(piece); err != nil {
-					failed.Store(err)
-					return
-				}
-				if _, err := w.Write(trailer); err != nil {
-					failed.Store(err)
-					return
-				}
+			if err := writeFrames(w, pieces, piece, trailer); err != nil {
+				failed.Store(err)
+				return
 			}
 			if err := w.Commit(); err != nil {
 				failed.Store(err)
@@ -149,15 +156,9 @@ func putPhased(b *testing.B, be *Backend, ctx context.Context, id uint64, pieces
 				return
 			}
 			ws[j] = w
-			for range pieces {
-				if _, err := w.Write(piece); err != nil {
-					failed.Store(err)
-					return
-				}
-				if _, err := w.Write(trailer); err != nil {
-					failed.Store(err)
-					return
-				}
+			if err := writeFrames(w, pieces, piece, trailer); err != nil {
+				failed.Store(err)
+				return
 			}
 		})
 	}
