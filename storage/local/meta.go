@@ -28,9 +28,9 @@ import (
 //
 // Writes lock a stripe of (namespace, key) with flock under <data>/meta/
 // .locks, so several gateway processes may share the directories and
-// conditional writes stay atomic. Reads take no lock and never wait for
-// one: the writes a read would make on the side (read-repair, List's index
-// pruning) only try the lock and are skipped while it is held.
+// conditional writes stay atomic. Reads take no key lock and never wait
+// for one: the writes a read would make on the side (read-repair, List's
+// index pruning) only try the lock and are skipped while it is held.
 //
 // Listing seeks the ordered key indexes (index.go) of R replicas and
 // merges them, so a page costs O(page) quorum reads plus the stale
