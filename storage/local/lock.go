@@ -30,6 +30,9 @@ type stripeLocks struct {
 	mu     sync.Mutex // guards files and closed
 	files  [lockStripes]*os.File
 	closed bool
+	// waiting, when set (tests only), is called when lock finds stripe i
+	// held and is about to wait for it.
+	waiting func(i int)
 }
 
 func newStripeLocks(dir string) *stripeLocks {
@@ -64,8 +67,13 @@ func (l *stripeLocks) lock(ctx context.Context, i int) (unlock func(), err error
 	}
 	select {
 	case l.slots[i] <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("local: meta lock: %w (%w)", storage.ErrUnavailable, ctx.Err())
+	default:
+		l.wait(i)
+		select {
+		case l.slots[i] <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("local: meta lock: %w (%w)", storage.ErrUnavailable, ctx.Err())
+		}
 	}
 	f, err := l.file(i)
 	if err != nil {
@@ -74,14 +82,17 @@ func (l *stripeLocks) lock(ctx context.Context, i int) (unlock func(), err error
 	}
 	fd := int(f.Fd())
 	wait := 20 * time.Microsecond
-	for {
-		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
+	for polls := 0; ; polls++ {
+		ok, err := flockTry(fd, i)
+		if err != nil {
+			<-l.slots[i]
+			return nil, err
+		}
+		if ok {
 			break
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			<-l.slots[i]
-			return nil, fmt.Errorf("local: meta lock %d: %w", i, err)
+		if polls == 0 {
+			l.wait(i)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -93,12 +104,64 @@ func (l *stripeLocks) lock(ctx context.Context, i int) (unlock func(), err error
 		}
 		wait = min(2*wait, 2*time.Millisecond)
 	}
+	return l.release(fd, i), nil
+}
+
+// tryLock takes stripe i only if neither another goroutine of this
+// process nor another process holds it now; ok reports whether it did. It
+// never waits: it is for work that may be skipped while the stripe is busy
+// (read-repair, index pruning), never for a write a caller asked for.
+func (l *stripeLocks) tryLock(i int) (unlock func(), ok bool, err error) {
+	select {
+	case l.slots[i] <- struct{}{}:
+	default:
+		return nil, false, nil
+	}
+	f, err := l.file(i)
+	if err != nil {
+		<-l.slots[i]
+		return nil, false, err
+	}
+	fd := int(f.Fd())
+	if ok, err := flockTry(fd, i); err != nil || !ok {
+		<-l.slots[i]
+		return nil, false, err
+	}
+	return l.release(fd, i), true, nil
+}
+
+// flockTry takes the exclusive flock of stripe i's lock file fd without
+// waiting; ok is false while another open file description holds it.
+func flockTry(fd, i int) (ok bool, err error) {
+	for {
+		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, syscall.EWOULDBLOCK):
+			return false, nil
+		case errors.Is(err, syscall.EINTR):
+			continue
+		}
+		return false, fmt.Errorf("local: meta lock %d: %w", i, err)
+	}
+}
+
+// release returns the unlock function of stripe i, held through fd.
+func (l *stripeLocks) release(fd, i int) func() {
 	return func() {
 		// Unlocking an flock we hold cannot fail in a way we could act on;
 		// closing the descriptor would release it anyway.
 		_ = syscall.Flock(fd, syscall.LOCK_UN)
 		<-l.slots[i]
-	}, nil
+	}
+}
+
+// wait tells the test hook, if any, that a lock call waits for stripe i.
+func (l *stripeLocks) wait(i int) {
+	if l.waiting != nil {
+		l.waiting(i)
+	}
 }
 
 // file opens stripe i's lock file on first use and keeps it open.

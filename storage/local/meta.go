@@ -21,14 +21,16 @@ import (
 // survives. A write reaches at least W = max(n/2+1, n-2) replicas and a
 // read consults at least R = n-W+1, so every read overlaps the last
 // acknowledged write; the highest valid version wins. Every copy carries a
-// CRC; a bad or stale copy met by a read is rewritten (read-repair), and
-// Scrub checks every copy. Deletes write tombstones, so a replica that
-// missed a delete cannot resurrect the key; Scrub drops a tombstone once
-// every replica holds it.
+// CRC; a bad or stale copy met by a read is rewritten (read-repair) unless
+// a writer holds the key's lock, and Scrub checks every copy. Deletes
+// write tombstones, so a replica that missed a delete cannot resurrect the
+// key; Scrub drops a tombstone once every replica holds it.
 //
 // Writes lock a stripe of (namespace, key) with flock under <data>/meta/
 // .locks, so several gateway processes may share the directories and
-// conditional writes stay atomic.
+// conditional writes stay atomic. Reads take no key lock and never wait
+// for one: the writes a read would make on the side (read-repair, List's
+// index pruning) only try the lock and are skipped while it is held.
 //
 // Listing seeks the ordered key indexes (index.go) of R replicas and
 // merges them, so a page costs O(page) quorum reads plus the stale
@@ -163,20 +165,31 @@ func needsRepair(copies []replicaCopy, win int) bool {
 }
 
 // repair rewrites, under the key's lock, every stale copy of key from the
-// winner, and returns how many copies it rewrote.
-func (m *Meta) repair(ctx context.Context, ns, nsName, name, key string) (int, error) {
-	unlock, err := m.locks.lock(ctx, stripeOf(nsName, name))
-	if err != nil {
-		return 0, err
+// winner, and returns how many copies it rewrote. It never waits for the
+// lock: while the key's stripe is held it repairs nothing and reports
+// busy.
+//
+// It cannot roll a key back: every writer of a key's copies while the
+// store serves (Put, Delete, Scrub, repair) holds its lock, and repair reads every copy again under it, so
+// the winner it writes is the highest version on any replica now, at
+// least the last acknowledged write (which is on W replicas, and fewer
+// than R answers repair nothing); only copies older than that winner, or
+// damaged, are rewritten.
+func (m *Meta) repair(ctx context.Context, nsName, name, key string) (n int, busy bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, false, err
+	}
+	unlock, ok, err := m.locks.tryLock(stripeOf(nsName, name))
+	if err != nil || !ok {
+		return 0, !ok && err == nil, err
 	}
 	defer unlock()
 	copies, win, err := m.quorumRead(nsName, name, key, true)
 	if err != nil || win < 0 {
-		return 0, err
+		return 0, false, err
 	}
 	w := copies[win].rec
 	img := encodeRecord(record{key: key, val: w.val, v: w.v, tomb: w.tomb, format: valueFormat})
-	n := 0
 	var errs []error
 	for i, c := range copies {
 		if !stale(c, &w) {
@@ -188,13 +201,23 @@ func (m *Meta) repair(ctx context.Context, ns, nsName, name, key string) (int, e
 		}
 		n++
 	}
-	return n, errors.Join(errs...)
+	return n, false, errors.Join(errs...)
 }
 
-// readRepair repairs key after a read found stale copies; failures only
-// leave work for Scrub, so they are logged, not returned.
+// readRepair repairs key after a read found stale copies, unless the key's
+// lock stripe is held. Then a writer is at work, most often on this very
+// key, whose half-done write is what the read took for stale copies: the
+// read neither waits for it nor rewrites copies under it, and answers with
+// what its own quorum read decided. Skipping writes nothing, so it cannot
+// lose or roll back a write; what is still stale once the writer is done
+// (a copy it failed to write, or a key that only shared its stripe), the
+// next read or Scrub repairs. Failures also only leave work for Scrub, so
+// they are logged, not returned.
 func (m *Meta) readRepair(ctx context.Context, ns, nsName, name, key string) {
-	n, err := m.repair(ctx, ns, nsName, name, key)
+	n, busy, err := m.repair(ctx, nsName, name, key)
+	if busy {
+		m.log.Debug("local: meta read-repair skipped: key busy", "ns", ns, "key", key)
+	}
 	if n > 0 {
 		m.log.Info("local: meta read-repair", "ns", ns, "key", key, "copies", n)
 	}
@@ -534,11 +557,17 @@ func nextKey(srcs []*listSource) (string, bool) {
 // pruneStale removes key from the indexes of the replicas that hold no
 // live record of it, after List found it deleted or absent. It re-reads
 // the key under its write lock, so a concurrent Put (which inserts into the
-// indexes before writing) cannot lose its entry. Failures only leave work
-// for the next List or Scrub.
+// indexes before writing) cannot lose its entry. Like read-repair it never
+// waits for that lock: while the key's stripe is held (a Put or Delete of
+// the key in progress, most often) it prunes nothing, which only leaves an
+// entry the index may keep anyway (it is a superset). Failures and skips
+// only leave work for the next List or Scrub.
 func (m *Meta) pruneStale(ctx context.Context, ns, nsName, name, key string) {
-	unlock, err := m.locks.lock(ctx, stripeOf(nsName, name))
-	if err != nil {
+	if ctx.Err() != nil {
+		return
+	}
+	unlock, ok, err := m.locks.tryLock(stripeOf(nsName, name))
+	if err != nil || !ok {
 		return
 	}
 	defer unlock()
