@@ -27,11 +27,11 @@ const (
 )
 
 // BenchmarkDiskCeiling measures the raw write ceiling of the disk under
-// $RUSTFS_BENCH_DIR (else the test temp dir; use a disk, not tmpfs, which
-// refuses O_DIRECT and is skipped): each op writes 6 new files of 64 MiB in
-// parallel, one goroutine per file, in 1 MiB aligned O_DIRECT writes (one at
-// a time per file, like the shard writer's flusher), then fsyncs each file
-// and the directory. MB/s is the bytes written; obj-MB/s is the object data
+// $RUSTFS_BENCH_DIR (else the test temp dir; use a disk: tmpfs measures
+// memory, or on older kernels refuses O_DIRECT and is skipped): each op
+// writes 6 new files of 64 MiB in parallel, one goroutine per file, in
+// 1 MiB aligned O_DIRECT writes (one at a time per file, like the shard
+// writer's flusher), then fsyncs each file and the directory. MB/s is the bytes written; obj-MB/s is the object data
 // a 4+2 erasure layout (1.5× bytes written per byte stored) could store at
 // that rate: the ceiling for PUT and multipart throughput on this disk. The
 // files are removed between ops, outside the timed part.
