@@ -218,6 +218,7 @@ func flusher(o *OSD, f *os.File, jobs <-chan flushJob, results chan<- flushDone,
 			}
 		}
 		err := o.inject("write")
+		var wrote int64
 		for i := 0; i < len(batch) && err == nil; {
 			// One run of blocks that follow each other in the file.
 			e := i + 1
@@ -229,7 +230,13 @@ func flusher(o *OSD, f *os.File, jobs <-chan flushJob, results chan<- flushDone,
 				bufs = append(bufs, (*b.b)[:b.n])
 			}
 			err = writeBlocks(f, bufs, batch[i].off)
+			for _, b := range batch[i:e] {
+				wrote += int64(b.n)
+			}
 			i = e
+		}
+		if err == nil && o.early != nil {
+			err = o.early.wrote(f, wrote)
 		}
 		for _, b := range batch {
 			results <- flushDone{b: b.b, err: err}
