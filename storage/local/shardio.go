@@ -253,14 +253,17 @@ func (s *shardIO) create(o *OSD, name string, size int64, fresh bool) (*tunedWri
 // the device has the data, which may still be in its volatile write cache
 // (a virtual disk's host page cache, a drive's DRAM): the commit's fsync
 // then waits for the device to flush everything written since the last
-// flush. Measured on a virtio disk, a 64 MiB PUT's (96 MiB of shards) first
-// commit fsync took 45-55 ms, a quarter of the PUT, and stalled every other
-// write to the device meanwhile, while the shard writes had left the disk
-// idle half of the time the pipeline was streaming. So once flushEvery
-// bytes of direct writes have reached a filesystem since the last flush,
-// the writer that crossed the mark fdatasyncs its file (the device flush
-// covers every file on it) while the other writers, and its own write-
-// behind, go on; the commit's fsync finds little left to flush.
+// flush. Traced on a virtio disk at low load, a 64 MiB PUT's (96 MiB of
+// shards) first commit fsync took 43-62 ms, over a quarter of the PUT, and
+// stalled every other request to the device meanwhile, while the shard
+// writes had left the disk idle half of the time the (CPU-bound) pipeline
+// was streaming. So once flushEvery bytes of direct writes have reached a
+// filesystem since its last flush (an early one, or a commit's fsync:
+// synced), the writer that crossed the mark fdatasyncs its file (the
+// device's cache flush covers every file on it) while the other writers,
+// and its own write-behind, go on; the commit's fsync finds little left to
+// flush. Where other users keep the device busy, each flush writes their
+// data back too and the gain goes (docs/PERFORMANCE.md, h45).
 //
 // Nothing depends on these flushes for durability: every shard is still
 // fsynced at its commit (commitFresh, or the group sync). They only move
