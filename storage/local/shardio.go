@@ -113,7 +113,6 @@ func newShardIO(writes, commit string, fsync bool) (*shardIO, error) {
 		s.flushEvery = directFlushEvery
 		s.flushes = make(map[uint64]*earlyFlush)
 	}
-
 	switch writes {
 	case "", ShardWritesBuffered:
 	case ShardWritesDirect:
