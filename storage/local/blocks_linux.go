@@ -59,3 +59,17 @@ func writeBlocks(f *os.File, bufs [][]byte, off int64) error {
 	}
 	return nil
 }
+
+// flushData is fdatasync(2): f's data and what is needed to read it back
+// (its size, its blocks), and the device's write cache.
+func flushData(f *os.File) error {
+	for {
+		err := unix.Fdatasync(int(f.Fd()))
+		if err != syscall.EINTR {
+			if err != nil {
+				return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: err}
+			}
+			return nil
+		}
+	}
+}

@@ -14,3 +14,6 @@ func writeBlocks(f *os.File, bufs [][]byte, off int64) error {
 	}
 	return nil
 }
+
+// flushData makes f's data durable.
+func flushData(f *os.File) error { return f.Sync() }

@@ -58,7 +58,9 @@ func (o *OSD) commitFresh(f *os.File, tmp, name string) error {
 	// so it runs on its own goroutine and the file's on this one.
 	dirDone := make(chan error, 1)
 	go func() { dirDone <- o.syncDirOf(dir) }()
+	pending := o.early.count()
 	err = o.syncFile(f)
+	o.early.synced(pending, err)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -39,10 +39,11 @@ type OSD struct {
 	// fault, when set (tests only), injects an error into an operation.
 	fault func(op string) error
 
-	io    *shardIO   // tuned write path (tunedwriter.go); nil: plain
-	idx   *metaIndex // ordered key index of the metadata replica (index.go)
-	group *syncGroup // shared commit sync; nil: per-shard fsyncs
-	dirs  *dirSyncs  // directory fsyncs shared by concurrent callers
+	io    *shardIO    // tuned write path (tunedwriter.go); nil: plain
+	idx   *metaIndex  // ordered key index of the metadata replica (index.go)
+	group *syncGroup  // shared commit sync; nil: per-shard fsyncs
+	early *earlyFlush // flushes of direct writes while streaming; nil: none
+	dirs  *dirSyncs   // directory fsyncs shared by concurrent callers
 	// readBufs holds firstRead-byte buffers for readValueFile.
 	readBufs sync.Pool
 }

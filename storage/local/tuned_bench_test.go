@@ -253,3 +253,114 @@ func median(ds []time.Duration) time.Duration {
 	slices.Sort(ds)
 	return ds[len(ds)/2]
 }
+
+// BenchmarkEarlyFlush compares early device flushes (earlyFlush) at
+// several marks, on the default write path (direct writes, fresh names,
+// per-shard fsyncs), with the shard pieces arriving at the pace of the
+// engine's pipeline (one stripe, 4 × 262208-byte pieces and trailers, per
+// 1 MiB / pace of object data; 0 = as fast as the writes go). "off" never
+// flushes before the commit (main's behaviour). The variants take turns
+// object by object on one backend, so the machine's drift falls on all.
+// ms/obj is the median whole object (create to last commit), commit-ms the
+// median commit phase.
+//
+//	go test -c -o local.test ./storage/local/ && cd storage/local
+//	RUSTFS_BENCH_DIR=/var/tmp ../../local.test -test.run '^$' -test.bench EarlyFlush -test.benchtime 60x
+func BenchmarkEarlyFlush(b *testing.B) {
+	piece := make([]byte, 262208)
+	for i := range piece {
+		piece[i] = byte(i * 7)
+	}
+	variants := []struct {
+		name  string
+		every int64
+	}{{"off", 1 << 62}, {"16MiB", 16 << 20}, {"32MiB", 32 << 20}}
+	for _, c := range []struct {
+		name   string
+		pieces int
+		pace   float64 // object MB/s the pieces arrive at; 0: unpaced
+	}{{"64MiB/paced500", 64, 500}, {"64MiB/unpaced", 64, 0}} {
+		b.Run(c.name, func(b *testing.B) {
+			be := benchBackend(b, ShardWritesDirect, CommitEach)
+			if be.osds[0].early == nil {
+				b.Skip("no early flushes on this platform or filesystem")
+			}
+			b.SetBytes(int64(c.pieces) * 4 * 262144)
+			commits := make([][]time.Duration, len(variants))
+			walls := make([][]time.Duration, len(variants))
+			var id uint64
+			round := 0
+			for b.Loop() {
+				v := round % len(variants)
+				round++
+				for _, o := range be.osds {
+					o.early.every = variants[v].every
+					o.early.pending.Store(0)
+				}
+				id++
+				ctx := storage.WithFreshShard(storage.WithShardSize(b.Context(), int64(c.pieces)*(262208+4)))
+				t0 := time.Now()
+				d := putPaced(b, be, ctx, id, c.pieces, piece, c.pace)
+				walls[v] = append(walls[v], time.Since(t0))
+				commits[v] = append(commits[v], d)
+			}
+			for v, m := range variants {
+				if len(commits[v]) > 0 {
+					b.ReportMetric(float64(median(commits[v]))/1e6, m.name+"-commit-ms")
+					b.ReportMetric(float64(median(walls[v]))/1e6, m.name+"-ms/obj")
+				}
+			}
+		})
+	}
+}
+
+// putPaced is putPhased with each shard's piece i written no earlier than
+// i stripes' worth of object data at pace MB/s after the start.
+func putPaced(b *testing.B, be *Backend, ctx context.Context, id uint64, pieces int, piece []byte, pace float64) time.Duration {
+	osds := be.OSDs()
+	ws := make([]storage.ShardWriter, len(osds))
+	trailer := []byte{1, 2, 3, 4}
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	start := time.Now()
+	for j, o := range osds {
+		wg.Go(func() {
+			w, err := o.Create(ctx, fmt.Sprintf("%032x.%d", id, j))
+			if err != nil {
+				failed.Store(err)
+				return
+			}
+			ws[j] = w
+			for i := range pieces {
+				if pace > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(float64(i+1) * 4 * 262144 / pace * 1e3))))
+				}
+				if err := writeFrames(w, 1, piece, trailer); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	for _, w := range ws {
+		wg.Go(func() {
+			if err := w.Commit(); err != nil {
+				failed.Store(err)
+			}
+		})
+	}
+	wg.Wait()
+	d := time.Since(t0)
+	if err := failed.Load(); err != nil {
+		b.Fatal(err)
+	}
+	for j, o := range osds {
+		o.Remove(ctx, fmt.Sprintf("%032x.%d", id, j))
+	}
+	return d
+}

@@ -218,6 +218,7 @@ func flusher(o *OSD, f *os.File, jobs <-chan flushJob, results chan<- flushDone,
 			}
 		}
 		err := o.inject("write")
+		var wrote int64
 		for i := 0; i < len(batch) && err == nil; {
 			// One run of blocks that follow each other in the file.
 			e := i + 1
@@ -229,7 +230,13 @@ func flusher(o *OSD, f *os.File, jobs <-chan flushJob, results chan<- flushDone,
 				bufs = append(bufs, (*b.b)[:b.n])
 			}
 			err = writeBlocks(f, bufs, batch[i].off)
+			for _, b := range batch[i:e] {
+				wrote += int64(b.n)
+			}
 			i = e
+		}
+		if err == nil && o.early != nil {
+			err = o.early.wrote(f, wrote)
 		}
 		for _, b := range batch {
 			results <- flushDone{b: b.b, err: err}
@@ -289,19 +296,31 @@ func (w *tunedWriter) stop() error {
 	return err
 }
 
-// finish writes the gathered tail: padded to the alignment with zeros,
-// then cut back to the real size. Behind a flusher the tail joins the
-// blocks still queued (one vectored write, no extra round trip to the
-// disk before the commit's fsync).
+// finish writes the gathered tail. Its aligned part joins the blocks still
+// queued behind the flusher (one vectored write, no extra round trip to the
+// disk before the commit's fsync); the last partial page, if any, is then
+// written through the page cache, O_DIRECT off, and goes to the disk with
+// the commit's fsync. Padding it to the alignment and cutting the file back
+// (ftruncate) would cost a synchronous read of that page, queued behind
+// every write in flight on the device: ftruncate to a length inside a
+// block zeroes the block's rest in the page cache, reading it first. Traced
+// on the default path, those truncates took 0.2-5 ms per shard on an idle
+// disk and 11.5 ms (mean) under 4 parallel multipart parts, on the commit's
+// critical path.
 func (w *tunedWriter) finish() error {
 	n := w.n
-	padded := false // the file is longer than the data until truncated
-	if w.direct && n > 0 {
-		k := (n + directAlign - 1) &^ (directAlign - 1)
-		padded = k != n
-		clear((*w.buf)[n:k])
-		w.n = k
-		if err := w.flush(k, true); err != nil {
+	if !w.direct || n == 0 {
+		return w.stop()
+	}
+	a := n &^ (directAlign - 1)
+	var tail []byte // the last partial page, copied off the block
+	if a < n {
+		tail = make([]byte, n-a)
+		copy(tail, (*w.buf)[a:n])
+		w.n = a
+	}
+	if a > 0 {
+		if err := w.flush(a, true); err != nil {
 			w.stop()
 			return err
 		}
@@ -309,10 +328,20 @@ func (w *tunedWriter) finish() error {
 	if err := w.stop(); err != nil {
 		return err
 	}
-	if padded { // also after a fallback: the padded tail went out buffered
-		return w.f.Truncate(w.size)
+	if tail == nil {
+		return nil
 	}
-	return nil
+	if w.direct { // not after a fallback: the file is buffered already
+		if err := clearDirect(w.f); err != nil {
+			return err
+		}
+		w.direct = false
+	}
+	if err := w.osd.inject("write"); err != nil {
+		return err
+	}
+	_, err := w.f.WriteAt(tail, w.size-int64(len(tail)))
+	return err
 }
 
 // release returns the aligned blocks to the free list; the flusher has

@@ -91,7 +91,9 @@ func canDirect(t *testing.T, dir string) bool {
 
 // TestDirectRoundTrip writes lengths around the alignment and the block
 // size in several write step sizes (including the engine's 256 KiB piece
-// + 4-byte trailer shape) and reads them back exactly.
+// + 4-byte trailer shape), with and without the size hint (direct from the
+// first byte), and reads them back exactly: the last partial page goes out
+// buffered after the aligned blocks.
 func TestDirectRoundTrip(t *testing.T) {
 	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
 	o := b.OSDs()[0]
@@ -108,25 +110,31 @@ func TestDirectRoundTrip(t *testing.T) {
 			if step == 1000 && n > 2*directBufSize {
 				continue // keep the test fast
 			}
-			name := fmt.Sprintf("%032x.%d", n, step)
-			w, err := o.Create(t.Context(), name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for p := data; len(p) > 0; p = p[min(step, len(p)):] {
-				if k, err := w.Write(p[:min(step, len(p))]); err != nil || k != min(step, len(p)) {
-					t.Fatalf("write: %d, %v", k, err)
+			for _, hint := range []bool{false, true} {
+				name := fmt.Sprintf("%032x.%d.%v", n, step, hint)
+				ctx := t.Context()
+				if hint {
+					ctx = storage.WithShardSize(ctx, int64(n))
 				}
-			}
-			want := direct && n >= directStart
-			if tw := w.(*tunedWriter); tw.direct != want {
-				t.Fatalf("len %d: writer direct = %v, want %v (filesystem O_DIRECT %v)", n, tw.direct, want, direct)
-			}
-			if err := w.Commit(); err != nil {
-				t.Fatal(err)
-			}
-			if got := readShard(t, o, name); !bytes.Equal(got, data) {
-				t.Fatalf("len %d step %d: read back %d bytes, differ", n, step, len(got))
+				w, err := o.Create(ctx, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for p := data; len(p) > 0; p = p[min(step, len(p)):] {
+					if k, err := w.Write(p[:min(step, len(p))]); err != nil || k != min(step, len(p)) {
+						t.Fatalf("write: %d, %v", k, err)
+					}
+				}
+				want := direct && n >= directStart
+				if tw := w.(*tunedWriter); tw.direct != want {
+					t.Fatalf("len %d hint %v: writer direct = %v, want %v (filesystem O_DIRECT %v)", n, hint, tw.direct, want, direct)
+				}
+				if err := w.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				if got := readShard(t, o, name); !bytes.Equal(got, data) {
+					t.Fatalf("len %d step %d hint %v: read back %d bytes, differ", n, step, hint, len(got))
+				}
 			}
 		}
 	}
@@ -568,5 +576,103 @@ func TestWriteBlocks(t *testing.T) {
 		if len(got) != directAlign+len(want) || !bytes.Equal(got[directAlign:], want) {
 			t.Fatalf("direct %v: file of %d bytes differs", direct, len(got))
 		}
+	}
+}
+
+// TestEarlyFlush: once a filesystem has taken the mark's worth of direct
+// writes since its last flush, the flusher that crossed it flushes early;
+// the commit's fsync takes what it covered off the count; the shard
+// round-trips.
+func TestEarlyFlush(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
+	o := b.LocalOSDs()[0]
+	if !canDirect(t, o.tmpDir()) {
+		t.Skip("filesystem refuses O_DIRECT")
+	}
+	e := o.early
+	if e == nil {
+		t.Fatal("no early flushes on a direct backend with fsync")
+	}
+	writeShard(t, o, "00proof", make([]byte, 2*directBufSize), directBufSize) // proves the OSD
+	var mu sync.Mutex
+	flushes := 0
+	e.every = 2 * directBufSize
+	e.pending.Store(0)
+	e.flush = func(f *os.File) error {
+		mu.Lock()
+		flushes++
+		mu.Unlock()
+		return flushData(f)
+	}
+	data := make([]byte, 9*directBufSize+10)
+	for i := range data {
+		data[i] = byte(i * 13)
+	}
+	w, err := o.Create(storage.WithFreshShard(storage.WithShardSize(t.Context(), int64(len(data)))), "00early")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := data; len(p) > 0; p = p[min(262212, len(p)):] {
+		if _, err := w.Write(p[:min(262212, len(p))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// The flusher hands on at most directWriteBehind blocks per call, so 9
+	// blocks cross a 2-block mark at least twice.
+	mu.Lock()
+	n := flushes
+	mu.Unlock()
+	if n < 2 {
+		t.Fatalf("%d early flushes for 9 MiB at a 2 MiB mark, want at least 2", n)
+	}
+	if p := e.pending.Load(); p != 0 {
+		t.Fatalf("%d bytes still counted after the commit's fsync", p)
+	}
+	if got := readShard(t, o, "00early"); !bytes.Equal(got, data) {
+		t.Fatalf("read back %d bytes, differ", len(got))
+	}
+}
+
+// TestEarlyFlushFails: a failed early flush fails the shard (a later Write
+// or the Commit), and nothing stays under the name or in tmp: the error
+// would otherwise be taken from the file before the commit's fsync.
+func TestEarlyFlushFails(t *testing.T) {
+	b := openTest(t, Options{ShardWrites: ShardWritesDirect})
+	o := b.LocalOSDs()[2]
+	if !canDirect(t, o.tmpDir()) {
+		t.Skip("filesystem refuses O_DIRECT")
+	}
+	writeShard(t, o, "00proof", make([]byte, 2*directBufSize), directBufSize) // proves the OSD
+	boom := errors.New("flush failed")
+	e := o.early
+	e.every = directBufSize
+	e.pending.Store(0)
+	e.flush = func(*os.File) error { return boom }
+	size := 6*directBufSize + 10
+	w, err := o.Create(storage.WithFreshShard(storage.WithShardSize(t.Context(), int64(size))), "00flushfail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var werr error
+	for p := make([]byte, size); len(p) > 0 && werr == nil; p = p[min(262212, len(p)):] {
+		_, werr = w.Write(p[:min(262212, len(p))])
+	}
+	cerr := w.Commit()
+	if !errors.Is(werr, boom) && !errors.Is(cerr, boom) {
+		t.Fatalf("Write %v, Commit %v; want %v", werr, cerr, boom)
+	}
+	if cerr == nil {
+		t.Fatal("Commit succeeded after a failed early flush")
+	}
+	w.Abort()
+	e.flush = flushData
+	if _, err := o.Open(t.Context(), "00flushfail"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("failed shard visible: %v", err)
+	}
+	if names, err := readDirNames(o.tmpDir()); err != nil || len(names) != 0 {
+		t.Fatalf("tmp dir: %v %v", names, err)
 	}
 }
