@@ -214,7 +214,7 @@ func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.Redundancy, "redundancy", c.Redundancy, "data layout of new buckets without an x-rustfs-redundancy header: 4+2 (erasure coding, default) or 3x (three copies in three racks)")
 	fs.IntVar(&c.MaxDown, "max-down", c.MaxDown, "local OSDs that may be unusable at start; the server serves degraded and heals when they return")
 	fs.StringVar(&c.ShardWrites, "shard-writes", c.ShardWrites, "local shard file writes: direct (O_DIRECT past each shard's first MiB) or buffered (page cache)")
-	fs.StringVar(&c.Commit, "commit", c.Commit, "local shard commits: each (fsync per shard, default) or group (concurrent commits share a syncfs)")
+	fs.StringVar(&c.Commit, "commit", c.Commit, "local commits of shards and metadata copies: each (fsyncs per file, default) or group (concurrent commits share a syncfs of the filesystem)")
 	fs.DurationVar(&c.ReadGrace, "read-grace", c.ReadGrace, "keep an overwritten or deleted object's data this long for reads already streaming it (0 = delete at once)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests may finish on SIGTERM")
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "concurrent client connections in total (0 = derived from the open-file limit, at most 10000; negative = no cap)")

@@ -50,7 +50,8 @@ type Options struct {
 	// ShardWritesDirect (O_DIRECT, falling back per file where refused).
 	ShardWrites string
 	// Commit is CommitEach (the default when empty) or CommitGroup
-	// (concurrent shard commits share a filesystem sync; Linux only).
+	// (concurrent commits of shards and metadata copies share a filesystem
+	// sync; Linux only).
 	Commit string
 	// NoIndex turns the ordered key index of each metadata replica
 	// (index.go) off: no index file is opened or written, and listing

@@ -14,7 +14,13 @@ import (
 // of one namespace, so the namespace repeatedly becomes empty while other
 // writes and deletes in it are in flight. No call may fail.
 func TestConcurrentDeleteKeepsNamespace(t *testing.T) {
-	b := openTest(t, Options{Fsync: FsyncAlways})
+	for _, commit := range []string{CommitEach, CommitGroup} {
+		t.Run(commit, func(t *testing.T) { concurrentDeleteKeepsNamespace(t, commit) })
+	}
+}
+
+func concurrentDeleteKeepsNamespace(t *testing.T, commit string) {
+	b := openTest(t, Options{Fsync: FsyncAlways, Commit: commit})
 	m := b.Meta()
 	ctx := context.Background()
 	const workers, rounds = 8, 10

@@ -288,11 +288,17 @@ func TestForeignFormatRefused(t *testing.T) {
 
 func TestDiskErrorsMarkOSDDown(t *testing.T) {
 	for _, tc := range []struct {
-		op  string
-		err error
-	}{{"write", syscall.ENOSPC}, {"create", syscall.EIO}, {"sync", syscall.EIO}, {"write", syscall.EROFS}} {
-		t.Run(tc.op+"/"+tc.err.Error(), func(t *testing.T) {
-			b := openTest(t, Options{ProbeInterval: 5 * time.Millisecond})
+		commit string
+		op     string
+		err    error
+	}{
+		{CommitEach, "write", syscall.ENOSPC}, {CommitEach, "create", syscall.EIO},
+		{CommitEach, "sync", syscall.EIO}, {CommitEach, "write", syscall.EROFS},
+		// Under group commit a failed sync is the filesystem's shared one.
+		{CommitGroup, "sync", syscall.EIO}, {CommitGroup, "create", syscall.EIO},
+	} {
+		t.Run(tc.commit+"/"+tc.op+"/"+tc.err.Error(), func(t *testing.T) {
+			b := openTest(t, Options{Commit: tc.commit, ProbeInterval: 5 * time.Millisecond})
 			o := b.LocalOSDs()[2]
 			var fail atomicErr
 			fail.set(tc.err)
@@ -500,55 +506,68 @@ func TestDiskSwappedWhileDown(t *testing.T) {
 }
 
 // TestDirFsyncErrorMarksDown: a failed directory fsync (shared by
-// concurrent writers, dirSyncs) fails each writer that waited for it, a
-// shard commit and metadata copies alike, and marks the OSD down; the
-// metadata quorum carries on without it.
+// concurrent writers, dirSyncs), or under group commit a failed sync of
+// the filesystem (shared by every writer on it), fails each writer that
+// waited for it, a shard commit and metadata copies alike, and marks the
+// OSD down; the metadata quorum carries on without it.
 func TestDirFsyncErrorMarksDown(t *testing.T) {
-	b := openTest(t, Options{})
-	o := b.LocalOSDs()[1]
-	o.fault = func(op string) error {
-		if op == "probe" {
-			return syscall.EIO // stay down for the assertions
-		}
-		return nil
-	}
-	var syncs atomic.Int64
-	o.dirs.sync = func(dir string) error {
-		syncs.Add(1)
-		return fmt.Errorf("sync %s: %w", dir, syscall.EIO)
-	}
-	w, err := o.Create(t.Context(), "ab.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write([]byte("data")); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Commit(); !errors.Is(err, syscall.EIO) || o.Healthy() {
-		t.Fatalf("Commit = %v, healthy = %v", err, o.Healthy())
-	}
-	o.markUp()
-	errs := make(chan error, 8)
-	for i := range 8 {
-		go func() {
-			_, err := b.Meta().Put(t.Context(), "ns", fmt.Sprintf("k%d", i), []byte("v"), storage.Cond{})
-			errs <- err
-		}()
-	}
-	for range 8 {
-		if err := <-errs; err != nil {
-			t.Fatalf("Put with one OSD's directory fsync failing: %v", err)
-		}
-	}
-	if o.Healthy() || !strings.Contains(b.OSDStates()[1].LastError, "input/output") {
-		t.Fatalf("OSD after a failed directory fsync: %+v", b.OSDStates()[1])
-	}
-	if syncs.Load() < 2 {
-		t.Fatalf("%d directory fsyncs: the shard's and the first copy's at least", syncs.Load())
-	}
-	for i := range 8 {
-		if _, _, err := b.Meta().Get(t.Context(), "ns", fmt.Sprintf("k%d", i)); err != nil {
-			t.Fatal(err)
-		}
+	for _, commit := range []string{CommitEach, CommitGroup} {
+		t.Run(commit, func(t *testing.T) {
+			b := openTest(t, Options{Commit: commit})
+			o := b.LocalOSDs()[1]
+			o.fault = func(op string) error {
+				if op == "probe" {
+					return syscall.EIO // stay down for the assertions
+				}
+				return nil
+			}
+			var syncs atomic.Int64
+			if commit == CommitGroup {
+				// This OSD's filesystem fails; the others' (one group) work.
+				o.group = newSyncGroup(func() error {
+					syncs.Add(1)
+					return fmt.Errorf("syncfs %s: %w", o.path, syscall.EIO)
+				})
+			} else {
+				o.dirs.sync = func(dir string) error {
+					syncs.Add(1)
+					return fmt.Errorf("sync %s: %w", dir, syscall.EIO)
+				}
+			}
+			w, err := o.Create(t.Context(), "ab.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Write([]byte("data")); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Commit(); !errors.Is(err, syscall.EIO) || o.Healthy() {
+				t.Fatalf("Commit = %v, healthy = %v", err, o.Healthy())
+			}
+			o.markUp()
+			errs := make(chan error, 8)
+			for i := range 8 {
+				go func() {
+					_, err := b.Meta().Put(t.Context(), "ns", fmt.Sprintf("k%d", i), []byte("v"), storage.Cond{})
+					errs <- err
+				}()
+			}
+			for range 8 {
+				if err := <-errs; err != nil {
+					t.Fatalf("Put with one OSD's sync failing: %v", err)
+				}
+			}
+			if o.Healthy() || !strings.Contains(b.OSDStates()[1].LastError, "input/output") {
+				t.Fatalf("OSD after a failed sync: %+v", b.OSDStates()[1])
+			}
+			if syncs.Load() < 2 {
+				t.Fatalf("%d syncs: the shard's and the first copy's at least", syncs.Load())
+			}
+			for i := range 8 {
+				if _, _, err := b.Meta().Get(t.Context(), "ns", fmt.Sprintf("k%d", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }

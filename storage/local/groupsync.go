@@ -21,6 +21,7 @@ type syncGroup struct {
 	failed  uint64 // highest sync number that failed (0: none)
 	lastErr error  // error of sync number failed
 	syncs   uint64 // syncs run, for tests and metrics
+	calls   uint64 // calls of Sync so far, for tests
 }
 
 // newSyncGroup returns a group that calls sync.
@@ -36,6 +37,7 @@ func newSyncGroup(sync func() error) *syncGroup {
 func (g *syncGroup) Sync() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.calls++
 	// A sync already running may have started before our writes: we need
 	// the next one.
 	need := g.started + 1
@@ -69,6 +71,13 @@ func (g *syncGroup) count() uint64 {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.syncs
+}
+
+// callCount reports how many calls of Sync have begun (tests).
+func (g *syncGroup) callCount() uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.calls
 }
 
 // dirSyncs shares directory fsyncs among concurrent callers, one syncGroup

@@ -87,6 +87,25 @@ func (o *OSD) syncFile(f *os.File) error {
 	return err
 }
 
+// groupSync waits for a sync of o's filesystem that started after the
+// call (CommitGroup: o.group, shared by every OSD on the filesystem and
+// every caller that arrives while one runs), so everything written on the
+// filesystem before the call is durable when it returns nil. A failed
+// sync fails every caller that waited for it, and marks each caller's OSD
+// down as a failed fsync does: the kernel may have dropped dirty pages
+// of any file written since the last good sync.
+func (o *OSD) groupSync() error {
+	err := o.group.Sync()
+	if err == nil {
+		err = o.inject("sync")
+	}
+	if err != nil {
+		err = fmt.Errorf("syncfs: %w", err)
+		o.markDown(err)
+	}
+	return err
+}
+
 // syncDirOf makes the entries of a directory of the OSD durable, marking
 // the OSD down on failure (except for a directory that vanished, which
 // callers handle). Concurrent callers for one directory share an fsync

@@ -129,6 +129,17 @@ func readErr(err error) error {
 // re-created. The key enters the replica's index first, so the index stays
 // a superset of the replica's records even across a crash; when the index
 // cannot take it the copy is not written (the write quorum decides).
+//
+// With fsync the copy is durable when writeCopy returns nil, and the new
+// file's contents are durable before its rename can be: the rename
+// replaces a live name, so a crash that kept the rename and lost the data
+// would leave a torn copy in place of an acknowledged one. Under
+// CommitGroup (o.group set) the two waits are the filesystem's shared
+// sync instead of this file's and this directory's fsyncs: write the
+// temporary file, wait for a group sync started after the write, rename,
+// wait for a group sync started after the rename. Concurrent writers (the
+// replicas of one write, which share a filesystem, and concurrent writes)
+// share both syncs. See groupSync for failures.
 func writeCopy(o *OSD, nsName, name, key string, img []byte, fsync bool) error {
 	if !usable(o) {
 		return fmt.Errorf("OSD %s down", o.id)
@@ -153,7 +164,10 @@ func writeCopy(o *OSD, nsName, name, key string, img []byte, fsync bool) error {
 			return o.check(err)
 		}
 		if err := os.Mkdir(dir, 0o700); err == nil {
-			if fsync {
+			// Under CommitGroup the group sync after the write below,
+			// which starts after this mkdir, makes the new entry durable
+			// before the copy's rename.
+			if fsync && o.group == nil {
 				if err := o.syncDirOf(o.metaDir()); err != nil {
 					return err
 				}
@@ -174,7 +188,11 @@ func writeCopy(o *OSD, nsName, name, key string, img []byte, fsync bool) error {
 		return o.check(err)
 	}
 	if fsync {
-		if err := o.syncFile(f); err != nil {
+		if o.group != nil {
+			if err := o.groupSync(); err != nil {
+				return err
+			}
+		} else if err := o.syncFile(f); err != nil {
 			return err
 		}
 	}
@@ -186,9 +204,19 @@ func writeCopy(o *OSD, nsName, name, key string, img []byte, fsync bool) error {
 	}
 	ok = true
 	if fsync {
-		return o.syncDirOf(dir)
+		return o.syncMetaDir(dir)
 	}
 	return nil
+}
+
+// syncMetaDir makes the entries of dir, a directory of o's metadata
+// replica, durable: through the shared group sync under CommitGroup, else
+// by an fsync of dir shared with concurrent callers (syncDirOf).
+func (o *OSD) syncMetaDir(dir string) error {
+	if o.group != nil {
+		return o.groupSync()
+	}
+	return o.syncDirOf(dir)
 }
 
 // removeCopy deletes replica o's copy (dropping a tombstone every replica

@@ -22,9 +22,10 @@ const (
 const (
 	// CommitEach syncs every shard file and its directory on its own.
 	CommitEach = "each"
-	// CommitGroup lets concurrent shard commits on one filesystem share a
-	// filesystem-wide sync (syncfs(2)): many small PUTs pay one journal
-	// commit instead of two fsyncs per shard. Linux only.
+	// CommitGroup lets concurrent commits on one filesystem, of shards and
+	// of metadata copies (writeCopy), share a filesystem-wide sync
+	// (syncfs(2)): many small PUTs pay one journal commit instead of two
+	// fsyncs per shard and per metadata copy. Linux only.
 	CommitGroup = "group"
 )
 

@@ -420,7 +420,7 @@ func (w *tunedWriter) commit(f *os.File) error {
 		return nil
 	}
 	if group != nil {
-		err = group.Sync() // covers the data, the inode and both directories
+		err = o.groupSync() // covers the data, the inode and both directories
 	} else {
 		err = o.dirs.Sync(dir)
 	}

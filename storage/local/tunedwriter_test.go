@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tasmaniancloud/rustfs/storage"
 	"github.com/tasmaniancloud/rustfs/storage/storagetest"
@@ -283,10 +285,11 @@ func TestGroupCommitConcurrent(t *testing.T) {
 	}
 }
 
-// TestGroupCommitFailure: a failed sync is reported and the shard does not
-// stay visible under its name.
+// TestGroupCommitFailure: a failed sync is reported, marks the OSD down
+// (as a failed fsync does) and the shard does not stay visible under its
+// name.
 func TestGroupCommitFailure(t *testing.T) {
-	b := openTest(t, Options{Commit: CommitGroup})
+	b := openTest(t, Options{Commit: CommitGroup, ProbeInterval: time.Hour})
 	o := b.LocalOSDs()[2]
 	boom := errors.New("disk gone")
 	o.group = newSyncGroup(func() error { return boom })
@@ -298,6 +301,10 @@ func TestGroupCommitFailure(t *testing.T) {
 	if err := w.Commit(); !errors.Is(err, boom) {
 		t.Fatalf("Commit = %v, want %v", err, boom)
 	}
+	if o.Healthy() || !strings.Contains(o.lastError(), "disk gone") {
+		t.Fatalf("OSD after a failed group sync: healthy %v, last error %q", o.Healthy(), o.lastError())
+	}
+	o.markUp()
 	if _, err := o.Open(t.Context(), "00failed"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("unsynced shard visible: %v", err)
 	}
