@@ -143,46 +143,7 @@ func BenchmarkTunedPut(b *testing.B) {
 // drain) and returns the commit phase's wall time: from the first Commit
 // call to the last Commit's return.
 func putPhased(b *testing.B, be *Backend, ctx context.Context, id uint64, pieces int, piece []byte) time.Duration {
-	osds := be.OSDs()
-	ws := make([]storage.ShardWriter, len(osds))
-	trailer := []byte{1, 2, 3, 4}
-	var wg sync.WaitGroup
-	var failed atomic.Value
-	for j, o := range osds {
-		wg.Go(func() {
-			w, err := o.Create(ctx, fmt.Sprintf("%032x.%d", id, j))
-			if err != nil {
-				failed.Store(err)
-				return
-			}
-			ws[j] = w
-			if err := writeFrames(w, pieces, piece, trailer); err != nil {
-				failed.Store(err)
-				return
-			}
-		})
-	}
-	wg.Wait()
-	if err := failed.Load(); err != nil {
-		b.Fatal(err)
-	}
-	t0 := time.Now()
-	for _, w := range ws {
-		wg.Go(func() {
-			if err := w.Commit(); err != nil {
-				failed.Store(err)
-			}
-		})
-	}
-	wg.Wait()
-	d := time.Since(t0)
-	if err := failed.Load(); err != nil {
-		b.Fatal(err)
-	}
-	for j, o := range osds {
-		o.Remove(ctx, fmt.Sprintf("%032x.%d", id, j))
-	}
-	return d
+	return putPaced(b, be, ctx, id, pieces, piece, 0)
 }
 
 // BenchmarkCommitOrder compares the shard commit orders of the default
@@ -315,7 +276,8 @@ func BenchmarkEarlyFlush(b *testing.B) {
 }
 
 // putPaced is putPhased with each shard's piece i written no earlier than
-// i stripes' worth of object data at pace MB/s after the start.
+// i stripes' worth of object data at pace MB/s after the start (pace 0:
+// as fast as the writers go).
 func putPaced(b *testing.B, be *Backend, ctx context.Context, id uint64, pieces int, piece []byte, pace float64) time.Duration {
 	osds := be.OSDs()
 	ws := make([]storage.ShardWriter, len(osds))
