@@ -92,6 +92,26 @@ func copyImages(t *testing.T, b *Backend, ns, key string) [][]byte {
 	return imgs
 }
 
+// staleCopy writes ns/k twice ("v1", then "v2") and puts copy i back to
+// its first image, as if its OSD had missed the second write. It returns
+// copy i's stale image and the one every copy should hold once repaired.
+func staleCopy(t *testing.T, b *Backend, i int) (stale, good []byte) {
+	t.Helper()
+	m := b.Meta()
+	if _, err := m.Put(t.Context(), "ns", "k", []byte("v1"), storage.Cond{}); err != nil {
+		t.Fatal(err)
+	}
+	old := copyImages(t, b, "ns", "k")
+	if _, err := m.Put(t.Context(), "ns", "k", []byte("v2"), storage.Cond{}); err != nil {
+		t.Fatal(err)
+	}
+	good = copyImages(t, b, "ns", "k")[0]
+	if err := os.WriteFile(metaFile(b, i, "ns", "k"), old[i], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return old[i], good
+}
+
 // TestReadDuringWriteNeitherWaitsNorWrites: a Get that meets a Put of its
 // key half done (three copies new, three old, the writer holding the
 // key's lock) answers with the new value at once, without waiting for the
@@ -214,18 +234,7 @@ func TestStaleCopyRepairedWhenKeyFree(t *testing.T) {
 	b := openTest(t, Options{Fsync: FsyncNever})
 	m := b.Meta()
 	ctx := t.Context()
-	if _, err := m.Put(ctx, "ns", "k", []byte("v1"), storage.Cond{}); err != nil {
-		t.Fatal(err)
-	}
-	old := copyImages(t, b, "ns", "k")
-	if _, err := m.Put(ctx, "ns", "k", []byte("v2"), storage.Cond{}); err != nil {
-		t.Fatal(err)
-	}
-	good := copyImages(t, b, "ns", "k")[0]
-	// Copy 1 missed the second write (its OSD was away for it).
-	if err := os.WriteFile(metaFile(b, 1, "ns", "k"), old[1], 0o600); err != nil {
-		t.Fatal(err)
-	}
+	_, good := staleCopy(t, b, 1) // copy 1 missed the second write (its OSD was away for it)
 	p := pauseWrites(b, nil, func() {})
 	if got, _, err := m.Get(ctx, "ns", "k"); err != nil || string(got) != "v2" {
 		t.Fatalf("Get over a stale copy = %q, %v; want v2", got, err)
@@ -251,17 +260,7 @@ func TestStaleCopyKeptUntilStripeFree(t *testing.T) {
 	b := openTest(t, Options{Fsync: FsyncNever})
 	m := b.LocalMeta()
 	ctx := t.Context()
-	if _, err := m.Put(ctx, "ns", "k", []byte("v1"), storage.Cond{}); err != nil {
-		t.Fatal(err)
-	}
-	old := copyImages(t, b, "ns", "k")
-	if _, err := m.Put(ctx, "ns", "k", []byte("v2"), storage.Cond{}); err != nil {
-		t.Fatal(err)
-	}
-	good := copyImages(t, b, "ns", "k")[0]
-	if err := os.WriteFile(metaFile(b, 0, "ns", "k"), old[0], 0o600); err != nil {
-		t.Fatal(err)
-	}
+	stale, good := staleCopy(t, b, 0)
 	// Holding the stripe as a writer does; this goroutine would wait for
 	// itself forever if the read took the lock.
 	unlock, err := m.locks.lock(ctx, stripeOf(escapeName("ns"), escapeName("k")))
@@ -274,7 +273,7 @@ func TestStaleCopyKeptUntilStripeFree(t *testing.T) {
 	if got, _, err := m.Get(rctx, "ns", "k"); err != nil || string(got) != "v2" {
 		t.Errorf("Get with the stripe held = %q, %v; want v2", got, err)
 	}
-	if img, _ := os.ReadFile(metaFile(b, 0, "ns", "k")); !bytes.Equal(img, old[0]) || p.writes.Load() != 0 {
+	if img, _ := os.ReadFile(metaFile(b, 0, "ns", "k")); !bytes.Equal(img, stale) || p.writes.Load() != 0 {
 		t.Errorf("stale copy rewritten under another writer's lock (%d writes)", p.writes.Load())
 	}
 	unlock()

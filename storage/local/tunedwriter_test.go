@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -108,7 +109,7 @@ func TestDirectRoundTrip(t *testing.T) {
 		for i := range data {
 			data[i] = byte(rng.Uint32())
 		}
-		for _, step := range []int{1 << 30, 262212, 4096, 1000} {
+		for _, step := range []int{1 << 30, shardPiece, 4096, 1000} {
 			if step == 1000 && n > 2*directBufSize {
 				continue // keep the test fast
 			}
@@ -150,7 +151,7 @@ func TestDirectFallbackOpen(t *testing.T) {
 	osd := b.LocalOSDs()[0]
 	osd.io.enableDirect = func(*os.File) error { return syscall.EINVAL }
 	data := bytes.Repeat([]byte("abcdefg"), (directStart+3*directBufSize)/7)
-	for _, step := range []int{262212, directStart + 5} {
+	for _, step := range []int{shardPiece, directStart + 5} {
 		name := fmt.Sprintf("00fallback%d", step)
 		w, err := osd.Create(t.Context(), name)
 		if err != nil {
@@ -364,10 +365,8 @@ func TestDirectSizeHint(t *testing.T) {
 		if want := direct && c.hint >= directStart; tw.direct != want {
 			t.Fatalf("hint %d: direct at create = %v, want %v", c.hint, tw.direct, want)
 		}
-		for p := data; len(p) > 0; p = p[min(262212, len(p)):] {
-			if k, err := w.Write(p[:min(262212, len(p))]); err != nil || k != min(262212, len(p)) {
-				t.Fatalf("write: %d, %v", k, err)
-			}
+		if err := writePieces(w, data); err != nil {
+			t.Fatalf("write: %v", err)
 		}
 		if want := direct && (c.hint >= directStart || c.n >= directStart); tw.direct != want {
 			t.Fatalf("hint %d len %d: direct after writing = %v, want %v", c.hint, c.n, tw.direct, want)
@@ -401,10 +400,8 @@ func TestDirectSizeHintFallback(t *testing.T) {
 	off := (directAlign - int(addrOf(mis)%directAlign)) + 1
 	buf := mis[off : off+directBufSize]
 	tw.buf = &buf
-	for p := data; len(p) > 0; p = p[min(262212, len(p)):] {
-		if _, err := w.Write(p[:min(262212, len(p))]); err != nil {
-			t.Fatal(err)
-		}
+	if err := writePieces(w, data); err != nil {
+		t.Fatal(err)
 	}
 	if tw.direct {
 		t.Fatal("misaligned O_DIRECT write did not fall back")
@@ -469,8 +466,8 @@ func TestDirectWriteBehind(t *testing.T) {
 	// With the backend's budget spent, a writer keeps one block in flight.
 	o.io.behindBudget = 0
 	last := create("00budget")
-	for p := data; len(p) > 0; p = p[min(262212, len(p)):] {
-		if _, err := last.Write(p[:min(262212, len(p))]); err != nil {
+	for p := data; len(p) > 0; p = p[min(shardPiece, len(p)):] {
+		if _, err := last.Write(p[:min(shardPiece, len(p))]); err != nil {
 			t.Fatal(err)
 		}
 		if last.inflight > 1 || last.extra != 0 {
@@ -521,10 +518,7 @@ func TestDirectWriteBehindFailure(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var werr error
-		for p := make([]byte, size); len(p) > 0 && werr == nil; p = p[min(262212, len(p)):] {
-			_, werr = w.Write(p[:min(262212, len(p))])
-		}
+		werr := writePieces(w, make([]byte, size))
 		cerr := w.Commit()
 		if !errors.Is(werr, boom) && !errors.Is(cerr, boom) {
 			t.Fatalf("fail at block %d: Write %v, Commit %v; want %v", failAt, werr, cerr, boom)
@@ -619,10 +613,8 @@ func TestEarlyFlush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for p := data; len(p) > 0; p = p[min(262212, len(p)):] {
-		if _, err := w.Write(p[:min(262212, len(p))]); err != nil {
-			t.Fatal(err)
-		}
+	if err := writePieces(w, data); err != nil {
+		t.Fatal(err)
 	}
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
@@ -663,10 +655,7 @@ func TestEarlyFlushFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var werr error
-	for p := make([]byte, size); len(p) > 0 && werr == nil; p = p[min(262212, len(p)):] {
-		_, werr = w.Write(p[:min(262212, len(p))])
-	}
+	werr := writePieces(w, make([]byte, size))
 	cerr := w.Commit()
 	if !errors.Is(werr, boom) && !errors.Is(cerr, boom) {
 		t.Fatalf("Write %v, Commit %v; want %v", werr, cerr, boom)
@@ -682,4 +671,26 @@ func TestEarlyFlushFails(t *testing.T) {
 	if names, err := readDirNames(o.tmpDir()); err != nil || len(names) != 0 {
 		t.Fatalf("tmp dir: %v %v", names, err)
 	}
+}
+
+// shardPiece is one stripe's shard as the engine writes it (a quarter of
+// a 1 MiB chunk plus its sealing overhead): writes of this size straddle
+// the writer's page and block boundaries as production writes do.
+const shardPiece = 262212
+
+// writePieces writes p to w in shardPiece writes, stopping at the first
+// error (a short write is one).
+func writePieces(w io.Writer, p []byte) error {
+	for len(p) > 0 {
+		n := min(shardPiece, len(p))
+		k, err := w.Write(p[:n])
+		if err == nil && k != n {
+			err = io.ErrShortWrite
+		}
+		if err != nil {
+			return err
+		}
+		p = p[n:]
+	}
+	return nil
 }
